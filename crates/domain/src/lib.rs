@@ -1,0 +1,23 @@
+//! socialrx domain: the types and rules of social prescribing, with no I/O.
+//!
+//! Everything that can be checked without a database lives here: NHS number check digits,
+//! postcode and ODS code formats, the referral state machine, the permission table. Values
+//! are parsed into newtypes once, at the edge, so the rest of the system cannot hold an
+//! invalid one ("parse, don't validate").
+
+pub mod access;
+pub mod codes;
+pub mod limits;
+pub mod nhs_number;
+pub mod ods_code;
+pub mod person;
+pub mod postcode;
+pub mod referral;
+pub mod text;
+pub mod violations;
+
+pub use access::{Permission, Role};
+pub use nhs_number::NhsNumber;
+pub use ods_code::OdsCode;
+pub use postcode::Postcode;
+pub use violations::{FieldError, Violations};

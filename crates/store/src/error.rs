@@ -1,0 +1,60 @@
+use thiserror::Error;
+
+/// Everything a store method can fail with. Messages never carry row contents.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key rule refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or the pool is exhausted: worth a retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Bad connection settings.
+    #[error("{0}")]
+    Config(String),
+    /// A stored value no longer parses, or any other failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) => match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation
+                | sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    StoreError::Conflict(db.message().to_owned())
+                }
+                _ if is_transient_db_error(db.code().as_deref()) => {
+                    StoreError::Unavailable(db.message().to_owned())
+                }
+                _ => StoreError::Other(e.to_string()),
+            },
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+            _ => StoreError::Other(e.to_string()),
+        }
+    }
+}
+
+/// SQLite busy/locked (5, 6) and PostgreSQL connection and shutdown classes (08xxx, 57Pxx)
+/// mean "try again later", not "your request is wrong".
+fn is_transient_db_error(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => c == "5" || c == "6" || c.starts_with("08") || c.starts_with("57P") || c == "40001" || c == "40P01",
+        None => false,
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Other(format!("migration failed: {e}"))
+    }
+}

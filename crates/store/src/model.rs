@@ -1,0 +1,92 @@
+//! The plain records that cross the store boundary besides domain types.
+
+use std::net::IpAddr;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use socialrx_domain::referral::{Source, Status};
+
+/// Who is acting, for which organisation, from where: scopes every query and is written
+/// to the audit trail.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    pub organisation: String,
+    pub actor: String,
+    pub client_ip: Option<IpAddr>,
+    pub request_id: Option<String>,
+}
+
+/// An idempotency key and the fingerprint of the request that used it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// The result of a create that may have been a retry.
+#[derive(Debug)]
+pub enum Created<T> {
+    New(T),
+    /// The idempotency key was used before: nothing was written. `fingerprint` is that of
+    /// the first request and `id` what it created.
+    AlreadyDone { fingerprint: String, id: Uuid },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    pub status: Option<Status>,
+    pub source: Option<Source>,
+}
+
+/// Keyset pagination: `after` is the last id of the previous page.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The id to continue after, when there may be more.
+    pub next: Option<Uuid>,
+}
+
+/// One audit event as written. Append-only: the store has no method to change or delete one.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub organisation: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub resource_type: &'static str,
+    pub resource_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub at: OffsetDateTime,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(
+        ctx: &AuditContext,
+        action: &'static str,
+        resource_type: &'static str,
+        resource_id: Uuid,
+        person_id: Option<Uuid>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            organisation: ctx.organisation.clone(),
+            actor: ctx.actor.clone(),
+            action,
+            resource_type,
+            resource_id,
+            person_id,
+            at: OffsetDateTime::now_utc(),
+            client_ip: ctx.client_ip.map(|ip| ip.to_string()),
+            request_id: ctx.request_id.clone(),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! PostgreSQL: the production backend. `synchronous_commit` is left at its durable
+//! default (`on`). The pool does not ping on checkout: a dead connection shows up as a
+//! failed query (503) and `/readyz` does the health check.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::ConnectOptions;
+
+type Db = sqlx::Postgres;
+const BACKEND: &str = "postgres";
+
+pub struct Store {
+    writer: sqlx::Pool<Db>,
+    reader: sqlx::Pool<Db>,
+}
+
+impl Store {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("DATABASE_URL is not a usable PostgreSQL URL: {e}")))?
+            .application_name("socialrx");
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
+            .connect_with(connect)
+            .await?;
+        sqlx::migrate!("../../migrations/postgres").run(&pool).await?;
+        // One pool serves both roles here; a read replica would be a second pool.
+        Ok(Self {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+}
+
+include!("shared/mod.rs");

@@ -1,0 +1,209 @@
+mod referrals {
+    use super::rows::{ReferralRow, SELECT_REFERRAL};
+    use super::*;
+    use socialrx_domain::referral::{ReferralReference, Status};
+    use sqlx::types::Json;
+
+    /// How often a freshly drawn reference may clash before we give up (one clash in
+    /// 78 billion per referral already held; five in a row means something else is wrong).
+    const REFERENCE_ATTEMPTS: usize = 5;
+
+    pub(super) async fn create(
+        pool: &sqlx::Pool<Db>,
+        ctx: &AuditContext,
+        new: NewReferral,
+        idempotency: Option<IdempotencyKey>,
+    ) -> Result<Created<Referral>, StoreError> {
+        let at = now();
+        let id = Uuid::now_v7();
+        let person_id = Uuid::now_v7();
+        let mut tx = pool.begin().await?;
+
+        // Claim the key first: a concurrent request with the same key waits here (on
+        // PostgreSQL, for our commit) and then finds it taken.
+        if let Some(key) = &idempotency {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (organisation, key, fingerprint, resource_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation, key) DO NOTHING",
+            )
+            .bind(&ctx.organisation)
+            .bind(&key.key)
+            .bind(&key.fingerprint)
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                tx.rollback().await?;
+                let (fingerprint, id): (String, Uuid) = sqlx::query_as(
+                    "SELECT fingerprint, resource_id FROM idempotency_keys \
+                     WHERE organisation = $1 AND key = $2",
+                )
+                .bind(&ctx.organisation)
+                .bind(&key.key)
+                .fetch_one(pool)
+                .await?;
+                return Ok(Created::AlreadyDone { fingerprint, id });
+            }
+        }
+
+        let p = &new.person;
+        sqlx::query(
+            "INSERT INTO people (id, organisation, nhs_number, given_name, family_name, \
+             date_of_birth, postcode, phone, email, preferred_contact, language, \
+             interpreter_needed, accessibility_needs, registered_practice, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(person_id)
+        .bind(&ctx.organisation)
+        .bind(p.nhs_number.map(|n| n.as_string()))
+        .bind(&p.given_name)
+        .bind(&p.family_name)
+        .bind(p.date_of_birth)
+        .bind(p.postcode.as_str())
+        .bind(p.phone.as_ref().map(|x| x.as_str()))
+        .bind(p.email.as_ref().map(|x| x.as_str()))
+        .bind(p.preferred_contact.as_str())
+        .bind(&p.language)
+        .bind(p.interpreter_needed)
+        .bind(&p.accessibility_needs)
+        .bind(p.registered_practice.as_ref().map(|x| x.as_str()))
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+
+        let reasons: Vec<&str> = new.reasons.iter().map(|r| r.as_str()).collect();
+        let mut reference = None;
+        for _ in 0..REFERENCE_ATTEMPTS {
+            let candidate = ReferralReference::generate();
+            let inserted = sqlx::query(
+                "INSERT INTO referrals (id, organisation, reference, person_id, source, \
+                 referrer_ods, referrer_name, referrer_role, reasons, notes, urgency, \
+                 consent_given_at, consent_method, status, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                 ON CONFLICT (organisation, reference) DO NOTHING",
+            )
+            .bind(id)
+            .bind(&ctx.organisation)
+            .bind(candidate.as_str())
+            .bind(person_id)
+            .bind(new.source.as_str())
+            .bind(new.referrer.ods_code.as_ref().map(|x| x.as_str()))
+            .bind(&new.referrer.name)
+            .bind(&new.referrer.role)
+            .bind(Json(&reasons))
+            .bind(&new.notes)
+            .bind(new.urgency.as_str())
+            .bind(new.consent.given_at)
+            .bind(new.consent.method.as_str())
+            .bind(Status::Received.as_str())
+            .bind(&ctx.actor)
+            .bind(at)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                reference = Some(candidate);
+                break;
+            }
+        }
+        let reference = reference.ok_or_else(|| {
+            StoreError::Conflict("could not draw an unused referral reference".into())
+        })?;
+
+        sqlx::query(
+            "INSERT INTO referral_status_history (id, referral_id, from_status, to_status, \
+             reason, note, actor, at) VALUES ($1, $2, NULL, $3, NULL, NULL, $4, $5)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(id)
+        .bind(Status::Received.as_str())
+        .bind(&ctx.actor)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+
+        audit::append(
+            &mut tx,
+            &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id))],
+        )
+        .await?;
+        tx.commit().await?;
+
+        Ok(Created::New(Referral {
+            id,
+            organisation: ctx.organisation.clone(),
+            reference,
+            person_id,
+            status: Status::Received,
+            created_by: ctx.actor.clone(),
+            created_at: at,
+            updated_at: at,
+            details: new,
+        }))
+    }
+
+    pub(super) async fn get(
+        pool: &sqlx::Pool<Db>,
+        ctx: &AuditContext,
+        id: Uuid,
+    ) -> Result<Referral, StoreError> {
+        let mut tx = pool.begin().await?;
+        let row: Option<ReferralRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_REFERRAL} WHERE r.organisation = $1 AND r.id = $2"
+        )))
+        .bind(&ctx.organisation)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let referral = Referral::try_from(row.ok_or(StoreError::NotFound)?)?;
+        audit::append(
+            &mut tx,
+            &[AuditEvent::new(ctx, "read", "referral", id, Some(referral.person_id))],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(referral)
+    }
+
+    pub(super) async fn list(
+        pool: &sqlx::Pool<Db>,
+        ctx: &AuditContext,
+        filter: &ReferralFilter,
+        page: PageRequest,
+    ) -> Result<Page<Referral>, StoreError> {
+        let mut query = QueryBuilder::<Db>::new(SELECT_REFERRAL);
+        query.push(" WHERE r.organisation = ");
+        query.push_bind(&ctx.organisation);
+        if let Some(status) = filter.status {
+            query.push(" AND r.status = ").push_bind(status.as_str());
+        }
+        if let Some(source) = filter.source {
+            query.push(" AND r.source = ").push_bind(source.as_str());
+        }
+        if let Some(after) = page.after {
+            query.push(" AND r.id < ").push_bind(after);
+        }
+        // One extra row tells whether another page exists.
+        query
+            .push(" ORDER BY r.id DESC LIMIT ")
+            .push_bind(i64::from(page.limit) + 1);
+
+        let mut tx = pool.begin().await?;
+        let rows: Vec<ReferralRow> = query.build_query_as().fetch_all(&mut *tx).await?;
+        let more = rows.len() > page.limit as usize;
+        let items = rows
+            .into_iter()
+            .take(page.limit as usize)
+            .map(Referral::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let events: Vec<AuditEvent> = items
+            .iter()
+            .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))
+            .collect();
+        audit::append(&mut tx, &events).await?;
+        tx.commit().await?;
+        let next = if more { items.last().map(|r| r.id) } else { None };
+        Ok(Page { items, next })
+    }
+}

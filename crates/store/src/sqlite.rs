@@ -1,0 +1,47 @@
+//! SQLite: the zero-setup embedded backend.
+//!
+//! WAL with `synchronous = FULL` (an acknowledged referral survives power loss), foreign
+//! keys on, and a busy timeout. Writes go through one connection: SQLite has one writer
+//! at a time anyway, and queueing in the pool is cheaper than spinning on SQLITE_BUSY.
+
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::ConnectOptions;
+
+type Db = sqlx::Sqlite;
+const BACKEND: &str = "sqlite";
+
+pub struct Store {
+    writer: sqlx::Pool<Db>,
+    reader: sqlx::Pool<Db>,
+}
+
+impl Store {
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("DATABASE_URL is not a usable SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
+            .connect_with(connect.clone())
+            .await?;
+        sqlx::migrate!("../../migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false)
+            .connect_with(connect.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+}
+
+include!("shared/mod.rs");
