@@ -57,7 +57,11 @@ impl Violations {
         match parsed {
             Ok(value) => Some(value),
             Err(e) => {
-                self.0.push(FieldError::new(field, e.code, e.message));
+                // One message per field: a length limit checked at the edge and again
+                // here should not be reported twice.
+                if !self.0.iter().any(|x| x.field == field) {
+                    self.0.push(FieldError::new(field, e.code, e.message));
+                }
                 None
             }
         }

@@ -1,1 +1,6 @@
+//! The socialrx server: configuration, logging, start-up and the command line.
 
+pub mod cli;
+pub mod config;
+pub mod startup;
+pub mod telemetry;

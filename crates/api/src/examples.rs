@@ -1,0 +1,40 @@
+//! Request and response examples for the OpenAPI spec and the README tour.
+
+use serde_json::{Value, json};
+
+pub fn referral_request() -> Value {
+    json!({
+        "person": {
+            "nhs_number": "9434765919",
+            "given_name": "Margaret",
+            "family_name": "Hughes",
+            "date_of_birth": "1971-03-14",
+            "postcode": "HD1 2RS",
+            "phone": "01484 496000",
+            "preferred_contact": "phone",
+            "language": "English",
+            "interpreter_needed": false,
+            "accessibility_needs": "Mornings are difficult",
+            "registered_practice": "B85001"
+        },
+        "source": "gp",
+        "referrer": {"ods_code": "B85001", "name": "Dr Asha Patel", "role": "GP"},
+        "reasons": ["low_mood_anxiety", "long_term_condition", "carer_support"],
+        "notes": "Cares for her adult son. Interested in local history and crochet.",
+        "urgency": "routine",
+        "consent": {"given": true, "given_at": "2026-11-20T10:15:00Z", "method": "verbal"}
+    })
+}
+
+pub fn referral_response() -> Value {
+    let mut body = referral_request();
+    let person = body["person"].as_object_mut().expect("an object");
+    person.insert("id".into(), json!("019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7b"));
+    person.insert("email".into(), Value::Null);
+    body["id"] = json!("019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a");
+    body["reference"] = json!("SRX-7K3M-9QPD");
+    body["status"] = json!("received");
+    body["created_at"] = json!("2026-11-22T09:30:00Z");
+    body["updated_at"] = json!("2026-11-22T09:30:00Z");
+    body
+}

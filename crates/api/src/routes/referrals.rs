@@ -1,0 +1,614 @@
+//! Referral intake: `POST /v1/referrals`, `GET /v1/referrals/{id}`, `GET /v1/referrals`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use socialrx_domain::limits;
+use socialrx_domain::person::{self, ContactMethod, Email, Person, Phone};
+use socialrx_domain::referral::{
+    self, Consent, ConsentMethod, NewReferral, Reason, Referral, Referrer, Source, Status, Urgency,
+};
+use socialrx_domain::text;
+use socialrx_domain::{FieldError, NhsNumber, OdsCode, Permission, Postcode, Violations};
+use socialrx_store::{Created, IdempotencyKey, PageRequest, ReferralFilter, Store};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+/// A referral as a referrer sends it.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!(crate::examples::referral_request()))]
+pub struct CreateReferralRequest {
+    #[validate(nested)]
+    pub person: PersonRequest,
+    /// Who made the referral. For `gp` and `practice_nurse` the NHS number is required.
+    #[schema(schema_with = code_list_schema::<SourceCodes>)]
+    pub source: String,
+    #[validate(nested)]
+    pub referrer: ReferrerRequest,
+    /// At least one reason, each at most once.
+    #[validate(length(min = 1, max = 12))]
+    #[schema(schema_with = codes_array_schema::<ReasonCodes>)]
+    pub reasons: Vec<String>,
+    #[validate(length(max = 4000))]
+    #[schema(max_length = 4000, nullable = false)]
+    pub notes: Option<String>,
+    /// `routine` when absent.
+    #[schema(schema_with = code_list_schema::<UrgencyCodes>)]
+    pub urgency: Option<String>,
+    #[validate(nested)]
+    pub consent: ConsentRequest,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRequest {
+    /// Ten digits with a valid modulus 11 check digit; spaces allowed.
+    #[validate(length(max = 12))]
+    #[schema(max_length = 12, example = "943 476 5919", nullable = false)]
+    pub nhs_number: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub given_name: String,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub family_name: String,
+    /// `YYYY-MM-DD`; not in the future, not more than 120 years ago.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10, example = "1971-03-14")]
+    pub date_of_birth: String,
+    /// A full UK postcode; stored upper case with one space.
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "HD1 2RS")]
+    pub postcode: String,
+    #[validate(length(max = 32))]
+    #[schema(max_length = 32, nullable = false)]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254, nullable = false)]
+    pub email: Option<String>,
+    /// Must be one the given details allow (`phone` and `text` need a phone number,
+    /// `email` an e-mail address).
+    #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
+    pub preferred_contact: String,
+    #[validate(length(max = 50))]
+    #[schema(max_length = 50, nullable = false)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    #[validate(length(max = 1000))]
+    #[schema(max_length = 1000, nullable = false)]
+    pub accessibility_needs: Option<String>,
+    /// ODS code of the person's registered GP practice.
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, nullable = false)]
+    pub registered_practice: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferrerRequest {
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "B85001", nullable = false)]
+    pub ods_code: Option<String>,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub name: String,
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200, nullable = false)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    /// Must be `true`: we do not hold referrals made without consent.
+    pub given: bool,
+    /// When consent was given (RFC 3339).
+    #[validate(length(max = 40))]
+    #[schema(format = DateTime, max_length = 40)]
+    pub given_at: String,
+    #[schema(schema_with = code_list_schema::<ConsentMethodCodes>)]
+    pub method: String,
+}
+
+crate::schema::codes!(SourceCodes = Source);
+crate::schema::codes!(ReasonCodes = Reason);
+crate::schema::codes!(UrgencyCodes = Urgency);
+crate::schema::codes!(ConsentMethodCodes = ConsentMethod);
+crate::schema::codes!(ContactMethodCodes = ContactMethod);
+crate::schema::codes!(StatusCodes = Status);
+
+impl CreateReferralRequest {
+    /// Every rule of a referral, every failure reported at once.
+    pub fn into_domain(self, now: OffsetDateTime) -> Result<NewReferral, Vec<FieldError>> {
+        let mut v = Violations::new();
+        v.extend(validation_errors(&self));
+        let p = self.person;
+        let source = v.check("source", Source::parse(&self.source));
+        let nhs_number = v.check_opt("person.nhs_number", p.nhs_number.as_deref(), NhsNumber::parse);
+        if let (Some(source), Some(None)) = (source, nhs_number) {
+            if matches!(source, Source::Gp | Source::PracticeNurse) {
+                v.push(FieldError::new(
+                    "person.nhs_number",
+                    "required",
+                    format!("is required for a referral from source '{source}'"),
+                ));
+            }
+        }
+        let given_name = v.check("person.given_name", text::label(&p.given_name, limits::NAME));
+        let family_name = v.check("person.family_name", text::label(&p.family_name, limits::NAME));
+        let date_of_birth = v.check(
+            "person.date_of_birth",
+            parse_date(&p.date_of_birth).and_then(|d| person::date_of_birth(d, now.date())),
+        );
+        let postcode = v.check("person.postcode", Postcode::parse(&p.postcode));
+        let phone = v.check_opt("person.phone", non_blank(p.phone), |s| Phone::parse(&s));
+        let email = v.check_opt("person.email", non_blank(p.email), |s| Email::parse(&s));
+        let preferred_contact = v.check("person.preferred_contact", ContactMethod::parse(&p.preferred_contact));
+        if let (Some(method), Some(phone), Some(email)) = (preferred_contact, &phone, &email) {
+            v.check(
+                "person.preferred_contact",
+                person::check_contact_reachable(method, phone.as_ref(), email.as_ref()),
+            );
+        }
+        let language = v.check_opt("person.language", p.language, |s| text::optional_label(&s, limits::LANGUAGE));
+        let accessibility_needs = v.check_opt("person.accessibility_needs", p.accessibility_needs, |s| {
+            text::free_text(&s, limits::ACCESSIBILITY_NEEDS)
+        });
+        let registered_practice =
+            v.check_opt("person.registered_practice", non_blank(p.registered_practice), |s| OdsCode::parse(&s));
+
+        let r = self.referrer;
+        let referrer_ods = v.check_opt("referrer.ods_code", non_blank(r.ods_code), |s| OdsCode::parse(&s));
+        let referrer_name = v.check("referrer.name", text::label(&r.name, limits::NAME));
+        let referrer_role = v.check_opt("referrer.role", r.role, |s| text::optional_label(&s, limits::SHORT_TEXT));
+
+        let mut reasons = Vec::with_capacity(self.reasons.len());
+        for (i, code) in self.reasons.iter().enumerate() {
+            if let Some(reason) = v.check(&format!("reasons[{i}]"), Reason::parse(code)) {
+                reasons.push(reason);
+            }
+        }
+        let reasons = if reasons.len() == self.reasons.len() {
+            v.check("reasons", referral::reasons(reasons))
+        } else {
+            None
+        };
+        let notes = v.check_opt("notes", self.notes, |s| text::free_text(&s, limits::NOTES));
+        let urgency = v.check_opt("urgency", self.urgency, |s| Urgency::parse(&s));
+
+        let c = self.consent;
+        let consent_method = v.check("consent.method", ConsentMethod::parse(&c.method));
+        let given_at = v.check("consent.given_at", parse_datetime(&c.given_at));
+        let consent = match (given_at, consent_method) {
+            (Some(at), Some(method)) => {
+                let field = if c.given { "consent.given_at" } else { "consent.given" };
+                v.check(field, Consent::parse(c.given, at, method, now))
+            }
+            _ => None,
+        };
+
+        v.finish(|| {
+            Some(NewReferral {
+                person: Person {
+                    nhs_number: nhs_number?,
+                    given_name: given_name?,
+                    family_name: family_name?,
+                    date_of_birth: date_of_birth?,
+                    postcode: postcode?,
+                    phone: phone?,
+                    email: email?,
+                    preferred_contact: preferred_contact?,
+                    language: language?.flatten(),
+                    interpreter_needed: p.interpreter_needed,
+                    accessibility_needs: accessibility_needs?.flatten(),
+                    registered_practice: registered_practice?,
+                },
+                source: source?,
+                referrer: Referrer {
+                    ods_code: referrer_ods?,
+                    name: referrer_name?,
+                    role: referrer_role?.flatten(),
+                },
+                reasons: reasons?,
+                notes: notes?.flatten(),
+                urgency: urgency?.unwrap_or(Urgency::Routine),
+                consent: consent?,
+            })
+        })
+    }
+}
+
+fn non_blank(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+fn parse_date(raw: &str) -> Result<time::Date, socialrx_domain::violations::Invalid> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(raw.trim(), format).map_err(|_| {
+        socialrx_domain::violations::Invalid::new("date_format", "must be a date as YYYY-MM-DD")
+    })
+}
+
+fn parse_datetime(raw: &str) -> Result<OffsetDateTime, socialrx_domain::violations::Invalid> {
+    OffsetDateTime::parse(raw.trim(), &Rfc3339)
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .map_err(|_| {
+            socialrx_domain::violations::Invalid::new(
+                "datetime_format",
+                "must be an RFC 3339 date and time, such as 2026-11-20T10:15:00Z",
+            )
+        })
+}
+
+// ---------------------------------------------------------------------------------------
+// Responses
+
+/// What `POST /v1/referrals` answers (and answers again, unchanged, to a retry).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "received", "created_at": "2026-11-22T09:30:00Z"}))]
+pub struct ReferralCreated {
+    pub id: Uuid,
+    /// Short and unambiguous, for reading out on the phone.
+    pub reference: String,
+    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<&Referral> for ReferralCreated {
+    fn from(r: &Referral) -> Self {
+        Self {
+            id: r.id,
+            reference: r.reference.as_str().to_owned(),
+            // A retry answers what the first request answered: the status at creation.
+            status: Status::Received.as_str().to_owned(),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A referral with the person it is for.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!(crate::examples::referral_response()))]
+pub struct ReferralResponse {
+    pub id: Uuid,
+    pub reference: String,
+    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    pub status: String,
+    #[schema(schema_with = code_list_schema::<SourceCodes>)]
+    pub source: String,
+    pub person: PersonResponse,
+    pub referrer: ReferrerResponse,
+    #[schema(schema_with = codes_array_schema::<ReasonCodes>)]
+    pub reasons: Vec<String>,
+    pub notes: Option<String>,
+    #[schema(schema_with = code_list_schema::<UrgencyCodes>)]
+    pub urgency: String,
+    pub consent: ConsentResponse,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonResponse {
+    pub id: Uuid,
+    pub nhs_number: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    #[schema(format = Date)]
+    pub date_of_birth: String,
+    pub postcode: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
+    pub preferred_contact: String,
+    pub language: Option<String>,
+    pub interpreter_needed: bool,
+    pub accessibility_needs: Option<String>,
+    pub registered_practice: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferrerResponse {
+    pub ods_code: Option<String>,
+    pub name: String,
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentResponse {
+    pub given: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub given_at: OffsetDateTime,
+    #[schema(schema_with = code_list_schema::<ConsentMethodCodes>)]
+    pub method: String,
+}
+
+impl From<Referral> for ReferralResponse {
+    fn from(r: Referral) -> Self {
+        let d = r.details;
+        let p = d.person;
+        Self {
+            id: r.id,
+            reference: r.reference.as_str().to_owned(),
+            status: r.status.as_str().to_owned(),
+            source: d.source.as_str().to_owned(),
+            person: PersonResponse {
+                id: r.person_id,
+                nhs_number: p.nhs_number.map(|n| n.as_string()),
+                given_name: p.given_name,
+                family_name: p.family_name,
+                date_of_birth: p.date_of_birth.to_string(),
+                postcode: p.postcode.as_str().to_owned(),
+                phone: p.phone.map(|x| x.as_str().to_owned()),
+                email: p.email.map(|x| x.as_str().to_owned()),
+                preferred_contact: p.preferred_contact.as_str().to_owned(),
+                language: p.language,
+                interpreter_needed: p.interpreter_needed,
+                accessibility_needs: p.accessibility_needs,
+                registered_practice: p.registered_practice.map(|x| x.as_str().to_owned()),
+            },
+            referrer: ReferrerResponse {
+                ods_code: d.referrer.ods_code.map(|x| x.as_str().to_owned()),
+                name: d.referrer.name,
+                role: d.referrer.role,
+            },
+            reasons: d.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+            notes: d.notes,
+            urgency: d.urgency.as_str().to_owned(),
+            consent: ConsentResponse {
+                given: true,
+                given_at: d.consent.given_at,
+                method: d.consent.method.as_str().to_owned(),
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A page of referrals, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralPage {
+    pub items: Vec<ReferralResponse>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListReferralsQuery {
+    /// Only referrals in this state.
+    #[param(schema_with = code_list_schema::<StatusCodes>)]
+    pub status: Option<String>,
+    /// Only referrals from this source.
+    #[param(schema_with = code_list_schema::<SourceCodes>)]
+    pub source: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+/// Send a referral.
+///
+/// Validates every field (NHS number check digit, date of birth, postcode, ODS codes,
+/// reason codes, consent) and reports every failure at once. With an `Idempotency-Key`, a
+/// retry with the same key and body answers the first 201 again and creates nothing; the
+/// same key with another body is 422; the same key while the first request is still being
+/// handled is 409. Keys are kept at least 24 hours, per organisation.
+///
+/// Roles: `referrer`, `link_worker`, `coordinator`.
+#[utoipa::path(post, path = "/v1/referrals", tag = "referrals", operation_id = "create_referral",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
+    request_body(content = CreateReferralRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Received", body = ReferralCreated,
+            headers(("Location" = String, description = "The new referral's address"))),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break rules, a field is unknown, or the Idempotency-Key was used for another body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_referral(
+    req: HttpRequest,
+    caller: Caller,
+    key: IdempotencyKeyHeader,
+    body: Json<CreateReferralRequest>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::CreateReferral)?;
+    let referral = body.value.into_domain(OffsetDateTime::now_utc())?;
+    let audit = caller.audit(&req);
+    let _claim = match &key.0 {
+        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
+        None => None,
+    };
+    let key = key.0.map(|key| IdempotencyKey {
+        key,
+        fingerprint: body.fingerprint.clone(),
+    });
+    match store.create_referral(&audit, referral, key).await? {
+        Created::New(referral) => Ok(created(&referral, false)),
+        Created::AlreadyDone { fingerprint, id } => {
+            if fingerprint != body.fingerprint {
+                return Err(ApiError::validation(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "was already used for a different request body; use a new key for a new referral",
+                ));
+            }
+            let referral = store.get_referral(&audit, id).await?;
+            Ok(created(&referral, true))
+        }
+    }
+}
+
+fn created(referral: &Referral, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/v1/referrals/{}", referral.id)));
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(ReferralCreated::from(referral))
+}
+
+/// Read one referral.
+///
+/// A referral of another organisation is 404, exactly like one that does not exist.
+///
+/// Roles: `referrer`, `link_worker`, `coordinator`.
+#[utoipa::path(get, path = "/v1/referrals/{id}", tag = "referrals", operation_id = "get_referral",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    responses(
+        (status = 200, description = "The referral", body = ReferralResponse),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_referral(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadReferral)?;
+    let referral = store.get_referral(&caller.audit(&req), id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ReferralResponse::from(referral)))
+}
+
+/// List referrals, newest first.
+///
+/// Keyset pagination: pass the previous page's `next_cursor` as `cursor`.
+///
+/// Roles: `referrer`, `link_worker`, `coordinator`.
+#[utoipa::path(get, path = "/v1/referrals", tag = "referrals", operation_id = "list_referrals",
+    security(("bearer" = [])),
+    params(ListReferralsQuery),
+    responses(
+        (status = 200, description = "A page of referrals", body = ReferralPage),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_referrals(
+    req: HttpRequest,
+    caller: Caller,
+    query: web::Query<ListReferralsQuery>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadReferral)?;
+    let q = query.into_inner();
+    let mut v = Violations::new();
+    let filter = ReferralFilter {
+        status: v.check_opt("status", q.status, |s| Status::parse(&s)).flatten(),
+        source: v.check_opt("source", q.source, |s| Source::parse(&s)).flatten(),
+    };
+    let limit = v
+        .check_opt("limit", q.limit, |l| parse_limit(&l))
+        .flatten()
+        .unwrap_or(20);
+    let after = v.check_opt("cursor", q.cursor, |c| decode_cursor(&c)).flatten();
+    if !v.is_empty() {
+        return Err(ApiError::Validation(v.into_errors()));
+    }
+    let page = store
+        .list_referrals(&caller.audit(&req), &filter, PageRequest { limit, after })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralPage {
+        items: page.items.into_iter().map(ReferralResponse::from).collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
+}
+
+/// Page sizes are 1 to 100.
+pub fn parse_limit(raw: &str) -> Result<u32, socialrx_domain::violations::Invalid> {
+    match raw.trim().parse::<u32>() {
+        Ok(n) if (1..=100).contains(&n) => Ok(n),
+        _ => Err(socialrx_domain::violations::Invalid::new(
+            "out_of_range",
+            "must be a whole number from 1 to 100",
+        )),
+    }
+}
+
+fn encode_cursor(id: Uuid) -> String {
+    id.simple().to_string()
+}
+
+fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
+    Uuid::try_parse(raw).map_err(|_| {
+        socialrx_domain::violations::Invalid::new("cursor_format", "is not a cursor this API gave out")
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Idempotency keys in flight
+
+/// Keys whose first request is still being handled by this process. A second request
+/// with the same key meanwhile is 409 (IETF Idempotency-Key draft). Across instances the
+/// database's unique key decides: the later request waits for the first and replays it.
+#[derive(Default)]
+pub struct InFlight(Mutex<HashSet<(String, String)>>);
+
+pub struct InFlightClaim<'a> {
+    set: &'a InFlight,
+    entry: (String, String),
+}
+
+impl InFlight {
+    pub fn claim(&self, organisation: &str, key: &str) -> Result<InFlightClaim<'_>, ApiError> {
+        let entry = (organisation.to_owned(), key.to_owned());
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !set.insert(entry.clone()) {
+            return Err(ApiError::conflict(
+                "a request with this Idempotency-Key is still being handled; retry when it has finished",
+            ));
+        }
+        Ok(InFlightClaim { set: self, entry })
+    }
+}
+
+impl Drop for InFlightClaim<'_> {
+    fn drop(&mut self) {
+        let mut set = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.entry);
+    }
+}

@@ -1,0 +1,149 @@
+//! `socialrx serve | migrate | token | openapi`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use socialrx_domain::{OdsCode, Role};
+
+use crate::config::Settings;
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "socialrx", version, about = "Social prescribing referrals, caseloads, activities and outcomes")]
+pub struct Cli {
+    /// A TOML config file (default: ./socialrx.toml when it exists).
+    #[arg(long, global = true, env = "SOCIALRX_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Mint a development token signed with the configured secret.
+    Token {
+        /// The organisation's ODS code.
+        #[arg(long)]
+        org: String,
+        /// The subject: who the token speaks for.
+        #[arg(long)]
+        sub: String,
+        /// Roles, comma-separated: referrer, link_worker, coordinator, directory_editor, admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        roles: Vec<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Exit codes: 0 done, 1 failed while running, 2 bad configuration or arguments.
+pub async fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        match serde_json::to_string_pretty(&socialrx_api::openapi()) {
+            Ok(json) => {
+                println!("{json}");
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => {
+                eprintln!("cannot render the spec: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            crate::telemetry::init(&settings);
+            match socialrx_store::migrate(&settings.database_url, &Default::default()).await {
+                Ok(backend) => {
+                    eprintln!("database is up to date ({backend})");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("migration failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Token { org, sub, roles, ttl } => token(&settings, &org, &sub, &roles, ttl),
+        Command::Openapi => ExitCode::SUCCESS,
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
+    crate::telemetry::init(&settings);
+    let app = match Application::build(&settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        port = app.port(),
+        database = %crate::config::redact_url(&settings.database_url),
+        environment = ?settings.environment,
+        "socialrx is serving"
+    );
+    match app.run_until_stopped().await {
+        Ok(()) => {
+            tracing::info!("socialrx stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn token(settings: &Settings, org: &str, sub: &str, roles: &[String], ttl: i64) -> ExitCode {
+    if let Err(e) = OdsCode::parse(org) {
+        eprintln!("--org: {}", e.message);
+        return ExitCode::from(2);
+    }
+    for role in roles {
+        if let Err(e) = Role::parse(role) {
+            eprintln!("--roles: {}", e.message);
+            return ExitCode::from(2);
+        }
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = socialrx_api::Claims {
+        sub: sub.to_owned(),
+        org: org.to_ascii_uppercase(),
+        roles: roles.to_vec(),
+        iat: now,
+        nbf: None,
+        exp: now + ttl,
+        iss: settings.jwt_issuer.clone(),
+        aud: settings.jwt_audience.clone(),
+    };
+    match socialrx_api::mint_hs256(settings.jwt_secret.as_bytes(), &claims) {
+        Ok(t) => {
+            println!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot sign the token: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer};
+use socialrx_api::{AppState, Verifier};
+use socialrx_store::{ConnectOptions, Store};
+
+use crate::config::Settings;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects (and migrates) the database and binds the listener. A `bind` port of 0
+    /// takes any free port (tests).
+    pub async fn build(settings: &Settings) -> Result<Self, StartError> {
+        let store = socialrx_store::connect(
+            &settings.database_url,
+            &ConnectOptions {
+                max_connections: settings.max_connections,
+                ..ConnectOptions::default()
+            },
+        )
+        .await
+        .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.bind)))?;
+        Self::with_store(settings, store, listener)
+    }
+
+    pub fn with_store(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        listener: TcpListener,
+    ) -> Result<Self, StartError> {
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError(e.to_string()))?
+            .port();
+        let verifier = Verifier::hs256(
+            settings.jwt_secret.as_bytes(),
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+            settings.jwt_leeway_seconds,
+        );
+        spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
+        let state = AppState::new(store, verifier);
+        let mut server = HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
+            .listen(listener)
+            .map_err(|e| StartError(e.to_string()))?
+            .shutdown_timeout(settings.shutdown_timeout_seconds);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Forgets idempotency keys older than `hours`, once an hour.
+fn spawn_idempotency_purge(store: Arc<dyn Store>, hours: u64) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let cutoff = time::OffsetDateTime::now_utc() - time::Duration::hours(hours as i64);
+            match store.purge_idempotency_keys(cutoff).await {
+                Ok(n) => tracing::debug!(purged = n, "idempotency keys purged"),
+                Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+            }
+        }
+    });
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
