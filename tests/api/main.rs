@@ -1,1 +1,13 @@
+//! Black-box tests: the application over HTTP, on the backend the environment selects
+//! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`). One test binary, many modules.
 
+mod support;
+
+mod auth;
+mod binary;
+mod errors;
+mod idempotency;
+mod openapi;
+mod operations;
+mod referrals;
+mod validation;

@@ -55,13 +55,20 @@ impl Verifier {
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
             .map_err(|e| ApiError::Unauthorized(describe(&e)))?;
         let claims = data.claims;
-        let organisation = OdsCode::parse(&claims.org)
-            .map_err(|_| ApiError::Unauthorized("the token's org claim is not an ODS code".into()))?;
+        let organisation = OdsCode::parse(&claims.org).map_err(|_| {
+            ApiError::Unauthorized("the token's org claim is not an ODS code".into())
+        })?;
         if claims.sub.trim().is_empty() {
-            return Err(ApiError::Unauthorized("the token has an empty sub claim".into()));
+            return Err(ApiError::Unauthorized(
+                "the token has an empty sub claim".into(),
+            ));
         }
         // Roles we do not know (an identity provider may add its own) grant nothing.
-        let roles: Vec<Role> = claims.roles.iter().filter_map(|r| Role::parse(r).ok()).collect();
+        let roles: Vec<Role> = claims
+            .roles
+            .iter()
+            .filter_map(|r| Role::parse(r).ok())
+            .collect();
         Ok(Caller {
             subject: claims.sub,
             organisation,
@@ -140,16 +147,20 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let verifier = req
         .app_data::<web::Data<Arc<Verifier>>>()
         .ok_or_else(|| ApiError::Internal("no token verifier configured".into()))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("send a token: Authorization: Bearer <JWT>".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthorized("send a token: Authorization: Bearer <JWT>".into())
+    })?;
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into())
+        })?;
     verifier.verify(token)
 }

@@ -143,11 +143,15 @@ impl ApiError {
                 n => format!("{n} fields are not valid"),
             },
             // Never a cause, a SQL message or a stack trace: those go to the log.
-            Self::Unavailable(_) => "the service is temporarily unavailable; try again shortly".into(),
+            Self::Unavailable(_) => {
+                "the service is temporarily unavailable; try again shortly".into()
+            }
             Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
         };
         let (current, allowed) = match self {
-            Self::Conflict { current, allowed, .. } => (current.clone(), allowed.clone()),
+            Self::Conflict {
+                current, allowed, ..
+            } => (current.clone(), allowed.clone()),
             _ => (None, None),
         };
         Problem {

@@ -44,13 +44,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = bytes.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-                _ if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                    ApiError::PayloadTooLarge
-                }
-                _ => ApiError::BadRequest("the request body could not be read".into()),
-            })?;
+            let bytes = bytes
+                .await
+                .map_err(|e| match e.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+                    _ if e.as_response_error().status_code()
+                        == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                    {
+                        ApiError::PayloadTooLarge
+                    }
+                    _ => ApiError::BadRequest("the request body could not be read".into()),
+                })?;
             parse(&bytes)
         })
     }
@@ -74,7 +78,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
         };
         let inner = e.into_inner().to_string();
         let (code, message) = describe_shape_error(&inner);
-        ApiError::Validation(vec![FieldError::new(field_of(&field, &inner), code, message)])
+        ApiError::Validation(vec![FieldError::new(
+            field_of(&field, &inner),
+            code,
+            message,
+        )])
     })?;
     Ok(Json { value, fingerprint })
 }
@@ -152,7 +160,11 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) ->
     let (code, text) = describe_shape_error(inner);
     let field = field_of("", inner);
     ApiError::Validation(vec![FieldError::new(
-        if field.is_empty() { "query".to_owned() } else { field },
+        if field.is_empty() {
+            "query".to_owned()
+        } else {
+            field
+        },
         code,
         text,
     )])
@@ -212,7 +224,10 @@ mod tests {
 
     #[test]
     fn broken_json_is_a_bad_request() {
-        assert!(matches!(parse::<Outer>(b"{\"inner\":"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse::<Outer>(b"{\"inner\":"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     #[test]

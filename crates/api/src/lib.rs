@@ -121,9 +121,12 @@ impl actix_web::dev::HttpServiceFactory for Resource {
             .default_service(web::to(move || {
                 let allow = allow.clone();
                 async move {
-                    let mut response = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+                    let mut response =
+                        actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
                     if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
-                        response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+                        response
+                            .headers_mut()
+                            .insert(actix_web::http::header::ALLOW, value);
                     }
                     response
                 }

@@ -2,8 +2,8 @@
 //! and validator's errors become our `{field, code, message}` list.
 
 use socialrx_domain::FieldError;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 /// A closed list of codes from `domain`, for the schema.
@@ -84,7 +84,9 @@ fn describe(path: &str, e: &validator::ValidationError) -> FieldError {
                 "too_long",
                 format!("must be at most {max} characters"),
             ),
-            (Some(min), _) => FieldError::new(path, "too_short", format!("must be at least {min} long")),
+            (Some(min), _) => {
+                FieldError::new(path, "too_short", format!("must be at least {min} long"))
+            }
             _ => FieldError::new(path, "length", "has the wrong length"),
         },
         _ => FieldError::new(path, "invalid", "is not valid"),

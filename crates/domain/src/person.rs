@@ -63,10 +63,9 @@ pub struct Phone(String);
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let trimmed = raw.trim();
-        let allowed = trimmed
-            .chars()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0));
+        let allowed = trimmed.chars().enumerate().all(|(i, c)| {
+            c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')') || (c == '+' && i == 0)
+        });
         let digits = trimmed.chars().filter(char::is_ascii_digit).count();
         if allowed && (10..=15).contains(&digits) {
             Ok(Self(trimmed.to_owned()))
@@ -90,8 +89,15 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let trimmed = raw.trim();
-        let invalid = || Invalid::new("email_format", "must be an e-mail address, such as name@example.org");
-        if trimmed.len() > crate::limits::EMAIL || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let invalid = || {
+            Invalid::new(
+                "email_format",
+                "must be an e-mail address, such as name@example.org",
+            )
+        };
+        if trimmed.len() > crate::limits::EMAIL
+            || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid());
         }
         let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
@@ -139,14 +145,24 @@ mod tests {
 
     #[test]
     fn a_date_of_birth_in_the_future_is_refused() {
-        assert_eq!(date_of_birth(date!(2026 - 11 - 23), TODAY).unwrap_err().code, "in_future");
+        assert_eq!(
+            date_of_birth(date!(2026 - 11 - 23), TODAY)
+                .unwrap_err()
+                .code,
+            "in_future"
+        );
         assert!(date_of_birth(TODAY, TODAY).is_ok());
     }
 
     #[test]
     fn a_date_of_birth_more_than_120_years_ago_is_refused() {
         assert!(date_of_birth(date!(1906 - 11 - 22), TODAY).is_ok());
-        assert_eq!(date_of_birth(date!(1906 - 11 - 21), TODAY).unwrap_err().code, "too_old");
+        assert_eq!(
+            date_of_birth(date!(1906 - 11 - 21), TODAY)
+                .unwrap_err()
+                .code,
+            "too_old"
+        );
     }
 
     #[test]
@@ -166,7 +182,14 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert!(Email::parse("ada@example.org").is_ok());
-        for e in ["ada", "ada@", "@example.org", "ada@example", "a da@example.org", "ada@example..org"] {
+        for e in [
+            "ada",
+            "ada@",
+            "@example.org",
+            "ada@example",
+            "a da@example.org",
+            "ada@example..org",
+        ] {
             assert!(Email::parse(e).is_err(), "{e}");
         }
     }

@@ -88,14 +88,26 @@ mod tests {
 
     #[test]
     fn accepts_every_outward_shape() {
-        for p in ["M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB"] {
+        for p in [
+            "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB",
+        ] {
             assert_eq!(Postcode::parse(p).unwrap().as_str(), p);
         }
     }
 
     #[test]
     fn rejects_what_is_not_a_postcode() {
-        for p in ["", "LS1", "12345", "LS1 4A", "LS1 AAP", "LS1 4CP", "ZZZZ 1AA", "LS1 4AP X", "ŁS1 4AP"] {
+        for p in [
+            "",
+            "LS1",
+            "12345",
+            "LS1 4A",
+            "LS1 AAP",
+            "LS1 4CP",
+            "ZZZZ 1AA",
+            "LS1 4AP X",
+            "ŁS1 4AP",
+        ] {
             assert!(Postcode::parse(p).is_err(), "{p}");
         }
     }

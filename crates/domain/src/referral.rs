@@ -129,7 +129,11 @@ impl ReferralReference {
         let body: String = (0..Self::LEN)
             .map(|i| {
                 let c = char::from(Self::ALPHABET[rng.random_range(0..Self::ALPHABET.len())]);
-                if i == 4 { format!("-{c}") } else { c.to_string() }
+                if i == 4 {
+                    format!("-{c}")
+                } else {
+                    c.to_string()
+                }
             })
             .collect();
         Self(format!("SRX-{body}"))
@@ -278,7 +282,10 @@ mod tests {
                 if !allowed(*from, *to) {
                     assert_eq!(
                         from.transition(*to),
-                        Err(IllegalTransition { from: *from, to: *to })
+                        Err(IllegalTransition {
+                            from: *from,
+                            to: *to
+                        })
                     );
                     forbidden += 1;
                 }
@@ -315,7 +322,9 @@ mod tests {
     fn reasons_need_one_and_refuse_repeats() {
         assert!(reasons(vec![]).is_err());
         assert_eq!(
-            reasons(vec![Reason::Housing, Reason::Housing]).unwrap_err().code,
+            reasons(vec![Reason::Housing, Reason::Housing])
+                .unwrap_err()
+                .code,
             "duplicate"
         );
         assert_eq!(
@@ -329,9 +338,19 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         assert!(Consent::parse(true, now, ConsentMethod::Verbal, now).is_ok());
         assert_eq!(
-            Consent::parse(false, now, ConsentMethod::Verbal, now).unwrap_err().code,
+            Consent::parse(false, now, ConsentMethod::Verbal, now)
+                .unwrap_err()
+                .code,
             "consent_required"
         );
-        assert!(Consent::parse(true, now + time::Duration::hours(1), ConsentMethod::Verbal, now).is_err());
+        assert!(
+            Consent::parse(
+                true,
+                now + time::Duration::hours(1),
+                ConsentMethod::Verbal,
+                now
+            )
+            .is_err()
+        );
     }
 }

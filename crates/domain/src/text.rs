@@ -85,7 +85,10 @@ mod tests {
     #[test]
     fn a_nul_byte_is_refused_everywhere() {
         assert_eq!(label("a\0b", 10).unwrap_err().code, "control_characters");
-        assert_eq!(free_text("a\0b", 10).unwrap_err().code, "control_characters");
+        assert_eq!(
+            free_text("a\0b", 10).unwrap_err().code,
+            "control_characters"
+        );
     }
 
     #[test]

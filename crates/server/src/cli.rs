@@ -10,7 +10,11 @@ use crate::config::Settings;
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
-#[command(name = "socialrx", version, about = "Social prescribing referrals, caseloads, activities and outcomes")]
+#[command(
+    name = "socialrx",
+    version,
+    about = "Social prescribing referrals, caseloads, activities and outcomes"
+)]
 pub struct Cli {
     /// A TOML config file (default: ./socialrx.toml when it exists).
     #[arg(long, global = true, env = "SOCIALRX_CONFIG")]
@@ -81,7 +85,12 @@ pub async fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::Token { org, sub, roles, ttl } => token(&settings, &org, &sub, &roles, ttl),
+        Command::Token {
+            org,
+            sub,
+            roles,
+            ttl,
+        } => token(&settings, &org, &sub, &roles, ttl),
         Command::Openapi => ExitCode::SUCCESS,
     }
 }

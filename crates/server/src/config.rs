@@ -108,7 +108,10 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match file {
             Some(path) if !path.exists() => {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file("socialrx.toml")),
@@ -130,9 +133,8 @@ impl Settings {
                 self.bind
             ))
         })?;
-        socialrx_store::Backend::of(&self.database_url).map_err(|e| {
-            ConfigError(format!("database_url (DATABASE_URL): {e}"))
-        })?;
+        socialrx_store::Backend::of(&self.database_url)
+            .map_err(|e| ConfigError(format!("database_url (DATABASE_URL): {e}")))?;
         if self.environment == Environment::Production && self.jwt_secret == DEVELOPMENT_SECRET {
             return Err(ConfigError(
                 "jwt_secret (SOCIALRX_JWT_SECRET) is the development secret, which is refused when environment is production".into(),
@@ -144,7 +146,9 @@ impl Settings {
             ));
         }
         if self.max_connections == 0 {
-            return Err(ConfigError("max_connections (SOCIALRX_MAX_CONNECTIONS) must be at least 1".into()));
+            return Err(ConfigError(
+                "max_connections (SOCIALRX_MAX_CONNECTIONS) must be at least 1".into(),
+            ));
         }
         if self.idempotency_key_hours < 24 {
             return Err(ConfigError(
@@ -152,7 +156,9 @@ impl Settings {
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
-            ConfigError(format!("log_level (SOCIALRX_LOG_LEVEL) is not a valid filter: {e}"))
+            ConfigError(format!(
+                "log_level (SOCIALRX_LOG_LEVEL) is not a valid filter: {e}"
+            ))
         })?;
         Ok(())
     }

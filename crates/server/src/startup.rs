@@ -51,10 +51,11 @@ impl Application {
         );
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
         let state = AppState::new(store, verifier);
-        let mut server = HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
-            .listen(listener)
-            .map_err(|e| StartError(e.to_string()))?
-            .shutdown_timeout(settings.shutdown_timeout_seconds);
+        let mut server =
+            HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
+                .listen(listener)
+                .map_err(|e| StartError(e.to_string()))?
+                .shutdown_timeout(settings.shutdown_timeout_seconds);
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
@@ -76,8 +77,8 @@ impl Application {
 
 /// Forgets idempotency keys older than `hours`, once an hour.
 fn spawn_idempotency_purge(store: Arc<dyn Store>, hours: u64) {
-    actix_web::rt::spawn(async move {
-        let mut tick = actix_web::rt::time::interval(Duration::from_secs(3600));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
             let cutoff = time::OffsetDateTime::now_utc() - time::Duration::hours(hours as i64);

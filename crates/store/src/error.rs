@@ -48,7 +48,14 @@ impl From<sqlx::Error> for StoreError {
 /// mean "try again later", not "your request is wrong".
 fn is_transient_db_error(code: Option<&str>) -> bool {
     match code {
-        Some(c) => c == "5" || c == "6" || c.starts_with("08") || c.starts_with("57P") || c == "40001" || c == "40P01",
+        Some(c) => {
+            c == "5"
+                || c == "6"
+                || c.starts_with("08")
+                || c.starts_with("57P")
+                || c == "40001"
+                || c == "40P01"
+        }
         None => false,
     }
 }

@@ -57,10 +57,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<Referral>, StoreError>;
 
     /// Forgets idempotency keys created before `cutoff`; returns how many.
-    async fn purge_idempotency_keys(
-        &self,
-        cutoff: time::OffsetDateTime,
-    ) -> Result<u64, StoreError>;
+    async fn purge_idempotency_keys(&self, cutoff: time::OffsetDateTime)
+    -> Result<u64, StoreError>;
 }
 
 /// Opens the database named by `url` and brings its schema up to date.

@@ -30,7 +30,10 @@ pub enum Created<T> {
     New(T),
     /// The idempotency key was used before: nothing was written. `fingerprint` is that of
     /// the first request and `id` what it created.
-    AlreadyDone { fingerprint: String, id: Uuid },
+    AlreadyDone {
+        fingerprint: String,
+        id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, Default)]

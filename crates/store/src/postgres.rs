@@ -19,7 +19,9 @@ pub struct Store {
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
         let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("DATABASE_URL is not a usable PostgreSQL URL: {e}")))?
+            .map_err(|e| {
+                StoreError::Config(format!("DATABASE_URL is not a usable PostgreSQL URL: {e}"))
+            })?
             .application_name("socialrx");
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
@@ -27,7 +29,9 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(connect)
             .await?;
-        sqlx::migrate!("../../migrations/postgres").run(&pool).await?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await?;
         // One pool serves both roles here; a read replica would be a second pool.
         Ok(Self {
             writer: pool.clone(),

@@ -21,7 +21,9 @@ pub struct Store {
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
         let connect = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("DATABASE_URL is not a usable SQLite URL: {e}")))?
+            .map_err(|e| {
+                StoreError::Config(format!("DATABASE_URL is not a usable SQLite URL: {e}"))
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -33,7 +35,9 @@ impl Store {
             .test_before_acquire(false)
             .connect_with(connect.clone())
             .await?;
-        sqlx::migrate!("../../migrations/sqlite").run(&writer).await?;
+        sqlx::migrate!("../../migrations/sqlite")
+            .run(&writer)
+            .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(2))
             .acquire_timeout(options.acquire_timeout)

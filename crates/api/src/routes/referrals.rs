@@ -140,7 +140,11 @@ impl CreateReferralRequest {
         v.extend(validation_errors(&self));
         let p = self.person;
         let source = v.check("source", Source::parse(&self.source));
-        let nhs_number = v.check_opt("person.nhs_number", p.nhs_number.as_deref(), NhsNumber::parse);
+        let nhs_number = v.check_opt(
+            "person.nhs_number",
+            p.nhs_number.as_deref(),
+            NhsNumber::parse,
+        );
         if let (Some(source), Some(None)) = (source, nhs_number) {
             if matches!(source, Source::Gp | Source::PracticeNurse) {
                 v.push(FieldError::new(
@@ -150,8 +154,14 @@ impl CreateReferralRequest {
                 ));
             }
         }
-        let given_name = v.check("person.given_name", text::label(&p.given_name, limits::NAME));
-        let family_name = v.check("person.family_name", text::label(&p.family_name, limits::NAME));
+        let given_name = v.check(
+            "person.given_name",
+            text::label(&p.given_name, limits::NAME),
+        );
+        let family_name = v.check(
+            "person.family_name",
+            text::label(&p.family_name, limits::NAME),
+        );
         let date_of_birth = v.check(
             "person.date_of_birth",
             parse_date(&p.date_of_birth).and_then(|d| person::date_of_birth(d, now.date())),
@@ -159,24 +169,37 @@ impl CreateReferralRequest {
         let postcode = v.check("person.postcode", Postcode::parse(&p.postcode));
         let phone = v.check_opt("person.phone", non_blank(p.phone), |s| Phone::parse(&s));
         let email = v.check_opt("person.email", non_blank(p.email), |s| Email::parse(&s));
-        let preferred_contact = v.check("person.preferred_contact", ContactMethod::parse(&p.preferred_contact));
+        let preferred_contact = v.check(
+            "person.preferred_contact",
+            ContactMethod::parse(&p.preferred_contact),
+        );
         if let (Some(method), Some(phone), Some(email)) = (preferred_contact, &phone, &email) {
             v.check(
                 "person.preferred_contact",
                 person::check_contact_reachable(method, phone.as_ref(), email.as_ref()),
             );
         }
-        let language = v.check_opt("person.language", p.language, |s| text::optional_label(&s, limits::LANGUAGE));
-        let accessibility_needs = v.check_opt("person.accessibility_needs", p.accessibility_needs, |s| {
-            text::free_text(&s, limits::ACCESSIBILITY_NEEDS)
+        let language = v.check_opt("person.language", p.language, |s| {
+            text::optional_label(&s, limits::LANGUAGE)
         });
-        let registered_practice =
-            v.check_opt("person.registered_practice", non_blank(p.registered_practice), |s| OdsCode::parse(&s));
+        let accessibility_needs =
+            v.check_opt("person.accessibility_needs", p.accessibility_needs, |s| {
+                text::free_text(&s, limits::ACCESSIBILITY_NEEDS)
+            });
+        let registered_practice = v.check_opt(
+            "person.registered_practice",
+            non_blank(p.registered_practice),
+            |s| OdsCode::parse(&s),
+        );
 
         let r = self.referrer;
-        let referrer_ods = v.check_opt("referrer.ods_code", non_blank(r.ods_code), |s| OdsCode::parse(&s));
+        let referrer_ods = v.check_opt("referrer.ods_code", non_blank(r.ods_code), |s| {
+            OdsCode::parse(&s)
+        });
         let referrer_name = v.check("referrer.name", text::label(&r.name, limits::NAME));
-        let referrer_role = v.check_opt("referrer.role", r.role, |s| text::optional_label(&s, limits::SHORT_TEXT));
+        let referrer_role = v.check_opt("referrer.role", r.role, |s| {
+            text::optional_label(&s, limits::SHORT_TEXT)
+        });
 
         let mut reasons = Vec::with_capacity(self.reasons.len());
         for (i, code) in self.reasons.iter().enumerate() {
@@ -197,7 +220,11 @@ impl CreateReferralRequest {
         let given_at = v.check("consent.given_at", parse_datetime(&c.given_at));
         let consent = match (given_at, consent_method) {
             (Some(at), Some(method)) => {
-                let field = if c.given { "consent.given_at" } else { "consent.given" };
+                let field = if c.given {
+                    "consent.given_at"
+                } else {
+                    "consent.given"
+                };
                 v.check(field, Consent::parse(c.given, at, method, now))
             }
             _ => None,
@@ -509,7 +536,9 @@ pub async fn get_referral(
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadReferral)?;
-    let referral = store.get_referral(&caller.audit(&req), id.into_inner()).await?;
+    let referral = store
+        .get_referral(&caller.audit(&req), id.into_inner())
+        .await?;
     Ok(HttpResponse::Ok().json(ReferralResponse::from(referral)))
 }
 
@@ -538,14 +567,20 @@ pub async fn list_referrals(
     let q = query.into_inner();
     let mut v = Violations::new();
     let filter = ReferralFilter {
-        status: v.check_opt("status", q.status, |s| Status::parse(&s)).flatten(),
-        source: v.check_opt("source", q.source, |s| Source::parse(&s)).flatten(),
+        status: v
+            .check_opt("status", q.status, |s| Status::parse(&s))
+            .flatten(),
+        source: v
+            .check_opt("source", q.source, |s| Source::parse(&s))
+            .flatten(),
     };
     let limit = v
         .check_opt("limit", q.limit, |l| parse_limit(&l))
         .flatten()
         .unwrap_or(20);
-    let after = v.check_opt("cursor", q.cursor, |c| decode_cursor(&c)).flatten();
+    let after = v
+        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
+        .flatten();
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
@@ -575,7 +610,10 @@ fn encode_cursor(id: Uuid) -> String {
 
 fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
     Uuid::try_parse(raw).map_err(|_| {
-        socialrx_domain::violations::Invalid::new("cursor_format", "is not a cursor this API gave out")
+        socialrx_domain::violations::Invalid::new(
+            "cursor_format",
+            "is not a cursor this API gave out",
+        )
     })
 }
 

@@ -1,0 +1,518 @@
+//! The real `socialrx` binary: its command line, its configuration errors, its logs, and
+//! what survives a crash.
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use socialrx_store::testing::{TestDatabase, require_postgres_in_ci};
+
+use crate::support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_socialrx");
+
+/// Runs the binary to completion with a clean environment of our choosing.
+fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(BIN);
+    command.args(args).current_dir(dir.path()).env_clear();
+    command.env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["token", "--help"],
+        vec!["openapi", "--help"],
+    ] {
+        let (code, out, _) = run(&args, &[]);
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage:"), "{args:?}: {out}");
+    }
+    let (_, out, _) = run(&["token", "--help"], &[]);
+    assert!(out.contains("--org") && out.contains("--roles"));
+}
+
+#[test]
+fn the_openapi_command_prints_the_committed_spec() {
+    let (code, out, _) = run(&["openapi"], &[]);
+    assert_eq!(code, 0);
+    let printed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        printed,
+        serde_json::to_value(socialrx_api::openapi()).unwrap()
+    );
+}
+
+#[test]
+fn invalid_configuration_names_the_setting_and_exits_2() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("SOCIALRX_BIND", "not-an-address")], "bind"),
+        (&[("SOCIALRX_MAX_CONNECTIONS", "many")], "max_connections"),
+        (&[("DATABASE_URL", "mysql://localhost/x")], "DATABASE_URL"),
+        (&[("SOCIALRX_ENVIRONMENT", "staging")], "environment"),
+        (&[("SOCIALRX_ENVIRONMENT", "production")], "jwt_secret"),
+        (&[("SOCIALRX_JWT_SECRET", "short")], "jwt_secret"),
+        (&[("SOCIALRX_LOG_FORMAT", "xml")], "log_format"),
+    ];
+    for (env, setting) in cases {
+        let (code, _, err) = run(&["serve"], env);
+        assert_eq!(code, 2, "{env:?}: {err}");
+        assert!(
+            err.contains(setting),
+            "{env:?} should name {setting}: {err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "one clear message: {err}");
+    }
+}
+
+#[test]
+fn a_config_file_is_read_and_its_mistakes_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("socialrx.toml");
+    std::fs::write(
+        &file,
+        "jwt_issuer = \"https://idp.example.org\"\nworkerz = 4\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["--config", file.to_str().unwrap(), "serve"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("workerz"), "{err}");
+
+    std::fs::write(&file, "jwt_issuer = \"https://idp.example.org\"\n").unwrap();
+    let (code, out, _) = run(
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "token",
+            "--org",
+            "Y02794",
+            "--sub",
+            "a",
+            "--roles",
+            "referrer",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0);
+    let payload = out.trim().split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["iss"], "https://idp.example.org",
+        "the file's setting was used"
+    );
+    assert_eq!(claims["org"], "Y02794");
+    assert_eq!(claims["roles"], serde_json::json!(["referrer"]));
+}
+
+#[test]
+fn token_refuses_unknown_roles_and_bad_org_codes() {
+    let (code, _, err) = run(
+        &[
+            "token",
+            "--org",
+            "Y02794",
+            "--sub",
+            "a",
+            "--roles",
+            "superuser",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--roles"), "{err}");
+    let (code, _, err) = run(
+        &["token", "--org", "?", "--sub", "a", "--roles", "referrer"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--org"), "{err}");
+}
+
+#[tokio::test]
+async fn migrate_brings_a_new_database_up_to_date() {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    let (code, _, err) = run(&["migrate"], &[("DATABASE_URL", &db.url)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("up to date"));
+    let (code, _, _) = run(&["migrate"], &[("DATABASE_URL", &db.url)]);
+    assert_eq!(code, 0, "migrating twice is harmless");
+    db.drop_database().await;
+}
+
+/// A running `socialrx serve` child process.
+struct Server {
+    child: Child,
+    base: String,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(database_url: &str, extra: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = dir.path().join("server.log");
+        let mut command = Command::new(BIN);
+        command
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("SOCIALRX_BIND", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", database_url)
+            .env("SOCIALRX_WORKERS", "2")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        for (k, v) in extra {
+            command.env(k, v);
+        }
+        let child = command.spawn().unwrap();
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        };
+        server.wait_ready().await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not become ready: {}", self.log_text());
+    }
+
+    fn log_text(&self) -> String {
+        let mut s = String::new();
+        if let Ok(mut f) = std::fs::File::open(&self.log) {
+            let _ = f.read_to_string(&mut s);
+        }
+        s
+    }
+
+    fn token(&self, roles: &str) -> String {
+        let (code, out, err) = run(
+            &[
+                "token",
+                "--org",
+                ORG,
+                "--sub",
+                "crash-test",
+                "--roles",
+                roles,
+            ],
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
+        out.trim().to_owned()
+    }
+
+    fn sigterm(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn logs_never_carry_personal_data_even_at_trace_level() {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    let server = Server::start(
+        &db.url,
+        &[
+            ("SOCIALRX_LOG_LEVEL", "trace"),
+            ("SOCIALRX_LOG_FORMAT", "json"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let token = server.token("referrer");
+    let created: Value = client
+        .post(format!("{}/v1/referrals", server.base))
+        .bearer_auth(&token)
+        .json(&referral_body())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    client
+        .get(format!("{}/v1/referrals/{id}", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{}/v1/referrals", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut invalid = referral_body();
+    invalid["person"]["nhs_number"] = "9434765918".into();
+    client
+        .post(format!("{}/v1/referrals", server.base))
+        .bearer_auth(&token)
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let log = server.log_text();
+    assert!(
+        log.contains("\"route\":\"/v1/referrals\""),
+        "the request lines are there: {log}"
+    );
+    for secret in [
+        "9434765919",
+        "9434765918",
+        "Margaret",
+        "Hughes",
+        "HD1 2RS",
+        "hd1 2rs",
+        "01484 496000",
+        "1971-03-14",
+        "crochet",
+        &token,
+    ] {
+        assert!(!log.contains(secret), "the log contains {secret:?}");
+    }
+    drop(server);
+    db.drop_database().await;
+}
+
+/// Several clients post referrals; the process is killed with SIGKILL mid-stream and
+/// restarted on the same database. Every referral that was answered 201 is there, and a
+/// retry of each unanswered request with its Idempotency-Key creates at most one.
+#[tokio::test]
+async fn every_acknowledged_referral_survives_a_sigkill() {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db.url, &[("SOCIALRX_LOG_LEVEL", "warn")]).await;
+    let token = server.token("referrer,coordinator");
+    let base = server.base.clone();
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for c in 0..6 {
+        let (base, token, stop) = (base.clone(), token.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut acknowledged = Vec::new();
+            let mut unanswered = Vec::new();
+            for i in 0..10_000 {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let key = format!("crash-{c}-{i}");
+                let result = client
+                    .post(format!("{base}/v1/referrals"))
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", &key)
+                    .json(&referral_body())
+                    .timeout(Duration::from_secs(5))
+                    .send()
+                    .await;
+                match result {
+                    Ok(r) if r.status() == 201 => match r.json::<Value>().await {
+                        Ok(body) => acknowledged.push(body["id"].as_str().unwrap().to_owned()),
+                        Err(_) => {
+                            unanswered.push(key);
+                            break;
+                        }
+                    },
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    Err(_) => {
+                        unanswered.push(key);
+                        break;
+                    }
+                }
+            }
+            (acknowledged, unanswered)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.child.kill().unwrap(); // SIGKILL
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    let mut acknowledged = Vec::new();
+    let mut unanswered = Vec::new();
+    for client in clients {
+        let (a, u) = client.await.unwrap();
+        acknowledged.extend(a);
+        unanswered.extend(u);
+    }
+    assert!(
+        acknowledged.len() >= 10,
+        "the load was real: {} acknowledged",
+        acknowledged.len()
+    );
+
+    let server = Server::start(&db.url, &[("SOCIALRX_LOG_LEVEL", "warn")]).await;
+    let client = reqwest::Client::new();
+    for id in &acknowledged {
+        let r = client
+            .get(format!("{}/v1/referrals/{id}", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "acknowledged referral {id} was lost");
+    }
+    for key in &unanswered {
+        for _ in 0..2 {
+            let r = client
+                .post(format!("{}/v1/referrals", server.base))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", key)
+                .json(&referral_body())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+    }
+    let mut total = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{}/v1/referrals?limit=100", server.base);
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = client
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        total += page["items"].as_array().unwrap().len();
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert!(
+        total >= acknowledged.len() && total <= acknowledged.len() + unanswered.len(),
+        "{total} referrals for {} acknowledged and {} retried",
+        acknowledged.len(),
+        unanswered.len()
+    );
+    drop(server);
+    db.drop_database().await;
+}
+
+/// SIGTERM: the server stops taking connections, lets requests in flight finish, and
+/// exits cleanly; every request answered before it stopped is complete and stored.
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish() {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    let mut server = Server::start(&db.url, &[("SOCIALRX_LOG_LEVEL", "warn")]).await;
+    let token = server.token("referrer");
+    let base = server.base.clone();
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (base, token) = (base.clone(), token.clone());
+        clients.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut answered = Vec::new();
+            for _ in 0..10_000 {
+                match client
+                    .post(format!("{base}/v1/referrals"))
+                    .bearer_auth(&token)
+                    .json(&referral_body())
+                    .send()
+                    .await
+                {
+                    Ok(r) => {
+                        assert_eq!(r.status(), 201);
+                        let body: Value = r.json().await.expect("a started response is finished");
+                        answered.push(body["id"].as_str().unwrap().to_owned());
+                    }
+                    // After shutdown begins, new connections are refused: that is fine.
+                    Err(e) => {
+                        assert!(e.is_connect() || e.is_request(), "{e}");
+                        break;
+                    }
+                }
+            }
+            answered
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    server.sigterm();
+    let status = tokio::task::spawn_blocking(move || {
+        let status = server.child.wait().unwrap();
+        (status, server)
+    })
+    .await
+    .unwrap();
+    assert!(status.0.success(), "exit status {:?}", status.0);
+    let mut answered = Vec::new();
+    for c in clients {
+        answered.extend(c.await.unwrap());
+    }
+    drop(status);
+    let server = Server::start(&db.url, &[("SOCIALRX_LOG_LEVEL", "warn")]).await;
+    let client = reqwest::Client::new();
+    for id in &answered {
+        let r = client
+            .get(format!("{}/v1/referrals/{id}", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    drop(server);
+    db.drop_database().await;
+}

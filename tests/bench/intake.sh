@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Referral intake benchmark: POST /v1/referrals against the release binary on SQLite and
+# on PostgreSQL, next to the raw insert limit of each database at the same durability.
+#
+#   tests/bench/intake.sh
+#
+# Loopback only, bounded (fixed request counts, a timeout on every step) and it cleans up
+# after itself: the server it started, its temporary directory and its PostgreSQL
+# databases. See tests/bench/README.md for what is measured and how to read the table.
+#
+# Knobs (environment):
+#   BENCH_REQUESTS=20000     measured requests per backend (oha -n)
+#   BENCH_CONCURRENCY=64     concurrent connections (oha -c, pgbench -c)
+#   BENCH_WARMUP=2000        warm-up requests per backend, not measured
+#   BENCH_BODIES=5000        distinct referral bodies generated
+#   BENCH_RAW_SQLITE=20000   rows in the raw SQLite loop
+#   BENCH_PGBENCH_SECONDS=15 pgbench duration (-T)
+#   BENCH_PORT=18090         loopback port for the service
+#   BENCH_BACKENDS="sqlite postgres"
+#   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server to create scratch databases on
+#   SOCIALRX_MAX_CONNECTIONS, SOCIALRX_WORKERS         passed through to the service
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH="$ROOT/tests/bench"
+REQUESTS=${BENCH_REQUESTS:-20000}
+CONCURRENCY=${BENCH_CONCURRENCY:-64}
+WARMUP=${BENCH_WARMUP:-2000}
+BODIES=${BENCH_BODIES:-5000}
+RAW_SQLITE=${BENCH_RAW_SQLITE:-20000}
+PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
+PORT=${BENCH_PORT:-18090}
+BACKENDS=${BENCH_BACKENDS:-"sqlite postgres"}
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+BIND="127.0.0.1:$PORT"
+BIN="$ROOT/target/release/socialrx"
+STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
+OUT_DIR="$BENCH/out"
+OUT="$OUT_DIR/intake-$STAMP.txt"
+CLK_TCK=$(getconf CLK_TCK)
+
+WORK=$(mktemp -d /tmp/socialrx-bench.XXXXXX)
+SERVER_PID=""
+PG_DBS=()
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+stop_server() {
+    [[ -n "$SERVER_PID" ]] || return 0
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+cleanup() {
+    local rc=$?
+    stop_server
+    for db in "${PG_DBS[@]}"; do
+        psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 \
+            || log "could not drop database $db"
+    done
+    if [[ $rc -ne 0 && -d "$WORK" ]]; then
+        log "failed (exit $rc); server logs follow"
+        tail -n 20 "$WORK"/*.log 2>/dev/null >&2 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools ---------------------------------------------------------------------------
+
+for tool in python3 curl psql pgbench; do
+    command -v "$tool" >/dev/null || die "$tool is not on PATH"
+done
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v oha >/dev/null; then
+    log "oha not found: cargo install oha --locked (a few minutes on 2 cores)"
+    started=$(date +%s)
+    # 1.16.0 is the version this script was written against; it builds on rustc 1.95.
+    timeout 1800 cargo install oha --locked --version "${BENCH_OHA_VERSION:-1.16.0}" >&2
+    log "oha installed in $(( $(date +%s) - started )) s"
+fi
+OHA_HELP=$(oha --help)
+if grep -q -- '--output-format' <<<"$OHA_HELP"; then OHA_JSON=(--output-format json); else OHA_JSON=(-j); fi
+OHA_TUI=(); grep -q -- '--no-tui' <<<"$OHA_HELP" && OHA_TUI=(--no-tui)
+OHA_VERSION=$(oha --version | head -n1)
+
+log "building the release binary"
+(cd "$ROOT" && timeout 1800 cargo build --release -p socialrx --quiet) || die "cargo build failed"
+[[ -x "$BIN" ]] || die "$BIN was not built"
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    die "port $PORT is already in use; set BENCH_PORT"
+fi
+
+# --- bodies --------------------------------------------------------------------------
+
+log "generating $BODIES referral bodies"
+BODY_INFO=$(python3 "$BENCH/gen_bodies.py" "$WORK/bodies" "$BODIES")
+log "$BODY_INFO"
+if grep -q -- '--body-path-lines' <<<"$OHA_HELP"; then
+    OHA_BODY=(-Z "$WORK/bodies/bodies.jsonl")
+    BODY_MODE="$BODIES distinct bodies, one per request in turn (oha -Z)"
+else
+    OHA_BODY=(-D "$WORK/bodies/body.json")
+    BODY_MODE="one body for every request (this oha has no -Z)"
+fi
+TOKEN=$(cd "$WORK" && "$BIN" token --org Y02794 --sub bench --roles referrer --ttl 7200)
+
+# --- measurement helpers -------------------------------------------------------------
+
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# busy and total ticks of the whole machine
+machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
+
+wait_ready() {
+    local url="http://$BIND/readyz"
+    for _ in $(seq 1 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || die "the service exited during start-up"
+        if curl -fsS -o /dev/null --max-time 2 "$url"; then return 0; fi
+        sleep 0.1
+    done
+    die "the service was not ready within 30 s"
+}
+
+start_server() { # name database_url
+    (cd "$WORK" && exec env SOCIALRX_BIND="$BIND" DATABASE_URL="$2" SOCIALRX_LOG_LEVEL=warn \
+        SOCIALRX_ENVIRONMENT=development "$BIN" serve >"$WORK/$1.log" 2>&1) &
+    SERVER_PID=$!
+    wait_ready
+}
+
+run_oha() { # n output.json
+    timeout 300 /usr/bin/time -f '%U %S' -o "$WORK/oha.time" \
+        oha "${OHA_TUI[@]}" "${OHA_JSON[@]}" -n "$1" -c "$CONCURRENCY" -m POST \
+        -H "Authorization: Bearer $TOKEN" -T application/json "${OHA_BODY[@]}" \
+        "http://$BIND/v1/referrals" >"$2"
+}
+
+# Prints one JSON object with the run's figures.
+summarise() { # name oha.json server_ticks oha_time busy total wall count_rows
+    python3 - "$@" "$CLK_TCK" <<'PY'
+import json, sys
+name, path, server_ticks, oha_time, busy, total, wall, rows, hz = sys.argv[1:10]
+hz = int(hz)
+d = json.load(open(path))
+s = d["summary"]
+p = d.get("latencyPercentiles") or d.get("latency_percentiles") or {}
+codes = d.get("statusCodeDistribution", {})
+errors = d.get("errorDistribution", {})
+sent = sum(codes.values()) + sum(errors.values())
+oha_cpu = sum(float(x) for x in open(oha_time).read().split()[-2:])
+print(json.dumps({
+    "backend": name,
+    "rps": s["requestsPerSec"],
+    "p50_ms": p["p50"] * 1000, "p99_ms": p["p99"] * 1000,
+    "max_ms": s["slowest"] * 1000,
+    "status": codes, "errors": errors, "sent": sent, "rows": int(rows),
+    "wall_s": float(wall),
+    "server_cpu_s": int(server_ticks) / hz,
+    "oha_cpu_s": oha_cpu,
+    "machine_busy_pct": 100.0 * int(busy) / max(int(total), 1),
+}))
+PY
+}
+
+# --- the service ---------------------------------------------------------------------
+
+run_service() { # name database_url count_rows_command...
+    local name=$1 url=$2; shift 2
+    log "$name: starting the service"
+    start_server "$name" "$url"
+    log "$name: warm-up, $WARMUP requests"
+    run_oha "$WARMUP" "$WORK/$name-warmup.json"
+    log "$name: measured run, $REQUESTS requests at $CONCURRENCY connections"
+    local t0 m0 t1 m1 s0 s1
+    s0=$(proc_ticks "$SERVER_PID"); read -r b0 t0 < <(machine_ticks); m0=$(date +%s.%N)
+    run_oha "$REQUESTS" "$WORK/$name.json"
+    s1=$(proc_ticks "$SERVER_PID"); read -r b1 t1 < <(machine_ticks); m1=$(date +%s.%N)
+    RSS_KB=$(awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status")
+    local rows; rows=$("$@")
+    stop_server
+    summarise "$name" "$WORK/$name.json" $((s1 - s0)) "$WORK/oha.time" $((b1 - b0)) $((t1 - t0)) \
+        "$(awk -v a="$m0" -v b="$m1" 'BEGIN{print b - a}')" "$rows" >"$WORK/$name.summary"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["rss_kib"]=int(sys.argv[2]); json.dump(d, open(sys.argv[1],"w"))' \
+        "$WORK/$name.summary" "$RSS_KB"
+    log "$name: $(cat "$WORK/$name.summary")"
+}
+
+sqlite_rows() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from referrals").fetchone()[0])' "$1"; }
+pg_rows() { psql "$PG_URL/$1" -qAt -c "select count(*) from referrals"; }
+
+# --- raw limits ----------------------------------------------------------------------
+
+raw_sqlite() {
+    log "sqlite raw: $RAW_SQLITE single-row transactions, WAL, synchronous=FULL"
+    local b0 t0 b1 t1
+    read -r b0 t0 < <(machine_ticks)
+    timeout 300 python3 "$BENCH/raw_sqlite.py" "$WORK/raw.db" "$WORK/bodies/bodies.jsonl" "$RAW_SQLITE" >"$WORK/raw-sqlite.json"
+    read -r b1 t1 < <(machine_ticks)
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["machine_busy_pct"]=100*int(sys.argv[2])/max(int(sys.argv[3]),1); json.dump(d, open(sys.argv[1],"w"))' \
+        "$WORK/raw-sqlite.json" $((b1 - b0)) $((t1 - t0))
+    log "sqlite raw: $(cat "$WORK/raw-sqlite.json")"
+}
+
+raw_postgres() {
+    local db="socialrx_bench_raw_$$"
+    PG_DBS+=("$db")
+    psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null
+    psql "$PG_URL/$db" -qAt -v ON_ERROR_STOP=1 -f "$BENCH/pg_raw_schema.sql" >/dev/null
+    log "postgres raw: pgbench -c $CONCURRENCY -j 2 -T $PGBENCH_SECONDS, synchronous_commit=on"
+    local b0 t0 b1 t1
+    read -r b0 t0 < <(machine_ticks)
+    PGOPTIONS="-c synchronous_commit=on" timeout $((PGBENCH_SECONDS + 120)) \
+        pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "$PGBENCH_SECONDS" \
+        -f "$BENCH/pg_raw_insert.sql" "$PG_URL/$db" >"$WORK/pgbench.txt" 2>&1 \
+        || { cat "$WORK/pgbench.txt" >&2; die "pgbench failed"; }
+    read -r b1 t1 < <(machine_ticks)
+    local tps row
+    tps=$(awk '/^tps = /{print $3}' "$WORK/pgbench.txt")
+    row=$(psql "$PG_URL/$db" -qAt -c "select count(*) || ' rows, ' || avg(pg_column_size(r.*))::int || ' B/row' from referral_raw r")
+    python3 -c 'import json,sys; print(json.dumps({"inserts_per_sec": float(sys.argv[1]), "rows": sys.argv[2], "machine_busy_pct": 100*int(sys.argv[3])/max(int(sys.argv[4]),1), "latency": sys.argv[5]}))' \
+        "$tps" "$row" $((b1 - b0)) $((t1 - t0)) "$(awk -F' = ' '/^latency average/{print $2}' "$WORK/pgbench.txt")" \
+        >"$WORK/raw-postgres.json"
+    log "postgres raw: $(cat "$WORK/raw-postgres.json")"
+    psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+}
+
+# --- run -----------------------------------------------------------------------------
+
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+for backend in $BACKENDS; do
+    case $backend in
+    sqlite)
+        run_service sqlite "sqlite:$WORK/service.db" sqlite_rows "$WORK/service.db"
+        raw_sqlite
+        ;;
+    postgres)
+        psql "$PG_URL/postgres" -qAt -c "select 1" >/dev/null || die "cannot reach PostgreSQL at $PG_URL"
+        PG_SETTINGS=$(psql "$PG_URL/postgres" -qAt -F= -c "select name, setting from pg_settings where name in ('synchronous_commit','fsync','max_connections') order by name" | tr '\n' ' ')
+        db="socialrx_bench_$$"
+        PG_DBS+=("$db")
+        psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null
+        run_service postgres "$PG_URL/$db" pg_rows "$db"
+        psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+        raw_postgres
+        ;;
+    *) die "unknown backend $backend" ;;
+    esac
+done
+
+# --- report --------------------------------------------------------------------------
+
+mkdir -p "$OUT_DIR"
+python3 - "$WORK" "$BACKENDS" >"$WORK/report.txt" <<'PY'
+import json, os, sys
+work, backends = sys.argv[1], sys.argv[2].split()
+rows, notes, cpu = [], [], []
+for b in backends:
+    s = json.load(open(os.path.join(work, f"{b}.summary")))
+    raw = json.load(open(os.path.join(work, f"raw-{b}.json")))
+    ratio = s["rps"] / raw["inserts_per_sec"]
+    rows.append((b, f'{s["rps"]:.0f}', f'{s["p50_ms"]:.1f}', f'{s["p99_ms"]:.1f}',
+                 f'{raw["inserts_per_sec"]:.0f}', f'{100 * ratio:.0f}%', f'{s["rss_kib"] / 1024:.1f}'))
+    ok = s["status"].get("201", 0)
+    if ok != s["sent"] or s["errors"]:
+        notes.append(f'{b}: {s["sent"] - ok} of {s["sent"]} requests were not 201: {s["status"]} {s["errors"]}')
+    core_s = s["wall_s"] * os.cpu_count()
+    cpu.append((b, f'{s["wall_s"]:.1f}', f'{s["server_cpu_s"]:.1f}', f'{s["oha_cpu_s"]:.1f}',
+                f'{max(core_s * s["machine_busy_pct"] / 100 - s["server_cpu_s"] - s["oha_cpu_s"], 0):.1f}',
+                f'{s["machine_busy_pct"]:.0f}%', f'{1e6 * s["server_cpu_s"] / max(s["sent"], 1):.0f}',
+                f'{raw["machine_busy_pct"]:.0f}%'))
+    notes.append(f'{b}: {s["rows"]} referrals in the database after the run (warm-up included); '
+                 f'slowest request {s["max_ms"]:.0f} ms')
+    if b == "postgres":
+        notes.append(f'postgres raw: {raw["rows"]}, pgbench latency average {raw["latency"]}')
+    else:
+        notes.append(f'sqlite raw: {raw["count"]} rows, {raw["avg_row_bytes"]} B/row payload, '
+                     f'SQLite {raw["sqlite_version"]}')
+
+def table(head, body):
+    w = [max(len(str(r[i])) for r in [head] + body) for i in range(len(head))]
+    line = lambda r: "  ".join(str(c).rjust(w[i]) if i else str(c).ljust(w[i]) for i, c in enumerate(r))
+    return "\n".join([line(head), line(["-" * x for x in w])] + [line(r) for r in body])
+
+print(table(("backend", "requests/s", "p50 ms", "p99 ms", "raw inserts/s", "ratio", "peak RSS MiB"), rows))
+print()
+print("CPU during the measured run (2 cores = 2 CPU-seconds per second):")
+print(table(("backend", "wall s", "server cpu s", "oha cpu s", "other cpu s", "machine busy",
+             "server µs/req", "busy during raw"), cpu))
+print()
+for n in notes:
+    print(n)
+PY
+
+{
+    echo "socialrx intake benchmark, $STAMP"
+    echo "command: tests/bench/intake.sh (BENCH_REQUESTS=$REQUESTS BENCH_CONCURRENCY=$CONCURRENCY BENCH_WARMUP=$WARMUP)"
+    echo "commit: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- crates migrations 2>/dev/null || echo ' + uncommitted changes in crates/ or migrations/')"
+    echo "machine: $(nproc) cores, load average before the run $LOADAVG; $OHA_VERSION; $(psql --version | head -n1)"
+    echo "service: SOCIALRX_MAX_CONNECTIONS=${SOCIALRX_MAX_CONNECTIONS:-default} SOCIALRX_WORKERS=${SOCIALRX_WORKERS:-default}, log level warn"
+    echo "postgres: ${PG_SETTINGS:-not run}"
+    echo "bodies: $BODY_INFO; $BODY_MODE; no Idempotency-Key header"
+    echo "raw: SQLite $RAW_SQLITE single-row transactions (python3 sqlite3, WAL, synchronous=FULL, one connection);"
+    echo "     pgbench -n -M prepared -c $CONCURRENCY -j 2 -T $PGBENCH_SECONDS, one ~1.5 KB row per transaction, synchronous_commit=on"
+    echo
+    cat "$WORK/report.txt"
+} | tee "$OUT"
+log "written to ${OUT#"$ROOT"/}"
