@@ -48,7 +48,7 @@ pub fn not_in_list(raw: &str, codes: &[&str]) -> Invalid {
 
 #[cfg(test)]
 mod tests {
-    code_list!(Colour { Red => "red", Dark_Blue => "dark_blue" });
+    code_list!(Colour { Red => "red", DarkBlue => "dark_blue" });
 
     #[test]
     fn codes_round_trip() {

@@ -145,14 +145,14 @@ impl CreateReferralRequest {
             p.nhs_number.as_deref(),
             NhsNumber::parse,
         );
-        if let (Some(source), Some(None)) = (source, nhs_number) {
-            if matches!(source, Source::Gp | Source::PracticeNurse) {
-                v.push(FieldError::new(
-                    "person.nhs_number",
-                    "required",
-                    format!("is required for a referral from source '{source}'"),
-                ));
-            }
+        if let (Some(source @ (Source::Gp | Source::PracticeNurse)), Some(None)) =
+            (source, nhs_number)
+        {
+            v.push(FieldError::new(
+                "person.nhs_number",
+                "required",
+                format!("is required for a referral from source '{source}'"),
+            ));
         }
         let given_name = v.check(
             "person.given_name",
