@@ -9,5 +9,6 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod operations;
+mod permissions;
 mod referrals;
 mod validation;

@@ -3,11 +3,13 @@
 //! [`configure`] mounts every route on an actix `ServiceConfig`; [`openapi`] builds the
 //! spec from the same handlers without a database. The server crate owns start-up.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod examples;
 pub mod extract;
 pub mod observe;
+pub mod resource;
 pub mod routes;
 pub mod schema;
 
@@ -21,7 +23,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_scalar::{Scalar, Servable};
 
 use crate::error::ApiError;
-use crate::routes::{health, referrals};
+use crate::resource::resource;
+use crate::routes::referrals;
 
 pub use auth::{Caller, Claims, Verifier, mint_hs256};
 pub use observe::Metrics;
@@ -61,77 +64,11 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                 web::scope("")
                     .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_errors))
                     .wrap(from_fn(observe::observe))
-                    .service(resource("/healthz").get(health::healthz))
-                    .service(resource("/readyz").get(health::readyz))
-                    .service(resource("/metrics").get(health::metrics))
                     .service(resource("/openapi.json").get(openapi_json))
                     .service(Scalar::with_url("/docs", openapi()))
-                    .service(
-                        resource("/v1/referrals")
-                            .get(referrals::list_referrals)
-                            .post(referrals::create_referral),
-                    )
-                    .service(resource("/v1/referrals/{id}").get(referrals::get_referral))
+                    .configure(routes::configure)
                     .default_service(web::to(not_found)),
             );
-    }
-}
-
-/// A resource whose unlisted methods answer 405 with an `Allow` header.
-fn resource(path: &str) -> Resource {
-    Resource {
-        inner: web::resource(path),
-        methods: Vec::new(),
-    }
-}
-
-struct Resource {
-    inner: actix_web::Resource,
-    methods: Vec<&'static str>,
-}
-
-impl Resource {
-    fn get<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("GET");
-        self.inner = self.inner.route(web::get().to(handler));
-        self
-    }
-
-    fn post<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("POST");
-        self.inner = self.inner.route(web::post().to(handler));
-        self
-    }
-}
-
-impl actix_web::dev::HttpServiceFactory for Resource {
-    fn register(self, config: &mut actix_web::dev::AppService) {
-        let allow = self.methods.join(", ");
-        self.inner
-            .default_service(web::to(move || {
-                let allow = allow.clone();
-                async move {
-                    let mut response =
-                        actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
-                    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
-                        response
-                            .headers_mut()
-                            .insert(actix_web::http::header::ALLOW, value);
-                    }
-                    response
-                }
-            }))
-            .register(config)
     }
 }
 
@@ -153,20 +90,8 @@ async fn openapi_json() -> HttpResponse {
             (claims `sub`, `org`, `roles`, `exp`, `iss`, `aud`).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    paths(
-        health::healthz,
-        health::readyz,
-        health::metrics,
-        referrals::create_referral,
-        referrals::list_referrals,
-        referrals::get_referral,
-    ),
     components(schemas(error::Problem, error::FieldErrorBody)),
     modifiers(&BearerAuth),
-    tags(
-        (name = "referrals", description = "Referral intake and reading back"),
-        (name = "operations", description = "Health, readiness and metrics"),
-    )
 )]
 struct ApiDoc;
 
@@ -187,7 +112,13 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The OpenAPI document, built from the handlers' annotations.
+/// The OpenAPI document, built from the handlers' annotations, with each operation's
+/// roles written into its description from the one permission table.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    for part in routes::openapi_parts() {
+        doc.merge(part);
+    }
+    access::document_roles(&mut doc);
+    doc
 }

@@ -11,6 +11,7 @@
 mod error;
 mod model;
 mod postgres;
+mod referrals;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,47 +19,22 @@ pub mod testing;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use socialrx_domain::referral::{NewReferral, Referral};
-use uuid::Uuid;
 
 pub use error::StoreError;
 pub use model::*;
+pub use referrals::{ReferralFilter, ReferralStore};
 
 /// What the service persists. Used as `Arc<dyn Store>`.
+///
+/// The methods are grouped by aggregate into sub-traits, one file each (`referrals.rs`,
+/// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: ReferralStore + Send + Sync {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
     /// One round trip to the database.
     async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Stores a new referral with its person and first status, audited as `create`.
-    ///
-    /// With an idempotency key: if the organisation already used the key, nothing is
-    /// written and the earlier record is returned for the caller to compare and replay.
-    async fn create_referral(
-        &self,
-        audit: &AuditContext,
-        referral: NewReferral,
-        idempotency: Option<IdempotencyKey>,
-    ) -> Result<Created<Referral>, StoreError>;
-
-    /// One referral of the caller's organisation, audited as `read`. Another
-    /// organisation's referral is `NotFound`, exactly like a missing one.
-    async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError>;
-
-    /// A page of the organisation's referrals, newest first; every returned id is audited.
-    async fn list_referrals(
-        &self,
-        audit: &AuditContext,
-        filter: &ReferralFilter,
-        page: PageRequest,
-    ) -> Result<Page<Referral>, StoreError>;
-
-    /// Forgets idempotency keys created before `cutoff`; returns how many.
-    async fn purge_idempotency_keys(&self, cutoff: time::OffsetDateTime)
-    -> Result<u64, StoreError>;
 }
 
 /// Opens the database named by `url` and brings its schema up to date.

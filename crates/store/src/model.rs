@@ -5,8 +5,6 @@ use std::net::IpAddr;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use socialrx_domain::referral::{Source, Status};
-
 /// Who is acting, for which organisation, from where: scopes every query and is written
 /// to the audit trail.
 #[derive(Debug, Clone)]
@@ -34,12 +32,6 @@ pub enum Created<T> {
         fingerprint: String,
         id: Uuid,
     },
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ReferralFilter {
-    pub status: Option<Status>,
-    pub source: Option<Source>,
 }
 
 /// Keyset pagination: `after` is the last id of the previous page.

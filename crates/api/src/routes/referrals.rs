@@ -20,10 +20,33 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Caller;
+use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::resource::resource;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/referrals")
+            .get(list_referrals)
+            .post(create_referral),
+    )
+    .service(resource("/v1/referrals/{id}").get(get_referral));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_referral, list_referrals, get_referral),
+    tags((name = "referrals", description = "Referral intake and reading back"))
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation::needs("POST", "/v1/referrals", Permission::CreateReferral),
+    Operation::needs("GET", "/v1/referrals", Permission::ReadReferral),
+    Operation::needs("GET", "/v1/referrals/{id}", Permission::ReadReferral),
+];
 
 // ---------------------------------------------------------------------------------------
 // Requests
@@ -452,8 +475,6 @@ pub struct ListReferralsQuery {
 /// retry with the same key and body answers the first 201 again and creates nothing; the
 /// same key with another body is 422; the same key while the first request is still being
 /// handled is 409. Keys are kept at least 24 hours, per organisation.
-///
-/// Roles: `referrer`, `link_worker`, `coordinator`.
 #[utoipa::path(post, path = "/v1/referrals", tag = "referrals", operation_id = "create_referral",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
@@ -472,13 +493,12 @@ pub struct ListReferralsQuery {
     ))]
 pub async fn create_referral(
     req: HttpRequest,
-    caller: Caller,
+    caller: Authorized<can::CreateReferral>,
     key: IdempotencyKeyHeader,
     body: Json<CreateReferralRequest>,
     store: web::Data<Arc<dyn Store>>,
     in_flight: web::Data<InFlight>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::CreateReferral)?;
     let referral = body.value.into_domain(OffsetDateTime::now_utc())?;
     let audit = caller.audit(&req);
     let _claim = match &key.0 {
@@ -517,8 +537,6 @@ fn created(referral: &Referral, replayed: bool) -> HttpResponse {
 /// Read one referral.
 ///
 /// A referral of another organisation is 404, exactly like one that does not exist.
-///
-/// Roles: `referrer`, `link_worker`, `coordinator`.
 #[utoipa::path(get, path = "/v1/referrals/{id}", tag = "referrals", operation_id = "get_referral",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),
@@ -531,11 +549,10 @@ fn created(referral: &Referral, replayed: bool) -> HttpResponse {
     ))]
 pub async fn get_referral(
     req: HttpRequest,
-    caller: Caller,
+    caller: Authorized<can::ReadReferral>,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadReferral)?;
     let referral = store
         .get_referral(&caller.audit(&req), id.into_inner())
         .await?;
@@ -545,8 +562,6 @@ pub async fn get_referral(
 /// List referrals, newest first.
 ///
 /// Keyset pagination: pass the previous page's `next_cursor` as `cursor`.
-///
-/// Roles: `referrer`, `link_worker`, `coordinator`.
 #[utoipa::path(get, path = "/v1/referrals", tag = "referrals", operation_id = "list_referrals",
     security(("bearer" = [])),
     params(ListReferralsQuery),
@@ -559,11 +574,10 @@ pub async fn get_referral(
     ))]
 pub async fn list_referrals(
     req: HttpRequest,
-    caller: Caller,
+    caller: Authorized<can::ReadReferral>,
     query: web::Query<ListReferralsQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadReferral)?;
     let q = query.into_inner();
     let mut v = Violations::new();
     let filter = ReferralFilter {

@@ -4,15 +4,11 @@
 // `ON CONFLICT ... DO NOTHING`, no backend-only functions.
 
 use async_trait::async_trait;
-use socialrx_domain::referral::{NewReferral, Referral};
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{
-    AuditContext, AuditEvent, Created, IdempotencyKey, Page, PageRequest, ReferralFilter,
-    StoreError,
-};
+use crate::{AuditContext, AuditEvent, StoreError};
 
 include!("rows.rs");
 include!("audit.rs");
@@ -27,36 +23,6 @@ impl crate::Store for Store {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
-    }
-
-    async fn create_referral(
-        &self,
-        audit: &AuditContext,
-        referral: NewReferral,
-        idempotency: Option<IdempotencyKey>,
-    ) -> Result<Created<Referral>, StoreError> {
-        referrals::create(&self.writer, audit, referral, idempotency).await
-    }
-
-    async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
-        referrals::get(&self.writer, audit, id).await
-    }
-
-    async fn list_referrals(
-        &self,
-        audit: &AuditContext,
-        filter: &ReferralFilter,
-        page: PageRequest,
-    ) -> Result<Page<Referral>, StoreError> {
-        referrals::list(&self.writer, audit, filter, page).await
-    }
-
-    async fn purge_idempotency_keys(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-            .bind(cutoff)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected())
     }
 }
 

@@ -1,14 +1,48 @@
 mod referrals {
     use super::rows::{ReferralRow, SELECT_REFERRAL};
     use super::*;
-    use socialrx_domain::referral::{ReferralReference, Status};
+    use crate::{Created, IdempotencyKey, Page, PageRequest, ReferralFilter};
+    use socialrx_domain::referral::{NewReferral, Referral, ReferralReference, Status};
     use sqlx::types::Json;
+
+    #[async_trait]
+    impl crate::ReferralStore for Store {
+        async fn create_referral(
+            &self,
+            audit: &AuditContext,
+            referral: NewReferral,
+            idempotency: Option<IdempotencyKey>,
+        ) -> Result<Created<Referral>, StoreError> {
+            create(&self.writer, audit, referral, idempotency).await
+        }
+
+        async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
+            get(&self.writer, audit, id).await
+        }
+
+        async fn list_referrals(
+            &self,
+            audit: &AuditContext,
+            filter: &ReferralFilter,
+            page: PageRequest,
+        ) -> Result<Page<Referral>, StoreError> {
+            list(&self.writer, audit, filter, page).await
+        }
+
+        async fn purge_idempotency_keys(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
+            let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(cutoff)
+                .execute(&self.writer)
+                .await?;
+            Ok(done.rows_affected())
+        }
+    }
 
     /// How often a freshly drawn reference may clash before we give up (one clash in
     /// 78 billion per referral already held; five in a row means something else is wrong).
     const REFERENCE_ATTEMPTS: usize = 5;
 
-    pub(super) async fn create(
+    async fn create(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
         new: NewReferral,
@@ -143,7 +177,7 @@ mod referrals {
         }))
     }
 
-    pub(super) async fn get(
+    async fn get(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
         id: Uuid,
@@ -166,7 +200,7 @@ mod referrals {
         Ok(referral)
     }
 
-    pub(super) async fn list(
+    async fn list(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
         filter: &ReferralFilter,

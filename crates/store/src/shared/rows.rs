@@ -1,5 +1,6 @@
 mod rows {
     use super::*;
+    use socialrx_domain::referral::{NewReferral, Referral};
     use socialrx_domain::person::{ContactMethod, Email, Person, Phone};
     use socialrx_domain::referral::{
         Consent, ConsentMethod, Reason, ReferralReference, Referrer, Source, Status, Urgency,

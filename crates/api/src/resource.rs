@@ -1,0 +1,64 @@
+//! `resource(path).get(h).post(h)`: an actix resource that answers every method it does
+//! not list with 405 problem+json and an `Allow` header.
+
+use actix_web::web;
+
+use crate::error::ApiError;
+
+/// A resource whose unlisted methods answer 405 with an `Allow` header.
+pub fn resource(path: &str) -> Resource {
+    Resource {
+        inner: web::resource(path),
+        methods: Vec::new(),
+    }
+}
+
+pub struct Resource {
+    inner: actix_web::Resource,
+    methods: Vec<&'static str>,
+}
+
+impl Resource {
+    pub fn get<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("GET");
+        self.inner = self.inner.route(web::get().to(handler));
+        self
+    }
+
+    pub fn post<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("POST");
+        self.inner = self.inner.route(web::post().to(handler));
+        self
+    }
+}
+
+impl actix_web::dev::HttpServiceFactory for Resource {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        let allow = self.methods.join(", ");
+        self.inner
+            .default_service(web::to(move || {
+                let allow = allow.clone();
+                async move {
+                    let mut response =
+                        actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+                    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                        response
+                            .headers_mut()
+                            .insert(actix_web::http::header::ALLOW, value);
+                    }
+                    response
+                }
+            }))
+            .register(config)
+    }
+}
