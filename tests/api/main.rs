@@ -7,6 +7,7 @@ mod auth;
 mod binary;
 mod errors;
 mod idempotency;
+mod identity;
 mod openapi;
 mod operations;
 mod permissions;

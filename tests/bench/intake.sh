@@ -104,9 +104,9 @@ fi
 log "generating $BODIES referral bodies"
 BODY_INFO=$(python3 "$BENCH/gen_bodies.py" "$WORK/bodies" "$BODIES")
 log "$BODY_INFO"
-if grep -q -- '--body-path-lines' <<<"$OHA_HELP"; then
+if grep -q -- 'BODY_PATH_LINES' <<<"$OHA_HELP"; then
     OHA_BODY=(-Z "$WORK/bodies/bodies.jsonl")
-    BODY_MODE="$BODIES distinct bodies, one per request in turn (oha -Z)"
+    BODY_MODE="each request takes one of the $BODIES bodies at random (oha -Z)"
 else
     OHA_BODY=(-D "$WORK/bodies/body.json")
     BODY_MODE="one body for every request (this oha has no -Z)"
@@ -117,13 +117,15 @@ TOKEN=$(cd "$WORK" && "$BIN" token --org Y02794 --sub bench --roles referrer --t
 
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # busy and total ticks of the whole machine
+# CPU ticks of all PostgreSQL server processes (backends started during the run count whole)
+pg_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(proc_ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
 
 wait_ready() {
     local url="http://$BIND/readyz"
     for _ in $(seq 1 300); do
         kill -0 "$SERVER_PID" 2>/dev/null || die "the service exited during start-up"
-        if curl -fsS -o /dev/null --max-time 2 "$url"; then return 0; fi
+        if curl -fs -o /dev/null --max-time 2 "$url"; then return 0; fi
         sleep 0.1
     done
     die "the service was not ready within 30 s"
@@ -144,10 +146,10 @@ run_oha() { # n output.json
 }
 
 # Prints one JSON object with the run's figures.
-summarise() { # name oha.json server_ticks oha_time busy total wall count_rows
+summarise() { # name oha.json server_ticks oha_time busy total wall count_rows pg_ticks
     python3 - "$@" "$CLK_TCK" <<'PY'
 import json, sys
-name, path, server_ticks, oha_time, busy, total, wall, rows, hz = sys.argv[1:10]
+name, path, server_ticks, oha_time, busy, total, wall, rows, pg_ticks, hz = sys.argv[1:11]
 hz = int(hz)
 d = json.load(open(path))
 s = d["summary"]
@@ -164,6 +166,7 @@ print(json.dumps({
     "status": codes, "errors": errors, "sent": sent, "rows": int(rows),
     "wall_s": float(wall),
     "server_cpu_s": int(server_ticks) / hz,
+    "postgres_cpu_s": int(pg_ticks) / hz,
     "oha_cpu_s": oha_cpu,
     "machine_busy_pct": 100.0 * int(busy) / max(int(total), 1),
 }))
@@ -179,15 +182,15 @@ run_service() { # name database_url count_rows_command...
     log "$name: warm-up, $WARMUP requests"
     run_oha "$WARMUP" "$WORK/$name-warmup.json"
     log "$name: measured run, $REQUESTS requests at $CONCURRENCY connections"
-    local t0 m0 t1 m1 s0 s1
-    s0=$(proc_ticks "$SERVER_PID"); read -r b0 t0 < <(machine_ticks); m0=$(date +%s.%N)
+    local b0 t0 m0 s0 p0 b1 t1 m1 s1 p1
+    p0=$(pg_ticks); s0=$(proc_ticks "$SERVER_PID"); read -r b0 t0 < <(machine_ticks); m0=$(date +%s.%N)
     run_oha "$REQUESTS" "$WORK/$name.json"
-    s1=$(proc_ticks "$SERVER_PID"); read -r b1 t1 < <(machine_ticks); m1=$(date +%s.%N)
+    s1=$(proc_ticks "$SERVER_PID"); read -r b1 t1 < <(machine_ticks); m1=$(date +%s.%N); p1=$(pg_ticks)
     RSS_KB=$(awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status")
     local rows; rows=$("$@")
     stop_server
     summarise "$name" "$WORK/$name.json" $((s1 - s0)) "$WORK/oha.time" $((b1 - b0)) $((t1 - t0)) \
-        "$(awk -v a="$m0" -v b="$m1" 'BEGIN{print b - a}')" "$rows" >"$WORK/$name.summary"
+        "$(awk -v a="$m0" -v b="$m1" 'BEGIN{print b - a}')" "$rows" $((p1 - p0)) >"$WORK/$name.summary"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["rss_kib"]=int(sys.argv[2]); json.dump(d, open(sys.argv[1],"w"))' \
         "$WORK/$name.summary" "$RSS_KB"
     log "$name: $(cat "$WORK/$name.summary")"
@@ -271,11 +274,17 @@ for b in backends:
     ok = s["status"].get("201", 0)
     if ok != s["sent"] or s["errors"]:
         notes.append(f'{b}: {s["sent"] - ok} of {s["sent"]} requests were not 201: {s["status"]} {s["errors"]}')
-    core_s = s["wall_s"] * os.cpu_count()
+    busy_s = s["wall_s"] * os.cpu_count() * s["machine_busy_pct"] / 100
+    other = max(busy_s - s["server_cpu_s"] - s["oha_cpu_s"] - s["postgres_cpu_s"], 0)
     cpu.append((b, f'{s["wall_s"]:.1f}', f'{s["server_cpu_s"]:.1f}', f'{s["oha_cpu_s"]:.1f}',
-                f'{max(core_s * s["machine_busy_pct"] / 100 - s["server_cpu_s"] - s["oha_cpu_s"], 0):.1f}',
-                f'{s["machine_busy_pct"]:.0f}%', f'{1e6 * s["server_cpu_s"] / max(s["sent"], 1):.0f}',
+                f'{s["postgres_cpu_s"]:.1f}', f'{other:.1f}', f'{s["machine_busy_pct"]:.0f}%',
+                f'{1e6 * s["server_cpu_s"] / max(s["sent"], 1):.0f}',
+                f'{1e6 * (s["server_cpu_s"] + s["postgres_cpu_s"]) / max(s["sent"], 1):.0f}',
                 f'{raw["machine_busy_pct"]:.0f}%'))
+    if other > 0.15 * s["wall_s"] * os.cpu_count():
+        notes.append(f'{b}: WARNING other processes used {other:.1f} CPU-s '
+                     f'({100 * other / (s["wall_s"] * os.cpu_count()):.0f}% of the machine) during the run; '
+                     'the figures are disturbed')
     notes.append(f'{b}: {s["rows"]} referrals in the database after the run (warm-up included); '
                  f'slowest request {s["max_ms"]:.0f} ms')
     if b == "postgres":
@@ -292,8 +301,8 @@ def table(head, body):
 print(table(("backend", "requests/s", "p50 ms", "p99 ms", "raw inserts/s", "ratio", "peak RSS MiB"), rows))
 print()
 print("CPU during the measured run (2 cores = 2 CPU-seconds per second):")
-print(table(("backend", "wall s", "server cpu s", "oha cpu s", "other cpu s", "machine busy",
-             "server µs/req", "busy during raw"), cpu))
+print(table(("backend", "wall s", "server cpu s", "oha cpu s", "postgres cpu s", "other cpu s",
+             "machine busy", "server µs/req", "server+pg µs/req", "busy during raw"), cpu))
 print()
 for n in notes:
     print(n)

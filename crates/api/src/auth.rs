@@ -31,50 +31,174 @@ pub struct Claims {
     pub aud: String,
 }
 
-/// Checks tokens against the configured key, issuer and audience.
-pub struct Verifier {
+/// Where the keys that verify tokens come from.
+#[derive(Debug, Clone, Default)]
+pub struct KeyConfig {
+    /// HS256 shared secret (development); `None` turns HS256 off.
+    pub hs256_secret: Option<Vec<u8>>,
+    /// PEM public keys of an identity provider: RSA keys verify RS256, P-256 keys ES256.
+    pub public_key_pems: Vec<(String, Vec<u8>)>,
+    /// A JWKS document (as published by an identity provider), by name and contents.
+    pub jwks: Option<(String, Vec<u8>)>,
+    pub issuer: String,
+    pub audience: String,
+    pub leeway_seconds: u64,
+}
+
+struct PublicKey {
+    kid: Option<String>,
+    algorithm: Algorithm,
     key: DecodingKey,
-    validation: Validation,
+}
+
+/// Checks tokens: the header's algorithm picks the key family (a token cannot choose
+/// HS256 to be checked against an RSA public key, and `alg: none` is never accepted),
+/// then signature, `exp`, `nbf`, `iss` and `aud` are verified with a small leeway.
+pub struct Verifier {
+    hs256: Option<DecodingKey>,
+    public: Vec<PublicKey>,
+    issuer: String,
+    audience: String,
+    leeway: u64,
 }
 
 impl Verifier {
     pub fn hs256(secret: &[u8], issuer: &str, audience: &str, leeway_seconds: u64) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = leeway_seconds;
         Self {
-            key: DecodingKey::from_secret(secret),
-            validation,
+            hs256: Some(DecodingKey::from_secret(secret)),
+            public: Vec::new(),
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway: leeway_seconds,
         }
     }
 
-    pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| ApiError::Unauthorized(describe(&e)))?;
-        let claims = data.claims;
-        let organisation = OdsCode::parse(&claims.org).map_err(|_| {
-            ApiError::Unauthorized("the token's org claim is not an ODS code".into())
-        })?;
-        if claims.sub.trim().is_empty() {
-            return Err(ApiError::Unauthorized(
-                "the token has an empty sub claim".into(),
-            ));
+    /// Loads every configured key; an unusable key is an error naming its source.
+    pub fn new(config: &KeyConfig) -> Result<Self, String> {
+        let mut public = Vec::new();
+        for (name, pem) in &config.public_key_pems {
+            let (algorithm, key) = if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+                (Algorithm::RS256, key)
+            } else if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+                (Algorithm::ES256, key)
+            } else {
+                return Err(format!(
+                    "{name} is not an RSA or P-256 public key in PEM form"
+                ));
+            };
+            public.push(PublicKey {
+                kid: None,
+                algorithm,
+                key,
+            });
         }
-        // Roles we do not know (an identity provider may add its own) grant nothing.
-        let roles: Vec<Role> = claims
-            .roles
-            .iter()
-            .filter_map(|r| Role::parse(r).ok())
-            .collect();
-        Ok(Caller {
-            subject: claims.sub,
-            organisation,
-            roles,
+        if let Some((name, json)) = &config.jwks {
+            let set: jsonwebtoken::jwk::JwkSet = serde_json::from_slice(json)
+                .map_err(|e| format!("{name} is not a JWKS document: {e}"))?;
+            for jwk in &set.keys {
+                let algorithm = match &jwk.algorithm {
+                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(p)
+                        if p.curve == jsonwebtoken::jwk::EllipticCurve::P256 =>
+                    {
+                        Algorithm::ES256
+                    }
+                    _ => continue, // keys we do not verify with (encryption keys, other curves)
+                };
+                let key = DecodingKey::from_jwk(jwk)
+                    .map_err(|e| format!("{name}: key {:?} is unusable: {e}", jwk.common.key_id))?;
+                public.push(PublicKey {
+                    kid: jwk.common.key_id.clone(),
+                    algorithm,
+                    key,
+                });
+            }
+        }
+        let hs256 = config.hs256_secret.as_deref().map(DecodingKey::from_secret);
+        if hs256.is_none() && public.is_empty() {
+            return Err(
+                "no key verifies tokens: set jwt_secret or an identity provider's public keys"
+                    .into(),
+            );
+        }
+        Ok(Self {
+            hs256,
+            public,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            leeway: config.leeway_seconds,
         })
     }
+
+    pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| ApiError::Unauthorized("the token could not be read".into()))?;
+        let candidates: Vec<&DecodingKey> = match header.alg {
+            Algorithm::HS256 => self.hs256.iter().collect(),
+            Algorithm::RS256 | Algorithm::ES256 => self
+                .public
+                .iter()
+                .filter(|k| k.algorithm == header.alg)
+                .filter(|k| match (&k.kid, &header.kid) {
+                    (Some(ours), Some(theirs)) => ours == theirs,
+                    _ => true,
+                })
+                .map(|k| &k.key)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if candidates.is_empty() {
+            return Err(ApiError::Unauthorized(
+                "the token is signed with an algorithm or key we do not accept".into(),
+            ));
+        }
+        let validation = self.validation(header.alg);
+        let mut last = None;
+        for key in candidates {
+            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+                Ok(data) => return caller_from(data.claims),
+                Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::InvalidSignature) => {
+                    last = Some(e)
+                }
+                Err(e) => return Err(ApiError::Unauthorized(describe(&e))),
+            }
+        }
+        Err(ApiError::Unauthorized(
+            last.map(|e| describe(&e))
+                .unwrap_or_else(|| "the token could not be verified".into()),
+        ))
+    }
+
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.leeway;
+        validation
+    }
+}
+
+fn caller_from(claims: Claims) -> Result<Caller, ApiError> {
+    let organisation = OdsCode::parse(&claims.org)
+        .map_err(|_| ApiError::Unauthorized("the token's org claim is not an ODS code".into()))?;
+    if claims.sub.trim().is_empty() {
+        return Err(ApiError::Unauthorized(
+            "the token has an empty sub claim".into(),
+        ));
+    }
+    // Roles we do not know (an identity provider may add its own) grant nothing.
+    let roles: Vec<Role> = claims
+        .roles
+        .iter()
+        .filter_map(|r| Role::parse(r).ok())
+        .collect();
+    Ok(Caller {
+        subject: claims.sub,
+        organisation,
+        roles,
+    })
 }
 
 fn describe(e: &jsonwebtoken::errors::Error) -> String {

@@ -145,6 +145,10 @@ fn token(settings: &Settings, org: &str, sub: &str, roles: &[String], ttl: i64) 
         iss: settings.jwt_issuer.clone(),
         aud: settings.jwt_audience.clone(),
     };
+    if settings.jwt_secret.is_empty() {
+        eprintln!("jwt_secret is empty (HS256 is off): tokens come from your identity provider");
+        return ExitCode::from(2);
+    }
     match socialrx_api::mint_hs256(settings.jwt_secret.as_bytes(), &claims) {
         Ok(t) => {
             println!("{t}");

@@ -34,8 +34,13 @@ pub struct Settings {
     /// `sqlite:<file>` or `postgres://...`; `sqlite:socialrx.db` when unset.
     pub database_url: String,
     pub max_connections: u32,
-    /// HS256 secret for bearer tokens.
+    /// HS256 secret for bearer tokens; empty turns HS256 off (identity provider keys only).
     pub jwt_secret: String,
+    /// Identity provider public keys: PEM files (RSA for RS256, P-256 for ES256),
+    /// comma-separated.
+    pub jwt_public_keys: String,
+    /// An identity provider's JWKS document, saved as a file.
+    pub jwt_jwks_file: String,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     /// Clock skew forgiven on `exp` and `nbf`.
@@ -59,6 +64,8 @@ impl Default for Settings {
             database_url: "sqlite:socialrx.db".into(),
             max_connections: 16,
             jwt_secret: DEVELOPMENT_SECRET.into(),
+            jwt_public_keys: String::new(),
+            jwt_jwks_file: String::new(),
             jwt_issuer: "socialrx".into(),
             jwt_audience: "socialrx".into(),
             jwt_leeway_seconds: 30,
@@ -140,11 +147,12 @@ impl Settings {
                 "jwt_secret (SOCIALRX_JWT_SECRET) is the development secret, which is refused when environment is production".into(),
             ));
         }
-        if self.jwt_secret.len() < 32 {
+        if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
             return Err(ConfigError(
-                "jwt_secret (SOCIALRX_JWT_SECRET) must be at least 32 bytes".into(),
+                "jwt_secret (SOCIALRX_JWT_SECRET) must be at least 32 bytes (or empty to turn HS256 off)".into(),
             ));
         }
+        self.verifier()?;
         if self.max_connections == 0 {
             return Err(ConfigError(
                 "max_connections (SOCIALRX_MAX_CONNECTIONS) must be at least 1".into(),
@@ -161,6 +169,43 @@ impl Settings {
             ))
         })?;
         Ok(())
+    }
+}
+
+impl Settings {
+    /// The token verifier these settings describe, with every key file read and checked.
+    pub fn verifier(&self) -> Result<socialrx_api::Verifier, ConfigError> {
+        let mut keys = socialrx_api::auth::KeyConfig {
+            hs256_secret: (!self.jwt_secret.is_empty())
+                .then(|| self.jwt_secret.as_bytes().to_vec()),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            leeway_seconds: self.jwt_leeway_seconds,
+            ..Default::default()
+        };
+        for path in self
+            .jwt_public_keys
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError(format!(
+                    "jwt_public_keys (SOCIALRX_JWT_PUBLIC_KEYS): cannot read {path}: {e}"
+                ))
+            })?;
+            keys.public_key_pems.push((path.to_owned(), pem));
+        }
+        if !self.jwt_jwks_file.is_empty() {
+            let json = std::fs::read(&self.jwt_jwks_file).map_err(|e| {
+                ConfigError(format!(
+                    "jwt_jwks_file (SOCIALRX_JWT_JWKS_FILE): cannot read {}: {e}",
+                    self.jwt_jwks_file
+                ))
+            })?;
+            keys.jwks = Some((self.jwt_jwks_file.clone(), json));
+        }
+        socialrx_api::Verifier::new(&keys).map_err(|e| ConfigError(format!("jwt keys: {e}")))
     }
 }
 

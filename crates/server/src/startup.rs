@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
-use socialrx_api::{AppState, Verifier};
+use socialrx_api::AppState;
 use socialrx_store::{ConnectOptions, Store};
 
 use crate::config::Settings;
@@ -43,12 +43,7 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError(e.to_string()))?
             .port();
-        let verifier = Verifier::hs256(
-            settings.jwt_secret.as_bytes(),
-            &settings.jwt_issuer,
-            &settings.jwt_audience,
-            settings.jwt_leeway_seconds,
-        );
+        let verifier = settings.verifier().map_err(|e| StartError(e.to_string()))?;
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
         let state = AppState::new(store, verifier);
         let mut server =
