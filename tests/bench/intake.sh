@@ -117,8 +117,15 @@ TOKEN=$(cd "$WORK" && "$BIN" token --org Y02794 --sub bench --roles referrer --t
 
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # busy and total ticks of the whole machine
-# CPU ticks of all PostgreSQL server processes (backends started during the run count whole)
-pg_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(proc_ticks "$p" 2>/dev/null || echo 0))); done; echo "$t"; }
+# CPU ticks of the local PostgreSQL server: every postgres process, plus what the
+# postmaster has reaped from backends that have exited (pgbench's, when it disconnects).
+pg_ticks() {
+    local p
+    for p in $(pgrep -x postgres); do
+        cat "/proc/$p/stat" 2>/dev/null || true
+    done | awk '{ t += $14 + $15; pid[$1] = 1; ppid[$1] = $4; reaped[$1] = $16 + $17 }
+        END { for (p in pid) if (!(ppid[p] in pid)) t += reaped[p]; print t + 0 }'
+}
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
 
 wait_ready() {
@@ -218,18 +225,19 @@ raw_postgres() {
     psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null
     psql "$PG_URL/$db" -qAt -v ON_ERROR_STOP=1 -f "$BENCH/pg_raw_schema.sql" >/dev/null
     log "postgres raw: pgbench -c $CONCURRENCY -j 2 -T $PGBENCH_SECONDS, synchronous_commit=on"
-    local b0 t0 b1 t1
-    read -r b0 t0 < <(machine_ticks)
+    local b0 t0 b1 t1 p0 p1
+    p0=$(pg_ticks); read -r b0 t0 < <(machine_ticks)
     PGOPTIONS="-c synchronous_commit=on" timeout $((PGBENCH_SECONDS + 120)) \
-        pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "$PGBENCH_SECONDS" \
+        /usr/bin/time -f '%U %S' -o "$WORK/pgbench.time" pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T "$PGBENCH_SECONDS" \
         -f "$BENCH/pg_raw_insert.sql" "$PG_URL/$db" >"$WORK/pgbench.txt" 2>&1 \
         || { cat "$WORK/pgbench.txt" >&2; die "pgbench failed"; }
-    read -r b1 t1 < <(machine_ticks)
+    read -r b1 t1 < <(machine_ticks); p1=$(pg_ticks)
     local tps row
     tps=$(awk '/^tps = /{print $3}' "$WORK/pgbench.txt")
     row=$(psql "$PG_URL/$db" -qAt -c "select count(*) || ' rows, ' || avg(pg_column_size(r.*))::int || ' B/row' from referral_raw r")
-    python3 -c 'import json,sys; print(json.dumps({"inserts_per_sec": float(sys.argv[1]), "rows": sys.argv[2], "machine_busy_pct": 100*int(sys.argv[3])/max(int(sys.argv[4]),1), "latency": sys.argv[5]}))' \
+    python3 -c 'import json,sys; a=sys.argv; print(json.dumps({"inserts_per_sec": float(a[1]), "rows": a[2], "machine_busy_pct": 100*int(a[3])/max(int(a[4]),1), "latency": a[5], "postgres_cpu_s": int(a[6])/int(a[7]), "pgbench_cpu_s": sum(map(float, open(a[8]).read().split()[-2:]))}))' \
         "$tps" "$row" $((b1 - b0)) $((t1 - t0)) "$(awk -F' = ' '/^latency average/{print $2}' "$WORK/pgbench.txt")" \
+        $((p1 - p0)) "$CLK_TCK" "$WORK/pgbench.time" \
         >"$WORK/raw-postgres.json"
     log "postgres raw: $(cat "$WORK/raw-postgres.json")"
     psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
@@ -288,7 +296,10 @@ for b in backends:
     notes.append(f'{b}: {s["rows"]} referrals in the database after the run (warm-up included); '
                  f'slowest request {s["max_ms"]:.0f} ms')
     if b == "postgres":
-        notes.append(f'postgres raw: {raw["rows"]}, pgbench latency average {raw["latency"]}')
+        done = int(raw["rows"].split()[0])  # rows in the table = inserts made
+        notes.append(f'postgres raw: {raw["rows"]}, pgbench latency average {raw["latency"]}; '
+                     f'postgres {1e6 * raw["postgres_cpu_s"] / done:.0f} µs CPU/insert, '
+                     f'pgbench {1e6 * raw["pgbench_cpu_s"] / done:.0f} µs CPU/insert')
     else:
         notes.append(f'sqlite raw: {raw["count"]} rows, {raw["avg_row_bytes"]} B/row payload, '
                      f'SQLite {raw["sqlite_version"]}')

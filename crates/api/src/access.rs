@@ -32,7 +32,7 @@ macro_rules! grants {
 
 pub mod can {
     use super::*;
-    grants!(CreateReferral, ReadReferral);
+    grants!(CreateReferral, ReadReferral, ReadAudit, ExportPerson);
 }
 
 /// An authenticated caller holding permission `P`.

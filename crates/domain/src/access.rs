@@ -18,6 +18,8 @@ code_list!(
     Permission {
         CreateReferral => "create_referral",
         ReadReferral => "read_referral",
+        ReadAudit => "read_audit",
+        ExportPerson => "export_person",
     }
 );
 
@@ -28,6 +30,8 @@ impl Permission {
         match self {
             Permission::CreateReferral => &[Referrer, LinkWorker, Coordinator],
             Permission::ReadReferral => &[Referrer, LinkWorker, Coordinator],
+            Permission::ReadAudit => &[Coordinator, Admin],
+            Permission::ExportPerson => &[Coordinator, Admin],
         }
     }
 

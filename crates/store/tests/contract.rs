@@ -363,3 +363,86 @@ async fn hostile_text_is_stored_verbatim_not_executed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn audit_events_are_written_with_each_access_and_listed_by_filter() {
+    use socialrx_store::AuditFilter;
+    with_store(|store| async move {
+        let stored = created(
+            store
+                .create_referral(&ctx("Y02794"), referral(Source::Gp), None)
+                .await
+                .unwrap(),
+        );
+        store.get_referral(&ctx("Y02794"), stored.id).await.unwrap();
+        let everything = AuditFilter::default();
+        let page = store
+            .list_audit_events(
+                "Y02794",
+                &everything,
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        let actions: Vec<&str> = page.items.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, vec!["read", "create"]);
+        assert!(
+            page.items
+                .iter()
+                .all(|e| e.person_id == Some(stored.person_id)
+                    && e.resource_id == stored.id
+                    && e.actor == "user-1"
+                    && e.client_ip.as_deref() == Some("127.0.0.1")
+                    && e.request_id.as_deref() == Some("req-1"))
+        );
+
+        let reads = AuditFilter {
+            resource_type: Some("referral".into()),
+            from: Some(page.items[0].at),
+            ..Default::default()
+        };
+        let page = store
+            .list_audit_events(
+                "Y02794",
+                &reads,
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
+        let none = store
+            .list_audit_events(
+                "Y11111",
+                &everything,
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(none.items.is_empty());
+
+        // A failed read (another organisation's referral) writes nothing.
+        let _ = store.get_referral(&ctx("Y11111"), stored.id).await;
+        let none = store
+            .list_audit_events(
+                "Y11111",
+                &everything,
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert!(none.items.is_empty());
+    })
+    .await;
+}

@@ -5,20 +5,26 @@ use actix_web::web;
 
 use crate::access::Operation;
 
+pub mod audit;
 pub mod health;
 pub mod referrals;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    audit::configure(cfg);
     referrals::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
-    vec![health::Api::openapi(), referrals::Api::openapi()]
+    vec![
+        health::Api::openapi(),
+        referrals::Api::openapi(),
+        audit::Api::openapi(),
+    ]
 }
 
 /// Every operation of the API with the permission it needs (`None`: public).
 pub fn operations() -> Vec<Operation> {
-    [health::OPERATIONS, referrals::OPERATIONS].concat()
+    [health::OPERATIONS, referrals::OPERATIONS, audit::OPERATIONS].concat()
 }

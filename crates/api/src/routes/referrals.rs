@@ -618,11 +618,11 @@ pub fn parse_limit(raw: &str) -> Result<u32, socialrx_domain::violations::Invali
     }
 }
 
-fn encode_cursor(id: Uuid) -> String {
+pub fn encode_cursor(id: Uuid) -> String {
     id.simple().to_string()
 }
 
-fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
+pub fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
     Uuid::try_parse(raw).map_err(|_| {
         socialrx_domain::violations::Invalid::new(
             "cursor_format",

@@ -1,5 +1,83 @@
 mod audit {
     use super::*;
+    use crate::{AuditFilter, Page, PageRequest};
+
+    #[derive(sqlx::FromRow)]
+    struct AuditRow {
+        id: Uuid,
+        organisation: String,
+        actor: String,
+        action: String,
+        resource_type: String,
+        resource_id: Uuid,
+        person_id: Option<Uuid>,
+        at: OffsetDateTime,
+        client_ip: Option<String>,
+        request_id: Option<String>,
+    }
+
+    impl From<AuditRow> for AuditEvent {
+        fn from(r: AuditRow) -> Self {
+            Self {
+                id: r.id,
+                organisation: r.organisation,
+                actor: r.actor,
+                action: r.action,
+                resource_type: r.resource_type,
+                resource_id: r.resource_id,
+                person_id: r.person_id,
+                at: r.at,
+                client_ip: r.client_ip,
+                request_id: r.request_id,
+            }
+        }
+    }
+
+    #[async_trait]
+    impl crate::AuditStore for Store {
+        async fn list_audit_events(
+            &self,
+            organisation: &str,
+            filter: &AuditFilter,
+            page: PageRequest,
+        ) -> Result<Page<AuditEvent>, StoreError> {
+            let mut query = QueryBuilder::<Db>::new(
+                "SELECT id, organisation, actor, action, resource_type, resource_id, person_id, \
+                 at, client_ip, request_id FROM audit_events WHERE organisation = ",
+            );
+            query.push_bind(organisation);
+            if let Some(v) = filter.person_id {
+                query.push(" AND person_id = ").push_bind(v);
+            }
+            if let Some(v) = &filter.actor {
+                query.push(" AND actor = ").push_bind(v);
+            }
+            if let Some(v) = &filter.resource_type {
+                query.push(" AND resource_type = ").push_bind(v);
+            }
+            if let Some(v) = filter.resource_id {
+                query.push(" AND resource_id = ").push_bind(v);
+            }
+            if let Some(v) = filter.from {
+                query.push(" AND at >= ").push_bind(v);
+            }
+            if let Some(v) = filter.to {
+                query.push(" AND at < ").push_bind(v);
+            }
+            if let Some(after) = page.after {
+                query.push(" AND id < ").push_bind(after);
+            }
+            query
+                .push(" ORDER BY id DESC LIMIT ")
+                .push_bind(i64::from(page.limit) + 1);
+            let rows: Vec<AuditRow> = query.build_query_as().fetch_all(&self.reader).await?;
+            let more = rows.len() > page.limit as usize;
+            let items: Vec<AuditEvent> =
+                rows.into_iter().take(page.limit as usize).map(AuditEvent::from).collect();
+            let next = if more { items.last().map(|e| e.id) } else { None };
+            Ok(Page { items, next })
+        }
+    }
 
     /// Appends audit events inside the caller's transaction, in one statement.
     pub(super) async fn append(
@@ -17,8 +95,8 @@ mod audit {
             row.push_bind(e.id)
                 .push_bind(&e.organisation)
                 .push_bind(&e.actor)
-                .push_bind(e.action)
-                .push_bind(e.resource_type)
+                .push_bind(&e.action)
+                .push_bind(&e.resource_type)
                 .push_bind(e.resource_id)
                 .push_bind(e.person_id)
                 .push_bind(e.at)

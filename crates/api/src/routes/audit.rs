@@ -1,0 +1,181 @@
+//! `GET /v1/audit`: who read or changed which person's data, when, from where.
+//! There is no route to change or delete an event.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use socialrx_domain::violations::Invalid;
+use socialrx_domain::{Permission, Violations};
+use socialrx_store::{AuditEvent, AuditFilter, PageRequest, Store};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::access::{Authorized, Operation, can};
+use crate::error::ApiError;
+use crate::resource::resource;
+use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/audit").get(list_audit_events));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list_audit_events),
+    tags((name = "audit", description = "The append-only audit trail of access to personal data"))
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[Operation::needs("GET", "/v1/audit", Permission::ReadAudit)];
+
+/// One access to personal data.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "01a2015a-0000-7000-8000-000000000001", "actor": "lw-17", "action": "read",
+    "resource_type": "referral", "resource_id": "01a20159-67f6-732d-b6ed-d9503e62ffc1",
+    "person_id": "01a20159-67f6-732d-b6ed-d951bdd04a04", "at": "2026-11-22T09:31:02.120Z",
+    "client_ip": "10.0.4.12", "request_id": "01a2015a-67f5-7199-a896-a44f0dde2a1d"}))]
+pub struct AuditEventResponse {
+    pub id: Uuid,
+    /// The token subject who acted.
+    pub actor: String,
+    /// `create`, `read`, `list`, `update`, `export`, ...
+    pub action: String,
+    pub resource_type: String,
+    pub resource_id: Uuid,
+    pub person_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl From<AuditEvent> for AuditEventResponse {
+    fn from(e: AuditEvent) -> Self {
+        Self {
+            id: e.id,
+            actor: e.actor,
+            action: e.action,
+            resource_type: e.resource_type,
+            resource_id: e.resource_id,
+            person_id: e.person_id,
+            at: e.at,
+            client_ip: e.client_ip,
+            request_id: e.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEventResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Events about this person.
+    #[param(value_type = Option<Uuid>)]
+    pub person_id: Option<String>,
+    /// Events by this token subject.
+    #[param(max_length = 200)]
+    pub actor: Option<String>,
+    /// `referral`, `person`, ...
+    #[param(max_length = 50)]
+    pub resource_type: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    pub resource_id: Option<String>,
+    /// From this time (inclusive, RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<String>,
+    /// Up to this time (exclusive, RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
+}
+
+/// List audit events of your organisation, newest first.
+///
+/// Every read and write of personal data is recorded with the actor, the action, the
+/// resource, the time, the client address and the request id. Events cannot be changed or
+/// deleted through the API, and the store has no method that would.
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", operation_id = "list_audit_events",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of events", body = AuditPage),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_audit_events(
+    caller: Authorized<can::ReadAudit>,
+    query: web::Query<AuditQuery>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut v = Violations::new();
+    let filter = AuditFilter {
+        person_id: v
+            .check_opt("person_id", q.person_id, |s| parse_uuid(&s))
+            .flatten(),
+        actor: v.check_opt("actor", q.actor, |s| short(s, 200)).flatten(),
+        resource_type: v
+            .check_opt("resource_type", q.resource_type, |s| short(s, 50))
+            .flatten(),
+        resource_id: v
+            .check_opt("resource_id", q.resource_id, |s| parse_uuid(&s))
+            .flatten(),
+        from: v.check_opt("from", q.from, |s| parse_time(&s)).flatten(),
+        to: v.check_opt("to", q.to, |s| parse_time(&s)).flatten(),
+    };
+    let limit = v
+        .check_opt("limit", q.limit, |l| parse_limit(&l))
+        .flatten()
+        .unwrap_or(20);
+    let after = v
+        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
+        .flatten();
+    if !v.is_empty() {
+        return Err(ApiError::Validation(v.into_errors()));
+    }
+    let page = store
+        .list_audit_events(
+            caller.organisation.as_str(),
+            &filter,
+            PageRequest { limit, after },
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(AuditPage {
+        items: page
+            .items
+            .into_iter()
+            .map(AuditEventResponse::from)
+            .collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
+}
+
+fn parse_uuid(raw: &str) -> Result<Uuid, Invalid> {
+    Uuid::try_parse(raw.trim()).map_err(|_| Invalid::new("uuid_format", "must be a UUID"))
+}
+
+fn short(raw: String, max: usize) -> Result<String, Invalid> {
+    socialrx_domain::text::label(&raw, max)
+}
+
+fn parse_time(raw: &str) -> Result<OffsetDateTime, Invalid> {
+    OffsetDateTime::parse(raw.trim(), &Rfc3339)
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
+        .map_err(|_| Invalid::new("datetime_format", "must be an RFC 3339 date and time"))
+}
