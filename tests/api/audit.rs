@@ -127,3 +127,48 @@ async fn audit_filters_that_break_rules_are_named() {
     }
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_subject_access_export_holds_everything_and_is_itself_audited() {
+    let app = spawn_app().await;
+    let created = app.create_referral(&app.referrer(), &referral_body()).await;
+    let (_, referral) = app
+        .get_json(
+            &format!("/v1/referrals/{}", created["id"].as_str().unwrap()),
+            &app.referrer(),
+        )
+        .await;
+    let person = referral["person"]["id"].as_str().unwrap().to_owned();
+
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let (status, export) = app
+        .get_json(&format!("/v1/people/{person}/export"), &coordinator)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(export["person_id"], person.as_str());
+    assert_eq!(
+        export["referrals"][0], referral,
+        "the referral as held, in full"
+    );
+    let actions: Vec<&str> = export["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["create", "read"]);
+
+    let (_, trail) = app
+        .get_json(&format!("/v1/audit?person_id={person}"), &coordinator)
+        .await;
+    assert_eq!(trail["items"][0]["action"], "export");
+
+    let (status, _) = app
+        .get_json(
+            &format!("/v1/people/{person}/export"),
+            &app.token(OTHER_ORG, &["admin"]),
+        )
+        .await;
+    assert_eq!(status, 404, "another organisation cannot export our people");
+    app.finish().await;
+}

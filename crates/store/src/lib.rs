@@ -11,6 +11,7 @@
 mod audit;
 mod error;
 mod model;
+mod people;
 mod postgres;
 mod referrals;
 mod sqlite;
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
 pub use model::*;
+pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
 
 /// What the service persists. Used as `Arc<dyn Store>`.
@@ -31,7 +33,7 @@ pub use referrals::{ReferralFilter, ReferralStore};
 /// The methods are grouped by aggregate into sub-traits, one file each (`referrals.rs`,
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
-pub trait Store: ReferralStore + AuditStore + Send + Sync {
+pub trait Store: ReferralStore + AuditStore + PersonStore + Send + Sync {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

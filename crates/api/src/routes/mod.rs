@@ -7,11 +7,13 @@ use crate::access::Operation;
 
 pub mod audit;
 pub mod health;
+pub mod people;
 pub mod referrals;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     audit::configure(cfg);
+    people::configure(cfg);
     referrals::configure(cfg);
 }
 
@@ -21,10 +23,17 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         health::Api::openapi(),
         referrals::Api::openapi(),
         audit::Api::openapi(),
+        people::Api::openapi(),
     ]
 }
 
 /// Every operation of the API with the permission it needs (`None`: public).
 pub fn operations() -> Vec<Operation> {
-    [health::OPERATIONS, referrals::OPERATIONS, audit::OPERATIONS].concat()
+    [
+        health::OPERATIONS,
+        referrals::OPERATIONS,
+        audit::OPERATIONS,
+        people::OPERATIONS,
+    ]
+    .concat()
 }

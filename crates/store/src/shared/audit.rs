@@ -3,7 +3,7 @@ mod audit {
     use crate::{AuditFilter, Page, PageRequest};
 
     #[derive(sqlx::FromRow)]
-    struct AuditRow {
+    pub(super) struct AuditRow {
         id: Uuid,
         organisation: String,
         actor: String,

@@ -13,6 +13,7 @@ use crate::{AuditContext, AuditEvent, StoreError};
 include!("rows.rs");
 include!("audit.rs");
 include!("referrals.rs");
+include!("people.rs");
 
 #[async_trait]
 impl crate::Store for Store {

@@ -1,0 +1,85 @@
+//! Subject access: `GET /v1/people/{id}/export`, everything held about a person.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use socialrx_domain::Permission;
+use socialrx_store::Store;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::access::{Authorized, Operation, can};
+use crate::error::ApiError;
+use crate::resource::resource;
+use crate::routes::audit::AuditEventResponse;
+use crate::routes::referrals::ReferralResponse;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/v1/people/{id}/export").get(export_person));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(export_person),
+    tags((name = "people", description = "Data protection: subject access"))
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[Operation::needs(
+    "GET",
+    "/v1/people/{id}/export",
+    Permission::ExportPerson,
+)];
+
+/// Everything held about one person, as one document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonExportResponse {
+    pub person_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub exported_at: OffsetDateTime,
+    /// Every referral for the person, with the details given about them.
+    pub referrals: Vec<ReferralResponse>,
+    /// Every recorded access to their data, oldest first.
+    pub audit_events: Vec<AuditEventResponse>,
+}
+
+/// Export everything held about a person (subject access request).
+///
+/// The export itself is recorded in the audit trail.
+#[utoipa::path(get, path = "/v1/people/{id}/export", tag = "people", operation_id = "export_person",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The person's id (`person.id` of a referral)")),
+    responses(
+        (status = 200, description = "The person's data", body = PersonExportResponse),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export_person(
+    req: HttpRequest,
+    caller: Authorized<can::ExportPerson>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let export = store
+        .export_person(&caller.audit(&req), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(PersonExportResponse {
+        person_id: export.person_id,
+        exported_at: OffsetDateTime::now_utc(),
+        referrals: export
+            .referrals
+            .into_iter()
+            .map(ReferralResponse::from)
+            .collect(),
+        audit_events: export
+            .audit_events
+            .into_iter()
+            .map(AuditEventResponse::from)
+            .collect(),
+    }))
+}
