@@ -18,6 +18,8 @@
 #   BENCH_PORT=18090         loopback port for the service
 #   BENCH_BACKENDS="sqlite postgres"
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server to create scratch databases on
+#   BENCH_DIAGNOSTICS=1      also measure the intake transaction's own shape on each database
+#                            (no HTTP): the ceiling the write path can reach as it is written
 #   SOCIALRX_MAX_CONNECTIONS, SOCIALRX_WORKERS         passed through to the service
 set -euo pipefail
 
@@ -32,6 +34,7 @@ PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
 PORT=${BENCH_PORT:-18090}
 BACKENDS=${BENCH_BACKENDS:-"sqlite postgres"}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+DIAGNOSTICS=${BENCH_DIAGNOSTICS:-1}
 BIND="127.0.0.1:$PORT"
 BIN="$ROOT/target/release/socialrx"
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -243,6 +246,35 @@ raw_postgres() {
     psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
 }
 
+# --- diagnostics: the intake transaction's shape, without HTTP ------------------------
+
+shape_sqlite() {
+    log "sqlite shape: the four intake rows per transaction, then 16 referrals per transaction"
+    timeout 300 python3 "$BENCH/shape_sqlite.py" "$WORK" "$WORK/bodies/bodies.jsonl" \
+        "$ROOT/migrations/sqlite" "$RAW_SQLITE" 16 >"$WORK/shape-sqlite.jsonl"
+    log "sqlite shape: $(tr '\n' ' ' <"$WORK/shape-sqlite.jsonl")"
+}
+
+shape_postgres() {
+    local db="socialrx_bench_shape_$$" script f
+    PG_DBS+=("$db")
+    : >"$WORK/shape-postgres.jsonl"
+    for script in tx cte; do
+        psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
+        for f in "$ROOT"/migrations/postgres/*.sql "$BENCH/pg_shape_setup.sql"; do
+            psql "$PG_URL/$db" -qAt -v ON_ERROR_STOP=1 -f "$f" >/dev/null
+        done
+        log "postgres shape ($script): pgbench -c $CONCURRENCY -j 2 -T 10 on the service's schema"
+        PGOPTIONS="-c synchronous_commit=on" timeout 180 pgbench -n -M prepared -c "$CONCURRENCY" -j 2 -T 10 \
+            -f "$BENCH/pg_shape_$script.sql" "$PG_URL/$db" >"$WORK/pgbench-$script.txt" 2>&1 \
+            || { cat "$WORK/pgbench-$script.txt" >&2; die "pgbench ($script) failed"; }
+        printf '{"mode": "%s", "referrals_per_sec": %s}\n' "$script" \
+            "$(awk '/^tps = /{print $3}' "$WORK/pgbench-$script.txt")" >>"$WORK/shape-postgres.jsonl"
+    done
+    psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    log "postgres shape: $(tr '\n' ' ' <"$WORK/shape-postgres.jsonl")"
+}
+
 # --- run -----------------------------------------------------------------------------
 
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -251,6 +283,7 @@ for backend in $BACKENDS; do
     sqlite)
         run_service sqlite "sqlite:$WORK/service.db" sqlite_rows "$WORK/service.db"
         raw_sqlite
+        if [[ "$DIAGNOSTICS" == 1 ]]; then shape_sqlite; fi
         ;;
     postgres)
         psql "$PG_URL/postgres" -qAt -c "select 1" >/dev/null || die "cannot reach PostgreSQL at $PG_URL"
@@ -261,6 +294,7 @@ for backend in $BACKENDS; do
         run_service postgres "$PG_URL/$db" pg_rows "$db"
         psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
         raw_postgres
+        if [[ "$DIAGNOSTICS" == 1 ]]; then shape_postgres; fi
         ;;
     *) die "unknown backend $backend" ;;
     esac
@@ -314,6 +348,25 @@ print()
 print("CPU during the measured run (2 cores = 2 CPU-seconds per second):")
 print(table(("backend", "wall s", "server cpu s", "oha cpu s", "postgres cpu s", "other cpu s",
              "machine busy", "server µs/req", "server+pg µs/req", "busy during raw"), cpu))
+shape = []
+for b in backends:
+    path = os.path.join(work, f"shape-{b}.jsonl")
+    if not os.path.exists(path):
+        continue
+    raw = json.load(open(os.path.join(work, f"raw-{b}.json")))["inserts_per_sec"]
+    rps = json.load(open(os.path.join(work, f"{b}.summary")))["rps"]
+    label = {"shape": "4 rows/tx, 1 referral/tx (python3 sqlite3)",
+             "batch": "4 rows/referral, 16 referrals/tx (python3 sqlite3)",
+             "tx": "BEGIN + 4 INSERTs + COMMIT, 6 round trips (pgbench)",
+             "cte": "4 INSERTs in one CTE statement, 1 round trip (pgbench)"}
+    for line in open(path):
+        d = json.loads(line)
+        shape.append((b, label[d["mode"]], f'{d["referrals_per_sec"]:.0f}',
+                      f'{100 * d["referrals_per_sec"] / raw:.0f}%', f'{100 * rps / d["referrals_per_sec"]:.0f}%'))
+if shape:
+    print()
+    print("Diagnostics: the intake rows written straight to the database on the service's schema, no HTTP:")
+    print(table(("backend", "transaction", "referrals/s", "÷ raw", "service ÷ this"), shape))
 print()
 for n in notes:
     print(n)

@@ -8,7 +8,8 @@ the service writes: a people row, a referrals row, a status-history row and an a
   shape   one referral per transaction: BEGIN, four INSERTs, COMMIT (the service's shape)
   batch   BATCH referrals per transaction: what a group-committing writer could reach
 
-Prints one line of JSON per mode: {"mode", "referrals_per_sec", "count", "wal_bytes_per_tx"}.
+Prints one line of JSON per mode: {"mode", "referrals_per_tx", "referrals_per_sec", "count",
+"transactions"}. Row values are prepared before the clock starts.
 
 Usage: shape_sqlite.py DIR BODIES_JSONL MIGRATIONS_DIR [COUNT] [BATCH]
 """
@@ -78,7 +79,6 @@ def run(path, migrations, bodies, count, batch):
     for f in sorted(glob.glob(os.path.join(migrations, "*.sql"))):
         db.executescript(open(f).read())
     data = [referral(bodies[i % len(bodies)], i) for i in range(count)]
-    frames0 = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     start = time.perf_counter()
     txs = 0
     for i in range(0, count, batch):
@@ -91,7 +91,6 @@ def run(path, migrations, bodies, count, batch):
         db.execute("COMMIT")
         txs += 1
     seconds = time.perf_counter() - start
-    wal = os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0
     db.close()
     return count / seconds, txs
 

@@ -32,7 +32,14 @@ macro_rules! grants {
 
 pub mod can {
     use super::*;
-    grants!(CreateReferral, ReadReferral, ReadAudit, ExportPerson);
+    grants!(
+        CreateReferral,
+        ReadReferral,
+        ReadAudit,
+        ExportPerson,
+        ManageOrganisations,
+        ManageStaff,
+    );
 }
 
 /// An authenticated caller holding permission `P`.

@@ -222,6 +222,7 @@ impl From<StoreError> for ApiError {
                 tracing::info!(%detail, "store refused a write");
                 Self::conflict("the change conflicts with data already held")
             }
+            StoreError::AlreadyExists(detail) => Self::conflict(detail),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Config(cause) | StoreError::Other(cause) => Self::Internal(cause),
         }

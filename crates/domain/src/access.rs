@@ -20,6 +20,8 @@ code_list!(
         ReadReferral => "read_referral",
         ReadAudit => "read_audit",
         ExportPerson => "export_person",
+        ManageOrganisations => "manage_organisations",
+        ManageStaff => "manage_staff",
     }
 );
 
@@ -32,6 +34,8 @@ impl Permission {
             Permission::ReadReferral => &[Referrer, LinkWorker, Coordinator],
             Permission::ReadAudit => &[Coordinator, Admin],
             Permission::ExportPerson => &[Coordinator, Admin],
+            Permission::ManageOrganisations => &[Admin],
+            Permission::ManageStaff => &[Admin],
         }
     }
 

@@ -8,6 +8,9 @@ pub enum StoreError {
     /// A unique or foreign-key rule refused the write.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A record with the same natural key exists; the message is safe to show callers.
+    #[error("{0}")]
+    AlreadyExists(String),
     /// The database cannot be reached or the pool is exhausted: worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),

@@ -446,3 +446,57 @@ async fn audit_events_are_written_with_each_access_and_listed_by_filter() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn organisations_and_staff_are_registered_once_and_listed_by_tenant() {
+    use socialrx_domain::Role;
+    use socialrx_domain::organisation::{NewOrganisation, NewStaffMember, OrganisationKind};
+    with_store(|store| async move {
+        let new = NewOrganisation {
+            ods_code: OdsCode::parse("Y02794").unwrap(),
+            name: "Kirklees".into(),
+            kind: OrganisationKind::SocialPrescribingService,
+        };
+        let org = store.create_organisation(new.clone()).await.unwrap();
+        assert!(matches!(
+            store.create_organisation(new).await,
+            Err(StoreError::AlreadyExists(_))
+        ));
+        let page = store
+            .list_organisations(PageRequest {
+                limit: 10,
+                after: None,
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.items, vec![org]);
+
+        let member = NewStaffMember {
+            subject: "idp|1".into(),
+            name: "Sam".into(),
+            email: None,
+            roles: vec![Role::LinkWorker],
+        };
+        let stored = store
+            .create_staff_member("Y02794", member.clone())
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.create_staff_member("Y02794", member.clone()).await,
+            Err(StoreError::AlreadyExists(_))
+        ));
+        store.create_staff_member("Y11111", member).await.unwrap();
+        let page = store
+            .list_staff(
+                "Y02794",
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items, vec![stored]);
+    })
+    .await;
+}

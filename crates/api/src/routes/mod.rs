@@ -7,6 +7,7 @@ use crate::access::Operation;
 
 pub mod audit;
 pub mod health;
+pub mod organisations;
 pub mod people;
 pub mod referrals;
 
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     audit::configure(cfg);
     people::configure(cfg);
+    organisations::configure(cfg);
     referrals::configure(cfg);
 }
 
@@ -24,6 +26,7 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         referrals::Api::openapi(),
         audit::Api::openapi(),
         people::Api::openapi(),
+        organisations::Api::openapi(),
     ]
 }
 
@@ -34,6 +37,7 @@ pub fn operations() -> Vec<Operation> {
         referrals::OPERATIONS,
         audit::OPERATIONS,
         people::OPERATIONS,
+        organisations::OPERATIONS,
     ]
     .concat()
 }

@@ -1,0 +1,23 @@
+-- Organisations (tenants, by ODS code) and their staff. Personal data rows elsewhere carry
+-- the organisation's ODS code; a token's `org` claim names the organisation it acts for.
+
+CREATE TABLE organisations (
+    id          BLOB PRIMARY KEY,
+    ods_code    TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE staff (
+    id            BLOB PRIMARY KEY,
+    organisation  TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    email         TEXT,
+    roles         TEXT NOT NULL,
+    active        INTEGER NOT NULL,
+    created_at    TEXT NOT NULL,
+    UNIQUE (organisation, subject)
+);
+CREATE INDEX staff_by_org ON staff (organisation, id);
