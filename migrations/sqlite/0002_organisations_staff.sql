@@ -21,3 +21,8 @@ CREATE TABLE staff (
     UNIQUE (organisation, subject)
 );
 CREATE INDEX staff_by_org ON staff (organisation, id);
+
+-- Retention: an anonymised person keeps only what reporting needs (year of birth, postal
+-- district); `anonymised_at` says when the rest was removed.
+ALTER TABLE people ADD COLUMN anonymised_at TEXT;
+ALTER TABLE people ADD COLUMN postcode_district TEXT;

@@ -33,6 +33,18 @@ pub struct Person {
     pub registered_practice: Option<OdsCode>,
 }
 
+/// What retention leaves of a person: names become this marker, the postcode the NHS
+/// pseudo-postcode for "address not known", the date of birth the first of January of the
+/// same year (enough for age-band reporting).
+pub mod anonymised {
+    pub const NAME: &str = "[removed]";
+    pub const POSTCODE: &str = "ZZ99 3WZ";
+
+    pub fn date_of_birth(dob: time::Date) -> time::Date {
+        time::Date::from_calendar_date(dob.year(), time::Month::January, 1).unwrap_or(dob)
+    }
+}
+
 /// Date of birth: not in the future and not more than 120 years before `today`.
 pub fn date_of_birth(date: Date, today: Date) -> Result<Date, Invalid> {
     if date > today {
@@ -168,6 +180,18 @@ mod tests {
     #[test]
     fn the_120_year_rule_works_on_a_leap_day() {
         assert!(date_of_birth(date!(1904 - 03 - 01), date!(2024 - 02 - 29)).is_ok());
+    }
+
+    #[test]
+    fn anonymising_keeps_only_the_year_of_birth_and_a_valid_pseudo_postcode() {
+        assert_eq!(
+            anonymised::date_of_birth(date!(1971 - 03 - 14)),
+            date!(1971 - 01 - 01)
+        );
+        assert_eq!(
+            Postcode::parse(anonymised::POSTCODE).unwrap().as_str(),
+            "ZZ99 3WZ"
+        );
     }
 
     #[test]

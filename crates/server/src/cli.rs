@@ -46,6 +46,17 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Anonymise people whose referrals all closed before a cut-off (names, contact
+    /// details, NHS number, exact postcode and date of birth, free text); codes, dates and
+    /// counts stay for reporting.
+    Retention {
+        /// How long after closure data is kept, such as `8years` or `400days`.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: std::time::Duration,
+        /// Report what would be anonymised without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Exit codes: 0 done, 1 failed while running, 2 bad configuration or arguments.
@@ -91,6 +102,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             roles,
             ttl,
         } => token(&settings, &org, &sub, &roles, ttl),
+        Command::Retention {
+            older_than,
+            dry_run,
+        } => retention(&settings, older_than, dry_run).await,
         Command::Openapi => ExitCode::SUCCESS,
     }
 }
@@ -118,6 +133,47 @@ async fn serve(settings: Settings) -> ExitCode {
         }
         Err(e) => {
             tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn retention(
+    settings: &Settings,
+    older_than: std::time::Duration,
+    dry_run: bool,
+) -> ExitCode {
+    crate::telemetry::init(settings);
+    let Ok(age) = time::Duration::try_from(older_than) else {
+        eprintln!("--older-than is too long");
+        return ExitCode::from(2);
+    };
+    let cutoff = time::OffsetDateTime::now_utc() - age;
+    let store = match socialrx_store::connect(&settings.database_url, &Default::default()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot open the database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match store.anonymise_people(cutoff, dry_run).await {
+        Ok(report) => {
+            let verb = if dry_run {
+                "would anonymise"
+            } else {
+                "anonymised"
+            };
+            let cutoff = cutoff
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            println!(
+                "{verb} {} people ({} referrals) whose referrals all closed before {cutoff}",
+                report.people, report.referrals
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("retention failed: {e}");
             ExitCode::FAILURE
         }
     }

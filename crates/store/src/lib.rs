@@ -15,6 +15,7 @@ mod organisations;
 mod people;
 mod postgres;
 mod referrals;
+mod retention;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,6 +30,7 @@ pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
+pub use retention::{RetentionReport, RetentionStore};
 
 /// What the service persists. Used as `Arc<dyn Store>`.
 ///
@@ -36,7 +38,7 @@ pub use referrals::{ReferralFilter, ReferralStore};
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
 pub trait Store:
-    ReferralStore + AuditStore + PersonStore + OrganisationStore + Send + Sync
+    ReferralStore + AuditStore + PersonStore + OrganisationStore + RetentionStore + Send + Sync
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;

@@ -15,6 +15,7 @@ include!("audit.rs");
 include!("referrals.rs");
 include!("people.rs");
 include!("organisations.rs");
+include!("retention.rs");
 
 #[async_trait]
 impl crate::Store for Store {
