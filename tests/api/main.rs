@@ -11,6 +11,8 @@ mod idempotency;
 mod identity;
 mod openapi;
 mod operations;
+mod partners;
 mod permissions;
 mod referrals;
+mod self_referrals;
 mod validation;

@@ -32,7 +32,13 @@ macro_rules! grants {
 
 pub mod can {
     use super::*;
-    grants!(CreateReferral, ReadReferral, ReadAudit, ExportPerson);
+    grants!(
+        CreateReferral,
+        ReadReferral,
+        ReadAudit,
+        ExportPerson,
+        ManagePartners
+    );
 }
 
 /// An authenticated caller holding permission `P`.

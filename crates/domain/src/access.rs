@@ -20,6 +20,7 @@ code_list!(
         ReadReferral => "read_referral",
         ReadAudit => "read_audit",
         ExportPerson => "export_person",
+        ManagePartners => "manage_partners",
     }
 );
 
@@ -32,6 +33,7 @@ impl Permission {
             Permission::ReadReferral => &[Referrer, LinkWorker, Coordinator],
             Permission::ReadAudit => &[Coordinator, Admin],
             Permission::ExportPerson => &[Coordinator, Admin],
+            Permission::ManagePartners => &[Admin],
         }
     }
 

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod limits;
 pub mod nhs_number;
 pub mod ods_code;
+pub mod partner;
 pub mod person;
 pub mod postcode;
 pub mod referral;

@@ -11,6 +11,7 @@
 mod audit;
 mod error;
 mod model;
+mod partners;
 mod people;
 mod postgres;
 mod referrals;
@@ -25,6 +26,7 @@ use async_trait::async_trait;
 pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
 pub use model::*;
+pub use partners::PartnerStore;
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
 
@@ -33,7 +35,7 @@ pub use referrals::{ReferralFilter, ReferralStore};
 /// The methods are grouped by aggregate into sub-traits, one file each (`referrals.rs`,
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
-pub trait Store: ReferralStore + AuditStore + PersonStore + Send + Sync {
+pub trait Store: ReferralStore + AuditStore + PersonStore + PartnerStore + Send + Sync {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

@@ -7,14 +7,18 @@ use crate::access::Operation;
 
 pub mod audit;
 pub mod health;
+pub mod partners;
 pub mod people;
 pub mod referrals;
+pub mod self_referrals;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     audit::configure(cfg);
     people::configure(cfg);
     referrals::configure(cfg);
+    partners::configure(cfg);
+    self_referrals::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -24,6 +28,8 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         referrals::Api::openapi(),
         audit::Api::openapi(),
         people::Api::openapi(),
+        partners::Api::openapi(),
+        self_referrals::Api::openapi(),
     ]
 }
 
@@ -34,6 +40,8 @@ pub fn operations() -> Vec<Operation> {
         referrals::OPERATIONS,
         audit::OPERATIONS,
         people::OPERATIONS,
+        partners::OPERATIONS,
+        self_referrals::OPERATIONS,
     ]
     .concat()
 }

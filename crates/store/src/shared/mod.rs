@@ -14,6 +14,7 @@ include!("rows.rs");
 include!("audit.rs");
 include!("referrals.rs");
 include!("people.rs");
+include!("partners.rs");
 
 #[async_trait]
 impl crate::Store for Store {
