@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod auth;
 mod binary;
+mod browser;
 mod errors;
 mod idempotency;
 mod identity;
