@@ -120,6 +120,38 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Registers a partner form of `org` (as its admin) allowed on `origins`; returns the
+    /// partner's id and key.
+    pub async fn register_partner(
+        &self,
+        org: &str,
+        name: &str,
+        origins: &[&str],
+    ) -> (String, String) {
+        let response = self
+            .post("/v1/partners")
+            .bearer_auth(self.token(org, &["admin"]))
+            .json(&json!({"name": name, "allowed_origins": origins}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// A self-referral request with `key` (and nothing else a browser would add).
+    pub fn self_referral(&self, key: &str) -> RequestBuilder {
+        self.post("/v1/self-referrals").header("X-Partner-Key", key)
+    }
+
+    pub async fn post_self_referral(&self, key: &str, body: &Value) -> Response {
+        self.self_referral(key).json(body).send().await.unwrap()
+    }
+
     pub async fn finish(self) {
         if let Ok(db) = Arc::try_unwrap(self.db) {
             db.drop_database().await;
@@ -191,4 +223,19 @@ pub fn error_for<'a>(problem: &'a Value, field: &str) -> &'a Value {
         .as_array()
         .and_then(|a| a.iter().find(|e| e["field"] == field))
         .unwrap_or_else(|| panic!("no error for {field} in {problem}"))
+}
+
+/// A valid self-referral, as a person fills in a partner's form (no NHS number).
+pub fn self_referral_body() -> Value {
+    json!({
+        "given_name": "Delroy",
+        "family_name": "Campbell",
+        "date_of_birth": "1958-07-02",
+        "postcode": "b11 4bw",
+        "phone": "0121 496 0000",
+        "preferred_contact": "phone",
+        "help_with": ["loneliness_isolation", "physical_activity"],
+        "help_with_details": "Since I retired I hardly see anyone.",
+        "consent": {"given": true}
+    })
 }

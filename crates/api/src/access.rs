@@ -39,6 +39,7 @@ pub mod can {
         ExportPerson,
         ManageOrganisations,
         ManageStaff,
+        ManagePartners,
     );
 }
 

@@ -73,6 +73,9 @@ pub enum ApiError {
     BadRequest(String),
     #[error("authentication required: {0}")]
     Unauthorized(String),
+    /// A partner-key route without a usable `X-Partner-Key` (no bearer challenge).
+    #[error("partner key required: {0}")]
+    PartnerKey(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found")]
@@ -91,6 +94,9 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// A rate limit was hit; `retry_after` is in whole seconds.
+    #[error("too many requests: {detail}")]
+    TooManyRequests { retry_after: u64, detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -114,6 +120,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => ("malformed-request", "The request could not be read"),
             Self::Unauthorized(_) => ("unauthorized", "Authentication is required"),
+            Self::PartnerKey(_) => ("partner-key", "A valid partner key is required"),
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
@@ -121,6 +128,7 @@ impl ApiError {
             Self::PayloadTooLarge => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is not valid"),
+            Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
             Self::Internal(_) => ("internal", "Internal server error"),
         }
@@ -129,7 +137,11 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
         let detail = match self {
-            Self::BadRequest(d) | Self::Unauthorized(d) | Self::Forbidden(d) => d.clone(),
+            Self::BadRequest(d)
+            | Self::Unauthorized(d)
+            | Self::PartnerKey(d)
+            | Self::Forbidden(d) => d.clone(),
+            Self::TooManyRequests { detail, .. } => detail.clone(),
             Self::NotFound => "no resource was found at this address".into(),
             Self::MethodNotAllowed => "this resource does not support that method".into(),
             Self::Conflict { detail, .. } => detail.clone(),
@@ -180,7 +192,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::PartnerKey(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -188,6 +200,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -207,6 +220,9 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
         }
@@ -237,6 +253,7 @@ impl From<Vec<FieldError>> for ApiError {
 
 /// Middleware hook: an error response that is not already a problem (actix's default 404
 /// for an unknown route, 405, or any other bare status) gets a problem body for its status.
+/// HTML error pages (of the embeddable self-referral form, read by people) are left alone.
 pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -244,7 +261,11 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON) || ct.starts_with("application/fhir+json"));
+        .is_some_and(|ct| {
+            ct.starts_with(PROBLEM_JSON)
+                || ct.starts_with("application/fhir+json")
+                || ct.starts_with("text/html")
+        });
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

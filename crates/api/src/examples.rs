@@ -26,6 +26,20 @@ pub fn referral_request() -> Value {
     })
 }
 
+pub fn self_referral_request() -> Value {
+    json!({
+        "given_name": "Delroy",
+        "family_name": "Campbell",
+        "date_of_birth": "1958-07-02",
+        "postcode": "B11 4BW",
+        "phone": "0121 496 0000",
+        "preferred_contact": "phone",
+        "help_with": ["loneliness_isolation", "physical_activity"],
+        "help_with_details": "Since I retired I hardly see anyone. I used to play dominoes.",
+        "consent": {"given": true}
+    })
+}
+
 pub fn referral_response() -> Value {
     let mut body = referral_request();
     let person = body["person"].as_object_mut().expect("an object");

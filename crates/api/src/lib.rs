@@ -9,6 +9,8 @@ pub mod error;
 pub mod examples;
 pub mod extract;
 pub mod observe;
+pub mod partner;
+pub mod ratelimit;
 pub mod resource;
 pub mod routes;
 pub mod schema;
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{HttpResponse, web};
 use socialrx_store::Store;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_scalar::{Scalar, Servable};
 
@@ -28,6 +30,7 @@ use crate::routes::referrals;
 
 pub use auth::{Caller, Claims, Verifier, mint_hs256};
 pub use observe::Metrics;
+pub use ratelimit::RateLimits;
 
 /// What every handler may need, shared by all workers.
 #[derive(Clone)]
@@ -36,6 +39,7 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub in_flight: web::Data<referrals::InFlight>,
+    pub self_referral_limits: web::Data<ratelimit::SelfReferralLimits>,
 }
 
 impl AppState {
@@ -45,7 +49,14 @@ impl AppState {
             verifier: Arc::new(verifier),
             metrics: web::Data::new(Metrics::new()),
             in_flight: web::Data::new(referrals::InFlight::default()),
+            self_referral_limits: web::Data::new(ratelimit::SelfReferralLimits::default()),
         }
+    }
+
+    /// Sets the rate limits of `POST /v1/self-referrals` (defaults: [`RateLimits::default`]).
+    pub fn with_self_referral_limits(mut self, limits: RateLimits) -> Self {
+        self.self_referral_limits = web::Data::new(ratelimit::SelfReferralLimits::new(limits));
+        self
     }
 }
 
@@ -57,6 +68,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state.verifier.clone()))
             .app_data(state.metrics.clone())
             .app_data(state.in_flight.clone())
+            .app_data(state.self_referral_limits.clone())
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -87,7 +99,8 @@ async fn openapi_json() -> HttpResponse {
         description = "An open, self-hostable API for social prescribing: referrals to link \
             workers, caseloads, community activities, connections and outcomes.\n\n\
             Errors are RFC 9457 problem+json. Authenticate with `Authorization: Bearer <JWT>` \
-            (claims `sub`, `org`, `roles`, `exp`, `iss`, `aud`).",
+            (claims `sub`, `org`, `roles`, `exp`, `iss`, `aud`); self-referral forms on partner \
+            websites send their partner key in `X-Partner-Key` instead.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     components(schemas(error::Problem, error::FieldErrorBody)),
@@ -108,6 +121,13 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "partner_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Partner-Key",
+                "A partner form's publishable key (`POST /v1/partners` gives it once).",
+            ))),
         );
     }
 }

@@ -25,6 +25,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    discarded: IntCounterVec,
 }
 
 impl Metrics {
@@ -52,11 +53,28 @@ impl Metrics {
         registry
             .register(Box::new(latency.clone()))
             .expect("registered once");
+        let discarded = IntCounterVec::new(
+            Opts::new(
+                "socialrx_self_referrals_discarded_total",
+                "Self-referrals answered as accepted but discarded, by reason",
+            ),
+            &["reason"],
+        )
+        .expect("metric definition is valid");
+        registry
+            .register(Box::new(discarded.clone()))
+            .expect("registered once");
         Self {
             registry,
             requests,
             latency,
+            discarded,
         }
+    }
+
+    /// Counts a self-referral that was answered as accepted but not kept (`honeypot`).
+    pub fn self_referral_discarded(&self, reason: &str) {
+        self.discarded.with_label_values(&[reason]).inc();
     }
 
     pub fn render(&self) -> String {

@@ -40,6 +40,17 @@ impl Resource {
         self.inner = self.inner.route(web::post().to(handler));
         self
     }
+
+    pub fn delete<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("DELETE");
+        self.inner = self.inner.route(web::delete().to(handler));
+        self
+    }
 }
 
 impl actix_web::dev::HttpServiceFactory for Resource {

@@ -22,6 +22,7 @@ code_list!(
         ExportPerson => "export_person",
         ManageOrganisations => "manage_organisations",
         ManageStaff => "manage_staff",
+        ManagePartners => "manage_partners",
     }
 );
 
@@ -36,6 +37,7 @@ impl Permission {
             Permission::ExportPerson => &[Coordinator, Admin],
             Permission::ManageOrganisations => &[Admin],
             Permission::ManageStaff => &[Admin],
+            Permission::ManagePartners => &[Admin],
         }
     }
 

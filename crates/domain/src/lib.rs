@@ -11,6 +11,7 @@ pub mod limits;
 pub mod nhs_number;
 pub mod ods_code;
 pub mod organisation;
+pub mod partner;
 pub mod person;
 pub mod postcode;
 pub mod referral;

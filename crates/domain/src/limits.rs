@@ -11,3 +11,6 @@ pub const REASONS: usize = 12;
 pub const ACCESSIBILITY_NEEDS: usize = 1000;
 /// The oldest date of birth we accept, in years before today.
 pub const MAX_AGE_YEARS: i32 = 120;
+/// A partner's allowed web origin, and how many a partner may list.
+pub const ORIGIN: usize = 255;
+pub const PARTNER_ORIGINS: usize = 20;

@@ -54,6 +54,10 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// How long idempotency keys are kept (at least 24).
     pub idempotency_key_hours: u64,
+    /// `POST /v1/self-referrals` per client IP address (IPv6: per /64), per minute.
+    pub self_referral_per_ip_per_minute: u32,
+    /// `POST /v1/self-referrals` per partner key, from all clients together, per minute.
+    pub self_referral_per_partner_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -74,6 +78,9 @@ impl Default for Settings {
             workers: 0,
             shutdown_timeout_seconds: 30,
             idempotency_key_hours: 48,
+            self_referral_per_ip_per_minute: socialrx_api::RateLimits::default().per_ip_per_minute,
+            self_referral_per_partner_per_minute: socialrx_api::RateLimits::default()
+                .per_partner_per_minute,
         }
     }
 }
@@ -163,6 +170,16 @@ impl Settings {
                 "idempotency_key_hours (SOCIALRX_IDEMPOTENCY_KEY_HOURS) must be at least 24".into(),
             ));
         }
+        if self.self_referral_per_ip_per_minute == 0
+            || self.self_referral_per_partner_per_minute == 0
+        {
+            return Err(ConfigError(
+                "self_referral_per_ip_per_minute (SOCIALRX_SELF_REFERRAL_PER_IP_PER_MINUTE) and \
+                 self_referral_per_partner_per_minute (SOCIALRX_SELF_REFERRAL_PER_PARTNER_PER_MINUTE) \
+                 must be at least 1"
+                    .into(),
+            ));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
             ConfigError(format!(
                 "log_level (SOCIALRX_LOG_LEVEL) is not a valid filter: {e}"
@@ -173,6 +190,14 @@ impl Settings {
 }
 
 impl Settings {
+    /// The rate limits of the self-referral route.
+    pub fn self_referral_limits(&self) -> socialrx_api::RateLimits {
+        socialrx_api::RateLimits {
+            per_ip_per_minute: self.self_referral_per_ip_per_minute,
+            per_partner_per_minute: self.self_referral_per_partner_per_minute,
+        }
+    }
+
     /// The token verifier these settings describe, with every key file read and checked.
     pub fn verifier(&self) -> Result<socialrx_api::Verifier, ConfigError> {
         let mut keys = socialrx_api::auth::KeyConfig {
@@ -260,6 +285,23 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.check().unwrap_err().to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn self_referral_rate_limits_must_allow_something() {
+        let s = Settings {
+            self_referral_per_ip_per_minute: 0,
+            ..Settings::default()
+        };
+        let e = s.check().unwrap_err().to_string();
+        assert!(
+            e.contains("SOCIALRX_SELF_REFERRAL_PER_IP_PER_MINUTE"),
+            "{e}"
+        );
+        assert_eq!(
+            Settings::default().self_referral_limits(),
+            socialrx_api::RateLimits::default()
+        );
     }
 
     #[test]

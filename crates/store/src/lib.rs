@@ -12,6 +12,7 @@ mod audit;
 mod error;
 mod model;
 mod organisations;
+mod partners;
 mod people;
 mod postgres;
 mod referrals;
@@ -28,6 +29,7 @@ pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
+pub use partners::PartnerStore;
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
 pub use retention::{RetentionReport, RetentionStore};
@@ -38,7 +40,14 @@ pub use retention::{RetentionReport, RetentionStore};
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
 pub trait Store:
-    ReferralStore + AuditStore + PersonStore + OrganisationStore + RetentionStore + Send + Sync
+    ReferralStore
+    + AuditStore
+    + PersonStore
+    + OrganisationStore
+    + RetentionStore
+    + PartnerStore
+    + Send
+    + Sync
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;

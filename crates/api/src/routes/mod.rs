@@ -8,8 +8,10 @@ use crate::access::Operation;
 pub mod audit;
 pub mod health;
 pub mod organisations;
+pub mod partners;
 pub mod people;
 pub mod referrals;
+pub mod self_referrals;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
@@ -17,6 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     people::configure(cfg);
     organisations::configure(cfg);
     referrals::configure(cfg);
+    partners::configure(cfg);
+    self_referrals::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -27,6 +31,8 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         audit::Api::openapi(),
         people::Api::openapi(),
         organisations::Api::openapi(),
+        partners::Api::openapi(),
+        self_referrals::Api::openapi(),
     ]
 }
 
@@ -38,6 +44,8 @@ pub fn operations() -> Vec<Operation> {
         audit::OPERATIONS,
         people::OPERATIONS,
         organisations::OPERATIONS,
+        partners::OPERATIONS,
+        self_referrals::OPERATIONS,
     ]
     .concat()
 }

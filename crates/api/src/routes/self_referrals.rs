@@ -1,0 +1,304 @@
+//! Self-referral from partner websites: `POST /v1/self-referrals` with an `X-Partner-Key`
+//! (no token), and the embeddable form at `/embed/self-referral` (see `embed.rs`).
+//!
+//! A self-referral is turned into an ordinary referral (source `self`, the partner as
+//! referrer, consent given electronically now) and passes through exactly the rules and
+//! the store method of `POST /v1/referrals`; only the field names of its errors are
+//! translated back to this request's flatter shape.
+
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use socialrx_domain::partner::Partner;
+use socialrx_domain::referral::{NewReferral, ReferralReference, Source};
+use socialrx_domain::{FieldError, limits};
+use socialrx_store::{Created, IdempotencyKey, Store};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::access::Operation;
+use crate::error::ApiError;
+use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::observe::Metrics;
+use crate::partner::{PartnerCaller, cors};
+use crate::resource::resource;
+use crate::routes::referrals::{
+    ConsentRequest, ContactMethodCodes, CreateReferralRequest, InFlight, PersonRequest,
+    ReasonCodes, ReferrerRequest,
+};
+use crate::schema::{code_list_schema, codes_array_schema};
+
+pub mod embed;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/v1/self-referrals")
+            .wrap(from_fn(cors))
+            .service(resource("").post(create_self_referral)),
+    );
+    embed::configure(cfg);
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_self_referral),
+    tags((name = "self-referrals", description = "Self-referral forms on partner websites: a partner key, no token"))
+)]
+pub struct Api;
+
+/// Public in the sense of needing no token: the route needs a partner's `X-Partner-Key`.
+pub const OPERATIONS: &[Operation] = &[Operation::public("POST", "/v1/self-referrals")];
+
+/// What the referrer's role is recorded as on a self-referral.
+pub const REFERRER_ROLE: &str = "Self-referral through a partner's website form";
+
+/// The one answer to an accepted (or discarded) self-referral.
+pub const ACCEPTED_MESSAGE: &str = "Thank you. We have received your referral. Please keep \
+    your reference: a link worker will contact you in the way you asked.";
+
+/// A self-referral as a person fills it in on a partner's website.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!(crate::examples::self_referral_request()))]
+pub struct SelfReferralRequest {
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub given_name: String,
+    #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
+    pub family_name: String,
+    /// `YYYY-MM-DD`; not in the future, not more than 120 years ago.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10, example = "1958-07-02")]
+    pub date_of_birth: String,
+    /// A full UK postcode.
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "B11 4BW")]
+    pub postcode: String,
+    #[validate(length(max = 32))]
+    #[schema(max_length = 32, nullable = false)]
+    pub phone: Option<String>,
+    #[validate(length(max = 254))]
+    #[schema(max_length = 254, nullable = false)]
+    pub email: Option<String>,
+    /// `phone` and `text` need a phone number, `email` an e-mail address.
+    #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
+    pub preferred_contact: String,
+    /// Optional: ten digits with a valid check digit; blank means not given.
+    #[validate(length(max = 12))]
+    #[schema(max_length = 12, nullable = false)]
+    pub nhs_number: Option<String>,
+    /// What they would like help with: at least one code, each at most once.
+    #[validate(length(min = 1, max = 12))]
+    #[schema(schema_with = codes_array_schema::<ReasonCodes>)]
+    pub help_with: Vec<String>,
+    /// Anything else they want to say, in their own words.
+    #[validate(length(max = 4000))]
+    #[schema(max_length = 4000, nullable = false)]
+    pub help_with_details: Option<String>,
+    #[validate(nested)]
+    pub consent: SelfReferralConsent,
+    /// A honeypot: leave it out or empty. A form renders it hidden from people and
+    /// assistive technology; bots fill it in. A submission with any value is answered
+    /// exactly as if accepted, and discarded.
+    #[validate(length(max = 1000))]
+    #[schema(max_length = 1000, nullable = false)]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfReferralConsent {
+    /// Must be `true`: the person agrees to the service holding these details and
+    /// contacting them. Recorded as electronic consent given now.
+    pub given: bool,
+}
+
+impl SelfReferralRequest {
+    /// Caught by the honeypot.
+    pub fn is_spam(&self) -> bool {
+        self.website
+            .as_deref()
+            .is_some_and(|w| !w.trim().is_empty())
+    }
+
+    /// The referral this self-referral makes, by the rules of `POST /v1/referrals`.
+    pub fn into_domain(
+        self,
+        partner: &Partner,
+        now: OffsetDateTime,
+    ) -> Result<NewReferral, Vec<FieldError>> {
+        let request = CreateReferralRequest {
+            person: PersonRequest {
+                nhs_number: self.nhs_number.filter(|n| !n.trim().is_empty()),
+                given_name: self.given_name,
+                family_name: self.family_name,
+                date_of_birth: self.date_of_birth,
+                postcode: self.postcode,
+                phone: self.phone,
+                email: self.email,
+                preferred_contact: self.preferred_contact,
+                language: None,
+                interpreter_needed: false,
+                accessibility_needs: None,
+                registered_practice: None,
+            },
+            source: Source::SelfReferral.as_str().to_owned(),
+            referrer: ReferrerRequest {
+                ods_code: None,
+                name: partner.name.chars().take(limits::NAME).collect::<String>(),
+                role: Some(REFERRER_ROLE.to_owned()),
+            },
+            reasons: self.help_with,
+            notes: self.help_with_details,
+            urgency: None,
+            consent: ConsentRequest {
+                given: self.consent.given,
+                given_at: now.format(&Rfc3339).unwrap_or_default(),
+                method: "electronic".to_owned(),
+            },
+        };
+        request
+            .into_domain(now)
+            .map_err(|errors| errors.into_iter().map(rename).collect())
+    }
+}
+
+/// A referral error's field as named in a self-referral request.
+fn rename(mut e: FieldError) -> FieldError {
+    let field = e.field.as_str();
+    e.field = if let Some(rest) = field.strip_prefix("person.") {
+        rest.to_owned()
+    } else if let Some(rest) = field.strip_prefix("reasons") {
+        format!("help_with{rest}")
+    } else if field == "notes" {
+        "help_with_details".to_owned()
+    } else if field.starts_with("consent.") {
+        "consent.given".to_owned()
+    } else {
+        // Fields this request does not have (referrer, source) are filled in by us.
+        String::new()
+    };
+    e
+}
+
+/// What a self-referral answers: the reference and a message, never the details sent.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"reference": "SRX-7K3M-9QPD", "message": ACCEPTED_MESSAGE}))]
+pub struct SelfReferralAccepted {
+    /// To quote when in touch with the service.
+    pub reference: String,
+    /// For the person, to show as it is.
+    pub message: String,
+}
+
+fn accepted(reference: &ReferralReference, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(SelfReferralAccepted {
+        reference: reference.as_str().to_owned(),
+        message: ACCEPTED_MESSAGE.to_owned(),
+    })
+}
+
+/// Refer yourself, from a partner's web form.
+///
+/// Needs no token but the partner's key in `X-Partner-Key` (a publishable key: it sits in
+/// the partner's page). Browsers may call it cross-origin from the partner's allowed
+/// origins (CORS; the preflight is allowed for an origin that any active partner lists);
+/// an `Origin` that the key's partner does not list is 403. Rate limited per client IP
+/// and per partner (429 with `Retry-After`). The referral is made with source `self` in
+/// the partner's organisation by the rules of `POST /v1/referrals`, and audited as the
+/// actor `partner:<id>`. The answer holds only the reference and a message. An
+/// `Idempotency-Key` makes a retry safe, as for referrals.
+#[utoipa::path(post, path = "/v1/self-referrals", tag = "self-referrals", operation_id = "create_self_referral",
+    security(("partner_key" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
+    request_body(content = SelfReferralRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Received", body = SelfReferralAccepted),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No X-Partner-Key, or one that is unknown or revoked", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The request's Origin is not one of the partner's allowed origins", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break rules, a field is unknown, or the Idempotency-Key was used for another body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many self-referrals from this address or for this partner; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_self_referral(
+    req: HttpRequest,
+    partner: PartnerCaller,
+    key: IdempotencyKeyHeader,
+    body: Json<SelfReferralRequest>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+    metrics: web::Data<Metrics>,
+) -> Result<HttpResponse, ApiError> {
+    if body.value.is_spam() {
+        metrics.self_referral_discarded("honeypot");
+        tracing::info!(partner = %partner.id, "self-referral discarded by the honeypot");
+        return Ok(accepted(&ReferralReference::generate(), false));
+    }
+    let referral = body
+        .value
+        .into_domain(&partner, OffsetDateTime::now_utc())?;
+    let audit = partner.audit(&req);
+    // Keys belong to the partner (within its organisation's key space).
+    let key = key.0.map(|k| format!("partner:{}:{k}", partner.id));
+    let _claim = match &key {
+        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
+        None => None,
+    };
+    let key = key.map(|key| IdempotencyKey {
+        key,
+        fingerprint: body.fingerprint.clone(),
+    });
+    match store.create_referral(&audit, referral, key).await? {
+        Created::New(referral) => Ok(accepted(&referral.reference, false)),
+        Created::AlreadyDone { fingerprint, id } => {
+            if fingerprint != body.fingerprint {
+                return Err(ApiError::validation(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "was already used for a different request body; use a new key for a new referral",
+                ));
+            }
+            let referral = store.get_referral(&audit, id).await?;
+            Ok(accepted(&referral.reference, true))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(field: &str) -> FieldError {
+        FieldError::new(field, "x", "y")
+    }
+
+    #[test]
+    fn referral_error_fields_are_named_as_in_a_self_referral() {
+        for (from, to) in [
+            ("person.given_name", "given_name"),
+            ("person.nhs_number", "nhs_number"),
+            ("reasons", "help_with"),
+            ("reasons[2]", "help_with[2]"),
+            ("notes", "help_with_details"),
+            ("consent.given", "consent.given"),
+            ("consent.given_at", "consent.given"),
+            ("referrer.name", ""),
+        ] {
+            assert_eq!(rename(error(from)).field, to, "{from}");
+        }
+    }
+}
