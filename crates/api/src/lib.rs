@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod cors;
 pub mod error;
 pub mod examples;
 pub mod extract;
@@ -15,7 +16,7 @@ pub mod schema;
 
 use std::sync::Arc;
 
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{HttpResponse, web};
 use socialrx_store::Store;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub in_flight: web::Data<referrals::InFlight>,
+    /// Browser origins allowed to call the API (none by default).
+    pub cors: cors::CorsSettings,
 }
 
 impl AppState {
@@ -45,7 +48,13 @@ impl AppState {
             verifier: Arc::new(verifier),
             metrics: web::Data::new(Metrics::new()),
             in_flight: web::Data::new(referrals::InFlight::default()),
+            cors: cors::CorsSettings::default(),
         }
+    }
+
+    pub fn with_cors(mut self, cors: cors::CorsSettings) -> Self {
+        self.cors = cors;
+        self
     }
 }
 
@@ -62,6 +71,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .service(
                 web::scope("")
+                    // Innermost, so that a refused origin is answered as a problem (or an
+                    // OperationOutcome on /fhir) like any other error.
+                    .wrap(Condition::new(
+                        state.cors.enabled(),
+                        state.cors.middleware(),
+                    ))
                     .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_errors))
                     .wrap(from_fn(observe::observe))
                     .service(resource("/openapi.json").get(openapi_json))

@@ -10,6 +10,7 @@
 
 mod audit;
 mod error;
+mod fhir;
 mod model;
 mod organisations;
 mod people;
@@ -26,6 +27,7 @@ use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
+pub use fhir::{FhirIntake, FhirStore};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
 pub use people::{PersonExport, PersonStore};
@@ -38,7 +40,14 @@ pub use retention::{RetentionReport, RetentionStore};
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
 pub trait Store:
-    ReferralStore + AuditStore + PersonStore + OrganisationStore + RetentionStore + Send + Sync
+    ReferralStore
+    + AuditStore
+    + PersonStore
+    + OrganisationStore
+    + RetentionStore
+    + FhirStore
+    + Send
+    + Sync
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;

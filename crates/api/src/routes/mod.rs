@@ -6,6 +6,7 @@ use actix_web::web;
 use crate::access::Operation;
 
 pub mod audit;
+pub mod fhir;
 pub mod health;
 pub mod organisations;
 pub mod people;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     people::configure(cfg);
     organisations::configure(cfg);
     referrals::configure(cfg);
+    fhir::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -27,6 +29,7 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         audit::Api::openapi(),
         people::Api::openapi(),
         organisations::Api::openapi(),
+        fhir::Api::openapi(),
     ]
 }
 
@@ -38,6 +41,7 @@ pub fn operations() -> Vec<Operation> {
         audit::OPERATIONS,
         people::OPERATIONS,
         organisations::OPERATIONS,
+        fhir::OPERATIONS,
     ]
     .concat()
 }

@@ -16,6 +16,7 @@ include!("referrals.rs");
 include!("people.rs");
 include!("organisations.rs");
 include!("retention.rs");
+include!("fhir.rs");
 
 #[async_trait]
 impl crate::Store for Store {
