@@ -48,7 +48,14 @@ fn every_api_operation_documents_auth_errors_and_examples() {
         );
         let responses = op["responses"].as_object().unwrap();
         for (status, response) in responses {
-            if status.starts_with('4') || status.starts_with('5') {
+            // FHIR routes answer FHIR: every error there is an OperationOutcome.
+            if (status.starts_with('4') || status.starts_with('5')) && path.starts_with("/fhir/") {
+                let outcome = &response["content"]["application/fhir+json"]["schema"]["$ref"];
+                assert_eq!(
+                    outcome, "#/components/schemas/OperationOutcome",
+                    "{name} {status} must be an OperationOutcome"
+                );
+            } else if status.starts_with('4') || status.starts_with('5') {
                 let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
                 assert_eq!(
                     problem, "#/components/schemas/Problem",
@@ -56,11 +63,12 @@ fn every_api_operation_documents_auth_errors_and_examples() {
                 );
             }
         }
-        // Public operations under /v1/ (self-referrals) take a partner key, not a token.
+        // Public operations (self-referrals take a partner key; FHIR metadata) need no token.
         let public = socialrx_api::routes::operations().iter().any(|o| {
             o.permission.is_none() && o.path == path && o.method.eq_ignore_ascii_case(&method)
         });
-        if path.starts_with("/v1/") && !public {
+        let needs_token = (path.starts_with("/v1/") || path.starts_with("/fhir/")) && !public;
+        if needs_token {
             assert_eq!(
                 op["security"],
                 serde_json::json!([{"bearer": []}]),
@@ -75,9 +83,12 @@ fn every_api_operation_documents_auth_errors_and_examples() {
             );
         }
         if let Some(body) = op.get("requestBody") {
-            let schema_ref = body["content"]["application/json"]["schema"]["$ref"]
-                .as_str()
-                .unwrap();
+            let media = if path.starts_with("/fhir/") {
+                "application/fhir+json"
+            } else {
+                "application/json"
+            };
+            let schema_ref = body["content"][media]["schema"]["$ref"].as_str().unwrap();
             let name_of = schema_ref.rsplit('/').next().unwrap();
             assert!(
                 spec["components"]["schemas"][name_of]["example"].is_object(),
@@ -104,7 +115,9 @@ async fn every_documented_operation_is_routed() {
             status != 405 && (status != 404 || path.contains("{id}")),
             "{method} {path}: {status}"
         );
-        if path.starts_with("/v1/") {
+        let needs_token =
+            path.starts_with("/v1/") || (path.starts_with("/fhir/") && path != "/fhir/r4/metadata");
+        if needs_token {
             assert_eq!(status, 401, "{method} {path} must need a token");
         }
     }

@@ -260,7 +260,7 @@ shape_postgres() {
     PG_DBS+=("$db")
     : >"$WORK/shape-postgres.jsonl"
     for script in tx cte; do
-        psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
+        psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
         for f in "$ROOT"/migrations/postgres/*.sql "$BENCH/pg_shape_setup.sql"; do
             psql "$PG_URL/$db" -qAt -v ON_ERROR_STOP=1 -f "$f" >/dev/null
         done

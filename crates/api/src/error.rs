@@ -257,6 +257,16 @@ impl From<Vec<FieldError>> for ApiError {
 pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // FHIR clients get an OperationOutcome, whatever failed.
+    let on_fhir_path = crate::routes::fhir::is_fhir_path(res.request().path());
+    let is_fhir = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(crate::routes::fhir::outcome::FHIR_JSON));
+    if on_fhir_path && !is_fhir {
+        return crate::routes::fhir::for_error_response(res);
+    }
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod cors;
 pub mod error;
 pub mod examples;
 pub mod extract;
@@ -17,7 +18,7 @@ pub mod schema;
 
 use std::sync::Arc;
 
-use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{HttpResponse, web};
 use socialrx_store::Store;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -40,6 +41,8 @@ pub struct AppState {
     pub metrics: web::Data<Metrics>,
     pub in_flight: web::Data<referrals::InFlight>,
     pub self_referral_limits: web::Data<ratelimit::SelfReferralLimits>,
+    /// Browser origins allowed to call the API (none by default).
+    pub cors: cors::CorsSettings,
 }
 
 impl AppState {
@@ -50,12 +53,18 @@ impl AppState {
             metrics: web::Data::new(Metrics::new()),
             in_flight: web::Data::new(referrals::InFlight::default()),
             self_referral_limits: web::Data::new(ratelimit::SelfReferralLimits::default()),
+            cors: cors::CorsSettings::default(),
         }
     }
 
     /// Sets the rate limits of `POST /v1/self-referrals` (defaults: [`RateLimits::default`]).
     pub fn with_self_referral_limits(mut self, limits: RateLimits) -> Self {
         self.self_referral_limits = web::Data::new(ratelimit::SelfReferralLimits::new(limits));
+        self
+    }
+
+    pub fn with_cors(mut self, cors: cors::CorsSettings) -> Self {
+        self.cors = cors;
         self
     }
 }
@@ -74,6 +83,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .service(
                 web::scope("")
+                    // Innermost, so that a refused origin is answered as a problem (or an
+                    // OperationOutcome on /fhir) like any other error.
+                    .wrap(Condition::new(
+                        state.cors.enabled(),
+                        state.cors.middleware(),
+                    ))
                     .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_errors))
                     .wrap(from_fn(observe::observe))
                     .service(resource("/openapi.json").get(openapi_json))

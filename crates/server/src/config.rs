@@ -58,6 +58,15 @@ pub struct Settings {
     pub self_referral_per_ip_per_minute: u32,
     /// `POST /v1/self-referrals` per partner key, from all clients together, per minute.
     pub self_referral_per_partner_per_minute: u32,
+    /// Browser origins allowed to call the API (CORS), comma-separated, such as
+    /// `https://app.example.org`; empty (the default) allows none.
+    pub cors_allowed_origins: String,
+    /// Methods a browser may use cross-origin, comma-separated.
+    pub cors_allowed_methods: String,
+    /// Request headers a browser may send cross-origin, comma-separated.
+    pub cors_allowed_headers: String,
+    /// How long a browser may cache a preflight answer, in seconds.
+    pub cors_max_age_seconds: u64,
 }
 
 impl Default for Settings {
@@ -81,6 +90,11 @@ impl Default for Settings {
             self_referral_per_ip_per_minute: socialrx_api::RateLimits::default().per_ip_per_minute,
             self_referral_per_partner_per_minute: socialrx_api::RateLimits::default()
                 .per_partner_per_minute,
+            cors_allowed_origins: String::new(),
+            cors_allowed_methods: "GET, POST, PUT, PATCH, DELETE".into(),
+            cors_allowed_headers:
+                "Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-Id".into(),
+            cors_max_age_seconds: 3600,
         }
     }
 }
@@ -180,6 +194,7 @@ impl Settings {
                     .into(),
             ));
         }
+        self.cors()?;
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
             ConfigError(format!(
                 "log_level (SOCIALRX_LOG_LEVEL) is not a valid filter: {e}"
@@ -189,6 +204,14 @@ impl Settings {
     }
 }
 
+fn list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 impl Settings {
     /// The rate limits of the self-referral route.
     pub fn self_referral_limits(&self) -> socialrx_api::RateLimits {
@@ -196,6 +219,38 @@ impl Settings {
             per_ip_per_minute: self.self_referral_per_ip_per_minute,
             per_partner_per_minute: self.self_referral_per_partner_per_minute,
         }
+    }
+
+    /// The CORS policy these settings describe, each origin, method and header checked.
+    pub fn cors(&self) -> Result<socialrx_api::cors::CorsSettings, ConfigError> {
+        let cors = socialrx_api::cors::CorsSettings {
+            allowed_origins: list(&self.cors_allowed_origins),
+            allowed_methods: list(&self.cors_allowed_methods),
+            allowed_headers: list(&self.cors_allowed_headers),
+            max_age_seconds: self.cors_max_age_seconds as usize,
+        };
+        for origin in &cors.allowed_origins {
+            socialrx_api::cors::CorsSettings::check_origin(origin).map_err(|e| {
+                ConfigError(format!(
+                    "cors_allowed_origins (SOCIALRX_CORS_ALLOWED_ORIGINS): {e}"
+                ))
+            })?;
+        }
+        for method in &cors.allowed_methods {
+            actix_web::http::Method::from_bytes(method.as_bytes()).map_err(|_| {
+                ConfigError(format!(
+                    "cors_allowed_methods (SOCIALRX_CORS_ALLOWED_METHODS): '{method}' is not an HTTP method"
+                ))
+            })?;
+        }
+        for name in &cors.allowed_headers {
+            actix_web::http::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                ConfigError(format!(
+                    "cors_allowed_headers (SOCIALRX_CORS_ALLOWED_HEADERS): '{name}' is not a header name"
+                ))
+            })?;
+        }
+        Ok(cors)
     }
 
     /// The token verifier these settings describe, with every key file read and checked.
@@ -301,6 +356,21 @@ mod tests {
         assert_eq!(
             Settings::default().self_referral_limits(),
             socialrx_api::RateLimits::default()
+        );
+    }
+
+    #[test]
+    fn cors_origins_are_checked_and_off_by_default() {
+        assert!(!Settings::default().cors().unwrap().enabled());
+        let s = Settings {
+            cors_allowed_origins: "https://app.example.org, https://*.example.org".into(),
+            ..Settings::default()
+        };
+        assert!(
+            s.check()
+                .unwrap_err()
+                .to_string()
+                .contains("cors_allowed_origins")
         );
     }
 

@@ -45,8 +45,10 @@ impl Application {
             .port();
         let verifier = settings.verifier().map_err(|e| StartError(e.to_string()))?;
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
+        let cors = settings.cors().map_err(|e| StartError(e.to_string()))?;
         let state = AppState::new(store, verifier)
-            .with_self_referral_limits(settings.self_referral_limits());
+            .with_self_referral_limits(settings.self_referral_limits())
+            .with_cors(cors);
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)

@@ -10,6 +10,7 @@
 
 mod audit;
 mod error;
+mod fhir;
 mod model;
 mod organisations;
 mod partners;
@@ -27,6 +28,7 @@ use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
+pub use fhir::{FhirIntake, FhirStore};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
 pub use partners::PartnerStore;
@@ -46,6 +48,7 @@ pub trait Store:
     + OrganisationStore
     + RetentionStore
     + PartnerStore
+    + FhirStore
     + Send
     + Sync
 {

@@ -727,3 +727,66 @@ mod partners {
         .await;
     }
 }
+
+#[tokio::test]
+async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it() {
+    with_store(|store| async move {
+        let intake = socialrx_store::FhirIntake {
+            source_id: Some("urn:uuid:236bb75d-90ef-461f-b71e-fde7f899802c".into()),
+            request_id: Some("bars-req-1".into()),
+            codings: serde_json::json!([{"element": "category[0]", "system": "http://snomed.info/sct",
+                "code": "871731000000106", "display": null, "reason": null}]),
+        };
+        let key = IdempotencyKey {
+            key: "fhir-1".into(),
+            fingerprint: "f-1".into(),
+        };
+        let new = referral(Source::Gp);
+        let stored = created(
+            store
+                .create_fhir_referral(&ctx("Y02794"), new.clone(), Some(key.clone()), intake.clone())
+                .await
+                .unwrap(),
+        );
+        assert_eq!(stored.details, new);
+        // The same referral through the ordinary read.
+        assert_eq!(
+            store.get_referral(&ctx("Y02794"), stored.id).await.unwrap(),
+            stored
+        );
+        let (read, kept) = store
+            .get_fhir_referral(&ctx("Y02794"), stored.id)
+            .await
+            .unwrap();
+        assert_eq!(read, stored);
+        assert_eq!(kept, Some(intake.clone()));
+
+        // Idempotency keys are shared with POST /v1/referrals: the retry writes nothing.
+        match store
+            .create_fhir_referral(&ctx("Y02794"), new.clone(), Some(key), intake.clone())
+            .await
+            .unwrap()
+        {
+            Created::AlreadyDone { id, .. } => assert_eq!(id, stored.id),
+            Created::New(_) => panic!("a retried FHIR referral was written twice"),
+        }
+
+        // A referral sent as our own JSON has no FHIR intake; another tenant sees nothing.
+        let plain = created(
+            store
+                .create_referral(&ctx("Y02794"), new, None)
+                .await
+                .unwrap(),
+        );
+        let (_, none) = store
+            .get_fhir_referral(&ctx("Y02794"), plain.id)
+            .await
+            .unwrap();
+        assert_eq!(none, None);
+        assert!(matches!(
+            store.get_fhir_referral(&ctx("Y11111"), stored.id).await,
+            Err(StoreError::NotFound)
+        ));
+    })
+    .await;
+}

@@ -6,6 +6,7 @@ use actix_web::web;
 use crate::access::Operation;
 
 pub mod audit;
+pub mod fhir;
 pub mod health;
 pub mod organisations;
 pub mod partners;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     referrals::configure(cfg);
     partners::configure(cfg);
     self_referrals::configure(cfg);
+    fhir::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -33,6 +35,7 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         organisations::Api::openapi(),
         partners::Api::openapi(),
         self_referrals::Api::openapi(),
+        fhir::Api::openapi(),
     ]
 }
 
@@ -46,6 +49,7 @@ pub fn operations() -> Vec<Operation> {
         organisations::OPERATIONS,
         partners::OPERATIONS,
         self_referrals::OPERATIONS,
+        fhir::OPERATIONS,
     ]
     .concat()
 }

@@ -17,6 +17,7 @@ include!("people.rs");
 include!("organisations.rs");
 include!("retention.rs");
 include!("partners.rs");
+include!("fhir.rs");
 
 #[async_trait]
 impl crate::Store for Store {

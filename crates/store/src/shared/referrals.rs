@@ -13,7 +13,7 @@ mod referrals {
             referral: NewReferral,
             idempotency: Option<IdempotencyKey>,
         ) -> Result<Created<Referral>, StoreError> {
-            create(&self.writer, audit, referral, idempotency).await
+            create(&self.writer, audit, referral, idempotency, None).await
         }
 
         async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
@@ -42,11 +42,14 @@ mod referrals {
     /// 78 billion per referral already held; five in a row means something else is wrong).
     const REFERENCE_ATTEMPTS: usize = 5;
 
-    async fn create(
+    /// The one way a referral is written, whether it came as our JSON or as FHIR (then
+    /// with `fhir`, stored in the same transaction).
+    pub(super) async fn create(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
         new: NewReferral,
         idempotency: Option<IdempotencyKey>,
+        fhir: Option<&crate::FhirIntake>,
     ) -> Result<Created<Referral>, StoreError> {
         let at = now();
         let id = Uuid::now_v7();
@@ -157,6 +160,9 @@ mod referrals {
         .execute(&mut *tx)
         .await?;
 
+        if let Some(intake) = fhir {
+            super::fhir::insert(&mut tx, ctx, id, intake, at).await?;
+        }
         audit::append(
             &mut tx,
             &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id))],
@@ -177,7 +183,7 @@ mod referrals {
         }))
     }
 
-    async fn get(
+    pub(super) async fn get(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
         id: Uuid,

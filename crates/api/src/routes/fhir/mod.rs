@@ -1,0 +1,530 @@
+//! FHIR R4 for clinical systems, under `/fhir/r4` in `application/fhir+json`: referrals in
+//! as a ServiceRequest (alone, in a transaction Bundle, or as a BaRS message), read back
+//! as a ServiceRequest, followed to their outcome through a Task. Every error is an
+//! OperationOutcome.
+//!
+//! A FHIR referral becomes the same `CreateReferralRequest` as `POST /v1/referrals` and is
+//! judged by the same `into_domain`; it is stored by the same store code, with the codings
+//! it arrived with kept beside it.
+
+pub mod intake;
+pub mod mapping;
+pub mod model;
+pub mod outcome;
+pub mod render;
+pub mod schemas;
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use socialrx_domain::Permission;
+use socialrx_domain::referral::Referral;
+use socialrx_store::{Created, FhirIntake, IdempotencyKey, Store};
+use time::OffsetDateTime;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use self::intake::Intake;
+use self::outcome::{FHIR_JSON, FhirError};
+use self::render::LoopState;
+use crate::access::{Authorized, Operation, can};
+use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::resource::resource;
+use crate::routes::referrals::InFlight;
+
+pub use outcome::{for_error_response, is_fhir_path};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/fhir/r4/metadata").get(metadata))
+        .service(resource("/fhir/r4").post(post_bundle))
+        .service(resource("/fhir/r4/$process-message").post(process_message))
+        .service(resource("/fhir/r4/ServiceRequest").post(create_service_request))
+        .service(resource("/fhir/r4/ServiceRequest/{id}").get(read_service_request))
+        .service(resource("/fhir/r4/Task").get(search_tasks))
+        .service(resource("/fhir/r4/Task/{id}").get(read_task));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        metadata,
+        create_service_request,
+        post_bundle,
+        process_message,
+        read_service_request,
+        search_tasks,
+        read_task
+    ),
+    components(schemas(
+        schemas::OperationOutcome,
+        schemas::ServiceRequest,
+        schemas::Bundle,
+        schemas::Task,
+        schemas::CapabilityStatement
+    )),
+    tags((name = "fhir", description = "FHIR R4 for GP systems: social prescribing referrals in, closed loop out"))
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation::public("GET", "/fhir/r4/metadata"),
+    Operation::needs(
+        "POST",
+        "/fhir/r4/ServiceRequest",
+        Permission::CreateReferral,
+    ),
+    Operation::needs("POST", "/fhir/r4", Permission::CreateReferral),
+    Operation::needs(
+        "POST",
+        "/fhir/r4/$process-message",
+        Permission::CreateReferral,
+    ),
+    Operation::needs(
+        "GET",
+        "/fhir/r4/ServiceRequest/{id}",
+        Permission::ReadReferral,
+    ),
+    Operation::needs("GET", "/fhir/r4/Task", Permission::ReadReferral),
+    Operation::needs("GET", "/fhir/r4/Task/{id}", Permission::ReadReferral),
+];
+
+fn fhir(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(FHIR_JSON)
+        .body(body.to_string())
+}
+
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/fhir/r4", info.scheme(), info.host())
+}
+
+/// What the server supports.
+///
+/// A CapabilityStatement listing exactly the interactions below. Public, as FHIR expects.
+#[utoipa::path(get, path = "/fhir/r4/metadata", tag = "fhir", operation_id = "fhir_metadata",
+    responses(
+        (status = 200, description = "The CapabilityStatement", body = schemas::CapabilityStatement, content_type = "application/fhir+json"),
+    ))]
+pub async fn metadata() -> HttpResponse {
+    fhir(
+        actix_web::http::StatusCode::OK,
+        &render::capability_statement(),
+    )
+}
+
+/// A referral read from FHIR, stored (or found again for a retried Idempotency-Key).
+struct Accepted {
+    referral: Referral,
+    stored: Option<FhirIntake>,
+    intake: Intake,
+    replayed: bool,
+}
+
+/// The one intake path of every FHIR POST: read the FHIR into our request, judge it with
+/// the referral rules of `POST /v1/referrals`, store it with the same store code.
+async fn accept(
+    req: &HttpRequest,
+    caller: &crate::Caller,
+    key: IdempotencyKeyHeader,
+    body: Json<Value>,
+    store: &Arc<dyn Store>,
+    in_flight: &InFlight,
+    read: fn(&Value, &str) -> Result<Intake, FhirError>,
+) -> Result<Accepted, FhirError> {
+    let mut intake = read(&body.value, caller.organisation.as_str())?;
+    let request = intake.request.take().ok_or_else(|| {
+        FhirError::from(crate::error::ApiError::Internal(
+            "intake without a request".into(),
+        ))
+    })?;
+    let referral = request
+        .into_domain(OffsetDateTime::now_utc())
+        .map_err(|errors| FhirError::from_fields(errors, |f| intake.locate(f)))?;
+    let audit = caller.audit(req);
+    let _claim = match &key.0 {
+        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
+        None => None,
+    };
+    let request_id = req
+        .headers()
+        .get(crate::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=200).contains(&v.len()))
+        .map(str::to_owned);
+    let fhir_intake = FhirIntake {
+        source_id: intake.source_id.clone(),
+        request_id,
+        codings: intake.codings.clone(),
+    };
+    let key = key.0.map(|key| IdempotencyKey {
+        key,
+        fingerprint: body.fingerprint.clone(),
+    });
+    match store
+        .create_fhir_referral(&audit, referral, key, fhir_intake.clone())
+        .await?
+    {
+        Created::New(referral) => Ok(Accepted {
+            referral,
+            stored: Some(fhir_intake),
+            intake,
+            replayed: false,
+        }),
+        Created::AlreadyDone { fingerprint, id } => {
+            if fingerprint != body.fingerprint {
+                return Err(crate::error::ApiError::validation(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "was already used for a different request body; use a new key for a new referral",
+                )
+                .into());
+            }
+            let (referral, stored) = store.get_fhir_referral(&audit, id).await?;
+            Ok(Accepted {
+                referral,
+                stored,
+                intake,
+                replayed: true,
+            })
+        }
+    }
+}
+
+fn created(status: actix_web::http::StatusCode, a: &Accepted, body: &Value) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.content_type(FHIR_JSON).insert_header((
+        header::LOCATION,
+        format!("/fhir/r4/ServiceRequest/{}", a.referral.id),
+    ));
+    if a.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(body.to_string())
+}
+
+/// Send a social prescribing referral as a FHIR ServiceRequest.
+///
+/// The ServiceRequest contains its Patient (NHS number under
+/// `https://fhir.nhs.uk/Id/nhs-number`, check digit enforced), and may contain its
+/// requester (Organization by ODS code `https://fhir.nhs.uk/Id/ods-organization-code`, or a
+/// PractitionerRole) and a Consent (from `supportingInfo`). It must be coded as social
+/// prescribing (SNOMED CT 871731000000106) or carry a Gravity SDOH category; its
+/// categories and reason codes become our reasons (unmapped ones `other`, the original
+/// coding kept). Judged by the same rules as `POST /v1/referrals`; anything refused is an
+/// OperationOutcome whose `issue.expression` points at the element. `Idempotency-Key` as
+/// on `POST /v1/referrals`; `X-Request-Id` (BaRS) is kept with the referral and echoed.
+#[utoipa::path(post, path = "/fhir/r4/ServiceRequest", tag = "fhir", operation_id = "fhir_create_service_request",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
+    ),
+    request_body(content = schemas::ServiceRequest, content_type = "application/fhir+json"),
+    responses(
+        (status = 201, description = "Received: the referral as a ServiceRequest", body = schemas::ServiceRequest, content_type = "application/fhir+json",
+            headers(("Location" = String, description = "The new ServiceRequest's address"))),
+        (status = 400, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 413, description = "The body is over 64 KiB", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 415, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 422, description = "Not a social prescribing referral, or an element breaks the referral rules", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn create_service_request(
+    req: HttpRequest,
+    caller: Authorized<can::CreateReferral>,
+    key: IdempotencyKeyHeader,
+    body: Json<Value>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+) -> Result<HttpResponse, FhirError> {
+    let a = accept(
+        &req,
+        &caller,
+        key,
+        body,
+        &store,
+        &in_flight,
+        intake::from_service_request,
+    )
+    .await?;
+    let sr = render::service_request(&a.referral, a.stored.as_ref());
+    Ok(created(actix_web::http::StatusCode::CREATED, &a, &sr))
+}
+
+/// Send a referral as a Bundle: a `transaction` or a BaRS `message`.
+///
+/// A `transaction` Bundle holds one ServiceRequest and the Patient (and requester,
+/// Consent) it references; the answer is a `transaction-response`. A `message` Bundle is
+/// handled as by `$process-message`. The same rules as `POST /fhir/r4/ServiceRequest`.
+#[utoipa::path(post, path = "/fhir/r4", tag = "fhir", operation_id = "fhir_post_bundle",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
+    ),
+    request_body(content = schemas::Bundle, content_type = "application/fhir+json"),
+    responses(
+        (status = 200, description = "A transaction-response (or, for a message, a response message) Bundle", body = schemas::Bundle, content_type = "application/fhir+json"),
+        (status = 400, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 413, description = "The body is over 64 KiB", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 415, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 422, description = "Not a transaction or message, not a social prescribing referral, or an element breaks the referral rules", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn post_bundle(
+    req: HttpRequest,
+    caller: Authorized<can::CreateReferral>,
+    key: IdempotencyKeyHeader,
+    body: Json<Value>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+) -> Result<HttpResponse, FhirError> {
+    let a = accept(
+        &req,
+        &caller,
+        key,
+        body,
+        &store,
+        &in_flight,
+        intake::from_bundle,
+    )
+    .await?;
+    Ok(bundle_response(&req, &a))
+}
+
+/// Process a BaRS message (`servicerequest-request`).
+///
+/// The Bundle's MessageHeader focuses on the ServiceRequest; the Patient, requester
+/// (Practitioner, PractitionerRole, Organization) and Consent are entries beside it, and
+/// the MessageHeader's sender supplies the ODS code when the requester has none. A BaRS
+/// validation request (category `validation`) is not a referral and is refused. The
+/// answer is a response message whose MessageHeader says `ok` and focuses on the new
+/// ServiceRequest.
+#[utoipa::path(post, path = "/fhir/r4/$process-message", tag = "fhir", operation_id = "fhir_process_message",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
+    ),
+    request_body(content = schemas::Bundle, content_type = "application/fhir+json"),
+    responses(
+        (status = 200, description = "The response message", body = schemas::Bundle, content_type = "application/fhir+json"),
+        (status = 400, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being handled", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 413, description = "The body is over 64 KiB", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 415, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 422, description = "Not a message, not a social prescribing referral, or an element breaks the referral rules", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn process_message(
+    req: HttpRequest,
+    caller: Authorized<can::CreateReferral>,
+    key: IdempotencyKeyHeader,
+    body: Json<Value>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+) -> Result<HttpResponse, FhirError> {
+    if body.value["resourceType"] == "Bundle" && body.value["type"] != "message" {
+        return Err(FhirError::unprocessable(
+            "not-supported",
+            "bundle_type",
+            "$process-message takes a Bundle of type 'message'",
+            "Bundle.type",
+        ));
+    }
+    let a = accept(
+        &req,
+        &caller,
+        key,
+        body,
+        &store,
+        &in_flight,
+        intake::from_bundle,
+    )
+    .await?;
+    Ok(bundle_response(&req, &a))
+}
+
+fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
+    let base = base_url(req);
+    let id = a.referral.id;
+    let sr = render::service_request(&a.referral, a.stored.as_ref());
+    let ok = actix_web::http::StatusCode::OK;
+    if let Some(message) = &a.intake.message {
+        let header_id = Uuid::now_v7();
+        let body = json!({
+            "resourceType": "Bundle",
+            "id": Uuid::now_v7().to_string(),
+            "type": "message",
+            "timestamp": OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "entry": [
+                {
+                    "fullUrl": format!("urn:uuid:{header_id}"),
+                    "resource": {
+                        "resourceType": "MessageHeader",
+                        "id": header_id.to_string(),
+                        "eventCoding": message.event.as_ref().map(|e| json!({"system": e.system, "code": e.code})),
+                        "source": {"name": "socialrx", "endpoint": base},
+                        "response": {
+                            "identifier": message.header_id.clone().or(message.bundle_id.clone()).unwrap_or_default(),
+                            "code": "ok",
+                        },
+                        "focus": [{"reference": format!("ServiceRequest/{id}")}],
+                    },
+                },
+                {"fullUrl": format!("{base}/ServiceRequest/{id}"), "resource": sr},
+            ],
+        });
+        return created(ok, a, &body);
+    }
+    let (index, count) = a.intake.transaction.unwrap_or((0, 1));
+    let entries: Vec<Value> = (0..count)
+        .map(|i| {
+            if i == index {
+                json!({
+                    "fullUrl": format!("{base}/ServiceRequest/{id}"),
+                    "resource": sr,
+                    "response": {"status": "201 Created", "location": format!("ServiceRequest/{id}")},
+                })
+            } else {
+                // Patient, Consent and requester are taken into the referral, not kept as
+                // resources of their own.
+                json!({"response": {"status": "200 OK"}})
+            }
+        })
+        .collect();
+    created(
+        ok,
+        a,
+        &json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}),
+    )
+}
+
+/// Read a referral as a ServiceRequest.
+///
+/// The person is a contained Patient; the categories and reason codes the sender used
+/// are given back beside ours. Another organisation's referral is 404.
+#[utoipa::path(get, path = "/fhir/r4/ServiceRequest/{id}", tag = "fhir", operation_id = "fhir_read_service_request",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    responses(
+        (status = 200, description = "The ServiceRequest", body = schemas::ServiceRequest, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 404, description = "No such referral in your organisation", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn read_service_request(
+    req: HttpRequest,
+    caller: Authorized<can::ReadReferral>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, FhirError> {
+    let (referral, stored) = store
+        .get_fhir_referral(&caller.audit(&req), id.into_inner())
+        .await?;
+    Ok(fhir(
+        actix_web::http::StatusCode::OK,
+        &render::service_request(&referral, stored.as_ref()),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskSearch {
+    /// `ServiceRequest/{id}` (or the bare id): the Task of that referral.
+    pub focus: Option<String>,
+}
+
+/// Find the Task of a referral.
+///
+/// `focus=ServiceRequest/{id}` answers a searchset Bundle with that referral's Task, or
+/// none. `focus` is required: there is no listing of every Task.
+#[utoipa::path(get, path = "/fhir/r4/Task", tag = "fhir", operation_id = "fhir_search_tasks",
+    security(("bearer" = [])),
+    params(TaskSearch),
+    responses(
+        (status = 200, description = "A searchset Bundle", body = schemas::Bundle, content_type = "application/fhir+json"),
+        (status = 400, description = "No focus, or one that is not a ServiceRequest", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn search_tasks(
+    req: HttpRequest,
+    caller: Authorized<can::ReadReferral>,
+    query: web::Query<TaskSearch>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, FhirError> {
+    let Some(focus) = query.into_inner().focus else {
+        return Err(bad_search("focus is required: focus=ServiceRequest/{id}"));
+    };
+    let raw = focus.strip_prefix("ServiceRequest/").unwrap_or(&focus);
+    let id = Uuid::try_parse(raw)
+        .map_err(|_| bad_search("focus must be ServiceRequest/{id} with a referral's id"))?;
+    let found = match store.get_referral(&caller.audit(&req), id).await {
+        Ok(referral) => vec![render::task(&referral, &LoopState::of(&referral))],
+        Err(socialrx_store::StoreError::NotFound) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(fhir(
+        actix_web::http::StatusCode::OK,
+        &render::searchset(&base_url(&req), found),
+    ))
+}
+
+fn bad_search(message: &str) -> FhirError {
+    FhirError::new(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        vec![outcome::Issue::error(
+            "required",
+            "search_parameter",
+            message,
+            Some("focus".into()),
+        )],
+    )
+}
+
+/// Read a referral's Task.
+///
+/// The Task's id is the referral's. Its status follows the referral: received ->
+/// `requested`, accepted -> `accepted`, declined -> `rejected` (with `statusReason`),
+/// assigned and in progress -> `in-progress`, closed with goals met -> `completed`, unable
+/// to contact -> `failed`, other closures -> `cancelled`; `businessStatus` carries our
+/// status (and closure reason) code.
+#[utoipa::path(get, path = "/fhir/r4/Task/{id}", tag = "fhir", operation_id = "fhir_read_task",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    responses(
+        (status = 200, description = "The Task", body = schemas::Task, content_type = "application/fhir+json"),
+        (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 404, description = "No such referral in your organisation", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn read_task(
+    req: HttpRequest,
+    caller: Authorized<can::ReadReferral>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, FhirError> {
+    let referral = store
+        .get_referral(&caller.audit(&req), id.into_inner())
+        .await?;
+    Ok(fhir(
+        actix_web::http::StatusCode::OK,
+        &render::task(&referral, &LoopState::of(&referral)),
+    ))
+}

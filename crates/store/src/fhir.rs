@@ -1,0 +1,41 @@
+//! FHIR intake: a referral that arrived as a FHIR ServiceRequest, stored by the same code
+//! as any other referral, plus what FHIR carried that our own model does not keep.
+
+use async_trait::async_trait;
+use socialrx_domain::referral::{NewReferral, Referral};
+use uuid::Uuid;
+
+use crate::{AuditContext, Created, IdempotencyKey, StoreError};
+
+/// What a FHIR referral carried beyond [`NewReferral`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirIntake {
+    /// The sender's id for its ServiceRequest (resource id or bundle `fullUrl`).
+    pub source_id: Option<String>,
+    /// The BaRS `X-Request-Id` it arrived with.
+    pub request_id: Option<String>,
+    /// The original codings (category, code, reasonCode) with the reason each mapped to;
+    /// a JSON array of codes, never free text.
+    pub codings: serde_json::Value,
+}
+
+#[async_trait]
+pub trait FhirStore {
+    /// Stores a referral exactly as `create_referral` does (same statements, same
+    /// idempotency, same audit event) and, in the same transaction, its FHIR intake.
+    async fn create_fhir_referral(
+        &self,
+        audit: &AuditContext,
+        referral: NewReferral,
+        idempotency: Option<IdempotencyKey>,
+        intake: FhirIntake,
+    ) -> Result<Created<Referral>, StoreError>;
+
+    /// One referral of the caller's organisation (audited as `read`, like `get_referral`)
+    /// with its FHIR intake when it arrived through FHIR.
+    async fn get_fhir_referral(
+        &self,
+        audit: &AuditContext,
+        id: Uuid,
+    ) -> Result<(Referral, Option<FhirIntake>), StoreError>;
+}

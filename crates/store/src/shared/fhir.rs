@@ -1,0 +1,66 @@
+mod fhir {
+    use super::*;
+    use crate::{Created, FhirIntake, IdempotencyKey};
+    use socialrx_domain::referral::{NewReferral, Referral};
+    use sqlx::types::Json;
+
+    #[async_trait]
+    impl crate::FhirStore for Store {
+        async fn create_fhir_referral(
+            &self,
+            audit: &AuditContext,
+            referral: NewReferral,
+            idempotency: Option<IdempotencyKey>,
+            intake: FhirIntake,
+        ) -> Result<Created<Referral>, StoreError> {
+            super::referrals::create(&self.writer, audit, referral, idempotency, Some(&intake))
+                .await
+        }
+
+        async fn get_fhir_referral(
+            &self,
+            audit: &AuditContext,
+            id: Uuid,
+        ) -> Result<(Referral, Option<FhirIntake>), StoreError> {
+            let referral = super::referrals::get(&self.writer, audit, id).await?;
+            let row: Option<(Option<String>, Option<String>, Json<serde_json::Value>)> =
+                sqlx::query_as(
+                    "SELECT source_id, request_id, codings FROM fhir_referrals \
+                     WHERE organisation = $1 AND referral_id = $2",
+                )
+                .bind(&audit.organisation)
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?;
+            let intake = row.map(|(source_id, request_id, codings)| FhirIntake {
+                source_id,
+                request_id,
+                codings: codings.0,
+            });
+            Ok((referral, intake))
+        }
+    }
+
+    /// Written inside the referral's own transaction by `referrals::create`.
+    pub(super) async fn insert(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        ctx: &AuditContext,
+        referral_id: Uuid,
+        intake: &FhirIntake,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO fhir_referrals (referral_id, organisation, source_id, request_id, \
+             codings, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(referral_id)
+        .bind(&ctx.organisation)
+        .bind(&intake.source_id)
+        .bind(&intake.request_id)
+        .bind(Json(&intake.codings))
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,518 @@
+//! FHIR R4 intake and closed loop, against the real examples in tests/fixtures/fhir.
+
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/fhir/");
+const SNOMED: &str = "http://snomed.info/sct";
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{FIXTURES}{name}");
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn gravity_service_request() -> Value {
+    fixture(
+        "sdoh-cc/ServiceRequest-SDOHCC-ServiceRequestActiveFoodPantryApplicationAssistExample.json",
+    )
+}
+
+fn bars_bundle() -> Value {
+    fixture("bars/Bundle-message-ValidationRequest-POST.json")
+}
+
+/// The Gravity ServiceRequest, unchanged, with its Patient and a Consent, as a transaction.
+fn gravity_transaction(with_consent: bool) -> Value {
+    let mut entry = vec![
+        json!({"fullUrl": "urn:uuid:6a1e9c2f-0d1b-4f57-8d7c-2a9b5e3c1d01", "resource": gravity_service_request(),
+               "request": {"method": "POST", "url": "ServiceRequest"}}),
+        json!({"fullUrl": "urn:uuid:6a1e9c2f-0d1b-4f57-8d7c-2a9b5e3c1d02", "resource": fixture("sdoh-cc/Patient-pat-53234-constructed.json"),
+               "request": {"method": "POST", "url": "Patient"}}),
+    ];
+    if with_consent {
+        entry.push(json!({"fullUrl": "urn:uuid:6a1e9c2f-0d1b-4f57-8d7c-2a9b5e3c1d03", "resource": fixture("sdoh-cc/Consent-pat-53234-constructed.json"),
+               "request": {"method": "POST", "url": "Consent"}}));
+    }
+    json!({"resourceType": "Bundle", "type": "transaction", "entry": entry})
+}
+
+/// The BaRS bundle with its ServiceRequest recoded as a social prescribing referral.
+fn bars_recoded(valid_nhs_number: bool) -> Value {
+    let mut bundle = bars_bundle();
+    let sr = &mut bundle["entry"][1]["resource"];
+    assert_eq!(sr["resourceType"], "ServiceRequest");
+    sr["category"] = json!([{"coding": [{"system": SNOMED, "code": "871731000000106", "display": "Referral to social prescribing service"}]}]);
+    sr["intent"] = json!("order");
+    if valid_nhs_number {
+        let patient = &mut bundle["entry"][5]["resource"];
+        assert_eq!(patient["resourceType"], "Patient");
+        patient["identifier"][0]["value"] = json!("9434765919");
+    }
+    bundle
+}
+
+async fn post_fhir(app: &TestApp, path: &str, token: &str, body: &Value) -> Response {
+    app.post(path)
+        .bearer_auth(token)
+        .header("content-type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Asserts an OperationOutcome with `status` and returns it.
+async fn outcome(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "{body}");
+    assert_eq!(content_type, "application/fhir+json", "{body}");
+    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+    for issue in body["issue"].as_array().unwrap() {
+        assert_eq!(issue["severity"], "error");
+        assert!(issue["code"].is_string() && issue["diagnostics"].is_string());
+    }
+    body
+}
+
+fn expressions(outcome: &Value) -> Vec<String> {
+    outcome["issue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["expression"].as_array().cloned().unwrap_or_default())
+        .map(|e| e.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn id_from_location(response: &Response) -> String {
+    let location = response.headers()["location"].to_str().unwrap();
+    location
+        .strip_prefix("/fhir/r4/ServiceRequest/")
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_gravity_service_request_becomes_a_referral_with_the_right_person_and_reasons() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let response = post_fhir(&app, "/fhir/r4", &token, &gravity_transaction(true)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/fhir+json");
+    let id = id_from_location(&response);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "transaction-response");
+    assert_eq!(body["entry"][0]["response"]["status"], "201 Created");
+    assert_eq!(
+        body["entry"][0]["response"]["location"],
+        format!("ServiceRequest/{id}")
+    );
+
+    let (status, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(referral["person"]["given_name"], "Colin V.");
+    assert_eq!(referral["person"]["family_name"], "Abbas");
+    assert_eq!(referral["person"]["date_of_birth"], "1987-02-20");
+    assert_eq!(referral["person"]["postcode"], "LS1 4AP");
+    assert_eq!(referral["person"]["preferred_contact"], "letter");
+    // Food insecurity is a money matter in our list.
+    assert_eq!(referral["reasons"], json!(["money_benefits_debt"]));
+    assert_eq!(referral["source"], "other_professional");
+    assert_eq!(referral["status"], "received");
+
+    // Read back as FHIR: the sender's codings are kept beside ours.
+    let (status, sr) = app
+        .get_json(&format!("/fhir/r4/ServiceRequest/{id}"), &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sr["resourceType"], "ServiceRequest");
+    let category = sr["category"].to_string();
+    assert!(category.contains("food-insecurity"), "{category}");
+    assert!(category.contains("871731000000106"), "{category}");
+    assert!(sr["reasonCode"].to_string().contains("money_benefits_debt"));
+    assert_eq!(sr["contained"][0]["birthDate"], "1987-02-20");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_contained_service_request_is_received_and_its_task_is_requested() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let body = socialrx_api::routes::fhir::schemas::service_request();
+    let response = app
+        .post("/fhir/r4/ServiceRequest")
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .header("Idempotency-Key", "fhir-key-1")
+        .header("X-Request-Id", "bars-req-42")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["x-request-id"], "bars-req-42");
+    let id = id_from_location(&response);
+    let sr: Value = response.json().await.unwrap();
+    assert_eq!(sr["id"], id);
+    assert_eq!(sr["status"], "active");
+    assert_eq!(sr["priority"], "routine");
+
+    let (_, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    assert_eq!(referral["person"]["nhs_number"], "9434765919");
+    assert_eq!(referral["person"]["registered_practice"], "B85001");
+    assert_eq!(referral["referrer"]["ods_code"], "B85001");
+    assert_eq!(referral["referrer"]["name"], "Riverside Surgery");
+    assert_eq!(referral["source"], "gp");
+    assert_eq!(referral["reasons"], json!(["loneliness_isolation"]));
+    assert_eq!(referral["consent"]["method"], "verbal");
+    assert_eq!(
+        referral["notes"],
+        "Lives alone since her husband died; keen on gardening."
+    );
+
+    // A retry with the same key answers the same referral and creates nothing.
+    let again = app
+        .post("/fhir/r4/ServiceRequest")
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .header("Idempotency-Key", "fhir-key-1")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(id_from_location(&again), id);
+    let (_, page) = app.get_json("/v1/referrals", &token).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // Closed loop: the Task follows the referral.
+    let (status, search) = app
+        .get_json(&format!("/fhir/r4/Task?focus=ServiceRequest/{id}"), &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(search["type"], "searchset");
+    assert_eq!(search["total"], 1);
+    let task = &search["entry"][0]["resource"];
+    assert_eq!(task["resourceType"], "Task");
+    assert_eq!(task["status"], "requested");
+    assert_eq!(task["businessStatus"]["coding"][0]["code"], "received");
+    assert_eq!(task["focus"]["reference"], format!("ServiceRequest/{id}"));
+    assert!(task.get("output").is_none());
+    let (status, read) = app.get_json(&format!("/fhir/r4/Task/{id}"), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(&read, task);
+
+    // Another organisation sees no Task and no ServiceRequest.
+    let other = app.token(OTHER_ORG, &["referrer"]);
+    let (_, none) = app
+        .get_json(&format!("/fhir/r4/Task?focus=ServiceRequest/{id}"), &other)
+        .await;
+    assert_eq!(none["total"], 0);
+    let response = app
+        .get(&format!("/fhir/r4/ServiceRequest/{id}"))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    outcome(response, 404).await;
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_bars_validation_request_is_read_as_bars_and_refused_as_not_a_referral() {
+    let app = spawn_app().await;
+    let response = post_fhir(
+        &app,
+        "/fhir/r4/$process-message",
+        &app.referrer(),
+        &bars_bundle(),
+    )
+    .await;
+    let body = outcome(response, 422).await;
+    assert_eq!(body["issue"][0]["code"], "not-supported");
+    assert_eq!(
+        expressions(&body),
+        vec!["Bundle.entry[1].resource.category[0]"]
+    );
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("BaRS validation request"),
+        "{diagnostics}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_bars_bundle_recoded_as_social_prescribing_is_accepted_with_the_right_person_and_practice()
+ {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let response = app
+        .post("/fhir/r4/$process-message")
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .header("X-Request-Id", "3d1f0c3a-bars")
+        .body(bars_recoded(true).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "3d1f0c3a-bars");
+    let id = id_from_location(&response);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "message");
+    let header = &body["entry"][0]["resource"];
+    assert_eq!(header["resourceType"], "MessageHeader");
+    assert_eq!(header["response"]["code"], "ok");
+    assert_eq!(
+        header["response"]["identifier"],
+        "86e3371d-1c15-4862-9552-d9560f8292ba"
+    );
+    assert_eq!(
+        header["focus"][0]["reference"],
+        format!("ServiceRequest/{id}")
+    );
+
+    let (_, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    let person = &referral["person"];
+    assert_eq!(person["given_name"], "Julie");
+    assert_eq!(person["family_name"], "Jones");
+    assert_eq!(person["date_of_birth"], "1959-05-04");
+    assert_eq!(person["postcode"], "LS10 4YU");
+    assert_eq!(person["nhs_number"], "9434765919");
+    assert_eq!(person["registered_practice"], "G82080");
+    assert_eq!(person["preferred_contact"], "phone");
+    assert_eq!(person["email"], "jjones@hotmail.co.uk");
+    assert_eq!(person["language"], "English");
+    // The requester is a Practitioner whose PractitionerRole's organisation has no ODS
+    // code; the MessageHeader's sender supplies it.
+    assert_eq!(referral["referrer"]["name"], "Marcy BLAKE");
+    assert_eq!(referral["referrer"]["ods_code"], "RND");
+    assert_eq!(
+        referral["referrer"]["role"],
+        "Administrative healthcare staff"
+    );
+    assert_eq!(referral["consent"]["given_at"], "2021-11-26T00:00:00Z");
+    assert_eq!(referral["reasons"], json!(["other"]));
+
+    // The same through POST /fhir/r4 (a message Bundle there too).
+    let response = post_fhir(&app, "/fhir/r4", &token, &bars_recoded(true)).await;
+    assert_eq!(response.status(), 200);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_bars_example_nhs_number_fails_its_check_digit_at_the_exact_element() {
+    let app = spawn_app().await;
+    let response = post_fhir(
+        &app,
+        "/fhir/r4/$process-message",
+        &app.referrer(),
+        &bars_recoded(false),
+    )
+    .await;
+    let body = outcome(response, 422).await;
+    assert_eq!(
+        expressions(&body),
+        vec!["Bundle.entry[5].resource.identifier[0].value"]
+    );
+    assert_eq!(
+        body["issue"][0]["details"]["coding"][0]["code"],
+        "nhs_number_check_digit"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_uk_core_colonoscopy_request_is_refused_with_a_precise_outcome() {
+    let app = spawn_app().await;
+    let body = fixture("ukcore/UKCore-ServiceRequest-ColonoscopyRequest-Example.json");
+    let response = post_fhir(&app, "/fhir/r4/ServiceRequest", &app.referrer(), &body).await;
+    let body = outcome(response, 422).await;
+    assert_eq!(body["issue"][0]["code"], "not-supported");
+    assert_eq!(expressions(&body), vec!["ServiceRequest.code"]);
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("73761001") && diagnostics.contains("Colonoscopy"),
+        "{diagnostics}"
+    );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_referral_without_consent_is_refused_at_supporting_info() {
+    let app = spawn_app().await;
+    let response = post_fhir(
+        &app,
+        "/fhir/r4",
+        &app.referrer(),
+        &gravity_transaction(false),
+    )
+    .await;
+    let body = outcome(response, 422).await;
+    assert_eq!(
+        expressions(&body),
+        vec!["Bundle.entry[0].resource.supportingInfo"]
+    );
+    assert_eq!(body["issue"][0]["code"], "required");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn every_error_on_fhir_routes_is_an_operation_outcome() {
+    let app = spawn_app().await;
+    let example = socialrx_api::routes::fhir::schemas::service_request();
+    // No token.
+    let response = app
+        .post("/fhir/r4/ServiceRequest")
+        .header("content-type", "application/fhir+json")
+        .body(example.to_string())
+        .send()
+        .await
+        .unwrap();
+    let body = outcome(response, 401).await;
+    assert_eq!(body["issue"][0]["code"], "login");
+    // A role that may not send referrals.
+    let editor = app.token(ORG, &["directory_editor"]);
+    let body = outcome(
+        post_fhir(&app, "/fhir/r4/ServiceRequest", &editor, &example).await,
+        403,
+    )
+    .await;
+    assert_eq!(body["issue"][0]["code"], "forbidden");
+    let token = app.referrer();
+    // Not JSON.
+    let response = app
+        .post("/fhir/r4/ServiceRequest")
+        .bearer_auth(&token)
+        .header("content-type", "application/fhir+json")
+        .body("{\"resourceType\":")
+        .send()
+        .await
+        .unwrap();
+    outcome(response, 400).await;
+    // Not a ServiceRequest.
+    let body = outcome(
+        post_fhir(
+            &app,
+            "/fhir/r4/ServiceRequest",
+            &token,
+            &json!({"resourceType": "Patient"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(expressions(&body), vec!["ServiceRequest.resourceType"]);
+    // A wrong shape names the element.
+    let mut bad = example.clone();
+    bad["priority"] = json!(5);
+    let body = outcome(
+        post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &bad).await,
+        422,
+    )
+    .await;
+    assert_eq!(expressions(&body), vec!["ServiceRequest.priority"]);
+    // A wrong NHS number in a contained Patient.
+    let mut bad = example.clone();
+    bad["contained"][0]["identifier"][0]["value"] = json!("9434765918");
+    let body = outcome(
+        post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &bad).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        expressions(&body),
+        vec!["ServiceRequest.contained[0].identifier[0].value"]
+    );
+    // A collection Bundle.
+    let body = outcome(
+        post_fhir(
+            &app,
+            "/fhir/r4",
+            &token,
+            &json!({"resourceType": "Bundle", "type": "collection"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(expressions(&body), vec!["Bundle.type"]);
+    // Unknown resource, unknown id, wrong method, missing search parameter.
+    outcome(
+        app.get("/fhir/r4/Patient/1")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    outcome(
+        app.get("/fhir/r4/Task/01a20159-67f6-732d-b6ed-d9503e62ffc1")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    outcome(
+        app.get("/fhir/r4/Task/not-a-uuid")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let response = app
+        .client
+        .delete(app.url("/fhir/r4/ServiceRequest"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "POST");
+    outcome(response, 405).await;
+    let body = outcome(
+        app.get("/fhir/r4/Task")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(expressions(&body), vec!["focus"]);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_capability_statement_lists_what_is_supported() {
+    let app = spawn_app().await;
+    let response = app.get("/fhir/r4/metadata").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/fhir+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["resourceType"], "CapabilityStatement");
+    assert_eq!(body["fhirVersion"], "4.0.1");
+    let resources: Vec<&str> = body["rest"][0]["resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(resources, vec!["ServiceRequest", "Task"]);
+    assert_eq!(body["rest"][0]["operation"][0]["name"], "process-message");
+    app.finish().await;
+}
