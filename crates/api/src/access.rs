@@ -39,6 +39,12 @@ pub mod can {
         ExportPerson,
         ManageOrganisations,
         ManageStaff,
+        RecordOutcome,
+        ReadOutcomes,
+        ManageInstruments,
+        ReadReferralStatus,
+        ManageWebhooks,
+        ReadReports,
     );
 }
 

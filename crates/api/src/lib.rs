@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod delivery;
 pub mod error;
 pub mod examples;
 pub mod extract;

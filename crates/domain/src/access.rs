@@ -22,6 +22,12 @@ code_list!(
         ExportPerson => "export_person",
         ManageOrganisations => "manage_organisations",
         ManageStaff => "manage_staff",
+        RecordOutcome => "record_outcome",
+        ReadOutcomes => "read_outcomes",
+        ManageInstruments => "manage_instruments",
+        ReadReferralStatus => "read_referral_status",
+        ManageWebhooks => "manage_webhooks",
+        ReadReports => "read_reports",
     }
 );
 
@@ -36,6 +42,13 @@ impl Permission {
             Permission::ExportPerson => &[Coordinator, Admin],
             Permission::ManageOrganisations => &[Admin],
             Permission::ManageStaff => &[Admin],
+            Permission::RecordOutcome => &[LinkWorker, Coordinator],
+            Permission::ReadOutcomes => &[LinkWorker, Coordinator],
+            Permission::ManageInstruments => &[Coordinator, Admin],
+            // The referrer's limited view: status, dates and an outcome summary, no notes.
+            Permission::ReadReferralStatus => &[Referrer, LinkWorker, Coordinator],
+            Permission::ManageWebhooks => &[Admin],
+            Permission::ReadReports => &[Coordinator],
         }
     }
 

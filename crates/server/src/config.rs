@@ -54,6 +54,16 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// How long idempotency keys are kept (at least 24).
     pub idempotency_key_hours: u64,
+    /// Run the webhook delivery worker in this process.
+    pub webhooks_enabled: bool,
+    /// How often the webhook worker looks for due deliveries when idle, in milliseconds.
+    pub webhook_poll_interval_ms: u64,
+    /// Per-request timeout when posting an event, in seconds.
+    pub webhook_timeout_seconds: u64,
+    /// Attempts before a delivery is marked failed (an admin can redeliver it).
+    pub webhook_max_attempts: u32,
+    /// The first retry waits this long; each next one twice as long (at most an hour).
+    pub webhook_backoff_seconds: u64,
 }
 
 impl Default for Settings {
@@ -74,6 +84,11 @@ impl Default for Settings {
             workers: 0,
             shutdown_timeout_seconds: 30,
             idempotency_key_hours: 48,
+            webhooks_enabled: true,
+            webhook_poll_interval_ms: 1000,
+            webhook_timeout_seconds: 10,
+            webhook_max_attempts: 12,
+            webhook_backoff_seconds: 30,
         }
     }
 }
@@ -161,6 +176,15 @@ impl Settings {
         if self.idempotency_key_hours < 24 {
             return Err(ConfigError(
                 "idempotency_key_hours (SOCIALRX_IDEMPOTENCY_KEY_HOURS) must be at least 24".into(),
+            ));
+        }
+        if self.webhook_poll_interval_ms == 0
+            || self.webhook_timeout_seconds == 0
+            || self.webhook_max_attempts == 0
+            || self.webhook_backoff_seconds == 0
+        {
+            return Err(ConfigError(
+                "webhook_poll_interval_ms, webhook_timeout_seconds, webhook_max_attempts and webhook_backoff_seconds (SOCIALRX_WEBHOOK_*) must be at least 1".into(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {

@@ -12,13 +12,16 @@ mod audit;
 mod error;
 mod model;
 mod organisations;
+mod outcomes;
 mod people;
 mod postgres;
 mod referrals;
+mod reports;
 mod retention;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -28,9 +31,16 @@ pub use audit::{AuditFilter, AuditStore};
 pub use error::StoreError;
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
+pub use outcomes::{
+    InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusChange,
+};
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
+pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};
+pub use webhooks::{
+    AttemptOutcome, Delivery, DueDelivery, NewWebhook, RetryPolicy, Webhook, WebhookStore,
+};
 
 /// What the service persists. Used as `Arc<dyn Store>`.
 ///
@@ -38,7 +48,16 @@ pub use retention::{RetentionReport, RetentionStore};
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
 pub trait Store:
-    ReferralStore + AuditStore + PersonStore + OrganisationStore + RetentionStore + Send + Sync
+    ReferralStore
+    + AuditStore
+    + PersonStore
+    + OrganisationStore
+    + RetentionStore
+    + OutcomeStore
+    + WebhookStore
+    + ReportStore
+    + Send
+    + Sync
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;

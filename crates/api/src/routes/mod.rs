@@ -8,8 +8,11 @@ use crate::access::Operation;
 pub mod audit;
 pub mod health;
 pub mod organisations;
+pub mod outcomes;
 pub mod people;
 pub mod referrals;
+pub mod reports;
+pub mod webhooks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
@@ -17,6 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     people::configure(cfg);
     organisations::configure(cfg);
     referrals::configure(cfg);
+    outcomes::configure(cfg);
+    webhooks::configure(cfg);
+    reports::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -27,6 +33,9 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         audit::Api::openapi(),
         people::Api::openapi(),
         organisations::Api::openapi(),
+        outcomes::Api::openapi(),
+        webhooks::Api::openapi(),
+        reports::Api::openapi(),
     ]
 }
 
@@ -38,6 +47,9 @@ pub fn operations() -> Vec<Operation> {
         audit::OPERATIONS,
         people::OPERATIONS,
         organisations::OPERATIONS,
+        outcomes::OPERATIONS,
+        webhooks::OPERATIONS,
+        reports::OPERATIONS,
     ]
     .concat()
 }

@@ -16,6 +16,9 @@ include!("referrals.rs");
 include!("people.rs");
 include!("organisations.rs");
 include!("retention.rs");
+include!("webhooks.rs");
+include!("outcomes.rs");
+include!("reports.rs");
 
 #[async_trait]
 impl crate::Store for Store {
