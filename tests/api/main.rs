@@ -17,3 +17,4 @@ mod referrals;
 mod reports;
 mod tenancy;
 mod validation;
+mod webhooks;
