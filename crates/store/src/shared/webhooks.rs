@@ -74,6 +74,15 @@ mod webhooks {
     /// `to`, after the status update. Raises `referral.accepted`, `referral.declined`
     /// (each with its SNOMED CT code), `referral.assigned` or `referral.closed` (with the
     /// closure reason code); other moves raise nothing. Returns the event id, if any.
+    ///
+    /// In `shared/referrals.rs`, inside the transition's transaction:
+    ///
+    /// ```ignore
+    /// // after UPDATE referrals ... and INSERT INTO referral_status_history ...
+    /// webhooks::referral_moved(&mut tx, &ctx.organisation, id, reference.as_str(),
+    ///     to, closure_reason, at).await?;
+    /// tx.commit().await?;
+    /// ```
     #[allow(dead_code)] // Called by the lifecycle transitions (issue 4) once merged.
     pub(super) async fn referral_moved(
         tx: &mut sqlx::Transaction<'_, Db>,
