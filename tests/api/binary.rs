@@ -161,15 +161,15 @@ async fn migrate_brings_a_new_database_up_to_date() {
 }
 
 /// A running `socialrx serve` child process.
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
     log: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
-    async fn start(database_url: &str, extra: &[(&str, &str)]) -> Server {
+    pub(crate) async fn start(database_url: &str, extra: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -222,7 +222,7 @@ impl Server {
         s
     }
 
-    fn token(&self, roles: &str) -> String {
+    pub(crate) fn token(&self, roles: &str) -> String {
         let (code, out, err) = run(
             &[
                 "token",

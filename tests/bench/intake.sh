@@ -195,10 +195,21 @@ run_service() { # name database_url count_rows_command...
     local b0 t0 m0 s0 p0 b1 t1 m1 s1 p1
     p0=$(pg_ticks); s0=$(proc_ticks "$SERVER_PID"); read -r b0 t0 < <(machine_ticks); m0=$(date +%s.%N)
     run_oha "$REQUESTS" "$WORK/$name.json"
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        local status=0
+        wait "$SERVER_PID" || status=$?
+        SERVER_PID=""
+        mkdir -p "$OUT_DIR" && cp "$WORK/$name.log" "$OUT_DIR/intake-$STAMP-$name.log"
+        die "$name: the service stopped during the measured run (exit status $status); its log is in ${OUT_DIR#"$ROOT"/}/intake-$STAMP-$name.log"
+    fi
     s1=$(proc_ticks "$SERVER_PID"); read -r b1 t1 < <(machine_ticks); m1=$(date +%s.%N); p1=$(pg_ticks)
     RSS_KB=$(awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status")
     local rows; rows=$("$@")
     stop_server
+    if [[ -s "$WORK/$name.log" ]]; then
+        mkdir -p "$OUT_DIR" && cp "$WORK/$name.log" "$OUT_DIR/intake-$STAMP-$name.log"
+        log "$name: the service logged warnings or errors: ${OUT_DIR#"$ROOT"/}/intake-$STAMP-$name.log"
+    fi
     summarise "$name" "$WORK/$name.json" $((s1 - s0)) "$WORK/oha.time" $((b1 - b0)) $((t1 - t0)) \
         "$(awk -v a="$m0" -v b="$m1" 'BEGIN{print b - a}')" "$rows" $((p1 - p0)) >"$WORK/$name.summary"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["rss_kib"]=int(sys.argv[2]); json.dump(d, open(sys.argv[1],"w"))' \

@@ -40,6 +40,12 @@ pub mod can {
         ManageOrganisations,
         ManageStaff,
         ManagePartners,
+        RecordOutcome,
+        ReadOutcomes,
+        ManageInstruments,
+        ReadReferralStatus,
+        ManageWebhooks,
+        ReadReports,
     );
 }
 

@@ -240,6 +240,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::AlreadyExists(detail) => Self::conflict(detail),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Invalid(errors) => Self::Validation(errors),
             StoreError::Config(cause) | StoreError::Other(cause) => Self::Internal(cause),
         }
     }

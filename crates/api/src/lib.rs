@@ -6,6 +6,7 @@
 pub mod access;
 pub mod auth;
 pub mod cors;
+pub mod delivery;
 pub mod error;
 pub mod examples;
 pub mod extract;

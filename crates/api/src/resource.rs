@@ -53,6 +53,19 @@ impl Resource {
     }
 }
 
+impl Resource {
+    pub fn put<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("PUT");
+        self.inner = self.inner.route(web::put().to(handler));
+        self
+    }
+}
+
 impl actix_web::dev::HttpServiceFactory for Resource {
     fn register(self, config: &mut actix_web::dev::AppService) {
         let allow = self.methods.join(", ");

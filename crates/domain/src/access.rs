@@ -23,6 +23,12 @@ code_list!(
         ManageOrganisations => "manage_organisations",
         ManageStaff => "manage_staff",
         ManagePartners => "manage_partners",
+        RecordOutcome => "record_outcome",
+        ReadOutcomes => "read_outcomes",
+        ManageInstruments => "manage_instruments",
+        ReadReferralStatus => "read_referral_status",
+        ManageWebhooks => "manage_webhooks",
+        ReadReports => "read_reports",
     }
 );
 
@@ -38,6 +44,13 @@ impl Permission {
             Permission::ManageOrganisations => &[Admin],
             Permission::ManageStaff => &[Admin],
             Permission::ManagePartners => &[Admin],
+            Permission::RecordOutcome => &[LinkWorker, Coordinator],
+            Permission::ReadOutcomes => &[LinkWorker, Coordinator],
+            Permission::ManageInstruments => &[Coordinator, Admin],
+            // The referrer's limited view: status, dates and an outcome summary, no notes.
+            Permission::ReadReferralStatus => &[Referrer, LinkWorker, Coordinator],
+            Permission::ManageWebhooks => &[Admin],
+            Permission::ReadReports => &[Coordinator],
         }
     }
 

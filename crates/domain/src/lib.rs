@@ -11,12 +11,14 @@ pub mod limits;
 pub mod nhs_number;
 pub mod ods_code;
 pub mod organisation;
+pub mod outcome;
 pub mod partner;
 pub mod person;
 pub mod postcode;
 pub mod referral;
 pub mod text;
 pub mod violations;
+pub mod webhook;
 
 pub use access::{Permission, Role};
 pub use nhs_number::NhsNumber;

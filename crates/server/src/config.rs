@@ -67,6 +67,16 @@ pub struct Settings {
     pub cors_allowed_headers: String,
     /// How long a browser may cache a preflight answer, in seconds.
     pub cors_max_age_seconds: u64,
+    /// Run the webhook delivery worker in this process.
+    pub webhooks_enabled: bool,
+    /// How often the webhook worker looks for due deliveries when idle, in milliseconds.
+    pub webhook_poll_interval_ms: u64,
+    /// Per-request timeout when posting an event, in seconds.
+    pub webhook_timeout_seconds: u64,
+    /// Attempts before a delivery is marked failed (an admin can redeliver it).
+    pub webhook_max_attempts: u32,
+    /// The first retry waits this long; each next one twice as long (at most an hour).
+    pub webhook_backoff_seconds: u64,
 }
 
 impl Default for Settings {
@@ -95,6 +105,11 @@ impl Default for Settings {
             cors_allowed_headers:
                 "Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-Id".into(),
             cors_max_age_seconds: 3600,
+            webhooks_enabled: true,
+            webhook_poll_interval_ms: 1000,
+            webhook_timeout_seconds: 10,
+            webhook_max_attempts: 12,
+            webhook_backoff_seconds: 30,
         }
     }
 }
@@ -195,6 +210,15 @@ impl Settings {
             ));
         }
         self.cors()?;
+        if self.webhook_poll_interval_ms == 0
+            || self.webhook_timeout_seconds == 0
+            || self.webhook_max_attempts == 0
+            || self.webhook_backoff_seconds == 0
+        {
+            return Err(ConfigError(
+                "webhook_poll_interval_ms, webhook_timeout_seconds, webhook_max_attempts and webhook_backoff_seconds (SOCIALRX_WEBHOOK_*) must be at least 1".into(),
+            ));
+        }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {
             ConfigError(format!(
                 "log_level (SOCIALRX_LOG_LEVEL) is not a valid filter: {e}"

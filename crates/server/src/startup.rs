@@ -45,6 +45,20 @@ impl Application {
             .port();
         let verifier = settings.verifier().map_err(|e| StartError(e.to_string()))?;
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
+        if settings.webhooks_enabled {
+            tokio::spawn(socialrx_api::delivery::run_worker(
+                store.clone(),
+                socialrx_api::delivery::WorkerSettings {
+                    poll_interval: Duration::from_millis(settings.webhook_poll_interval_ms),
+                    timeout: Duration::from_secs(settings.webhook_timeout_seconds),
+                    policy: socialrx_store::RetryPolicy {
+                        max_attempts: settings.webhook_max_attempts,
+                        backoff_base_seconds: settings.webhook_backoff_seconds,
+                    },
+                    batch: 20,
+                },
+            ));
+        }
         let cors = settings.cors().map_err(|e| StartError(e.to_string()))?;
         let state = AppState::new(store, verifier)
             .with_self_referral_limits(settings.self_referral_limits())

@@ -14,6 +14,10 @@ pub enum StoreError {
     /// The database cannot be reached or the pool is exhausted: worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The request breaks rules that can only be checked against stored data (a second
+    /// baseline, say); every problem is listed.
+    #[error("invalid: {} problem(s)", .0.len())]
+    Invalid(Vec<socialrx_domain::FieldError>),
     /// Bad connection settings.
     #[error("{0}")]
     Config(String),

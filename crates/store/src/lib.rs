@@ -13,14 +13,17 @@ mod error;
 mod fhir;
 mod model;
 mod organisations;
+mod outcomes;
 mod partners;
 mod people;
 mod postgres;
 mod referrals;
+mod reports;
 mod retention;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -31,10 +34,17 @@ pub use error::StoreError;
 pub use fhir::{FhirIntake, FhirStore};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
+pub use outcomes::{
+    InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusChange,
+};
 pub use partners::PartnerStore;
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
+pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};
+pub use webhooks::{
+    AttemptOutcome, Delivery, DueDelivery, NewWebhook, RetryPolicy, Webhook, WebhookStore,
+};
 
 /// What the service persists. Used as `Arc<dyn Store>`.
 ///
@@ -49,6 +59,9 @@ pub trait Store:
     + RetentionStore
     + PartnerStore
     + FhirStore
+    + OutcomeStore
+    + WebhookStore
+    + ReportStore
     + Send
     + Sync
 {

@@ -11,6 +11,12 @@ use crate::ConnectOptions;
 type Db = sqlx::Postgres;
 const BACKEND: &str = "postgres";
 
+/// Days (fractional) from timestamp column `earlier` to `later`: the one date function
+/// the two backends spell differently.
+fn days_between(later: &str, earlier: &str) -> String {
+    format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0 AS DOUBLE PRECISION)")
+}
+
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,

@@ -13,6 +13,12 @@ use crate::ConnectOptions;
 type Db = sqlx::Sqlite;
 const BACKEND: &str = "sqlite";
 
+/// Days (fractional) from timestamp column `earlier` to `later`: the one date function
+/// the two backends spell differently.
+fn days_between(later: &str, earlier: &str) -> String {
+    format!("CAST(julianday({later}) - julianday({earlier}) AS DOUBLE PRECISION)")
+}
+
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,

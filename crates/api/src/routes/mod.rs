@@ -9,10 +9,13 @@ pub mod audit;
 pub mod fhir;
 pub mod health;
 pub mod organisations;
+pub mod outcomes;
 pub mod partners;
 pub mod people;
 pub mod referrals;
+pub mod reports;
 pub mod self_referrals;
+pub mod webhooks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
@@ -23,6 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     partners::configure(cfg);
     self_referrals::configure(cfg);
     fhir::configure(cfg);
+    outcomes::configure(cfg);
+    webhooks::configure(cfg);
+    reports::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -36,6 +42,9 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         partners::Api::openapi(),
         self_referrals::Api::openapi(),
         fhir::Api::openapi(),
+        outcomes::Api::openapi(),
+        webhooks::Api::openapi(),
+        reports::Api::openapi(),
     ]
 }
 
@@ -50,6 +59,9 @@ pub fn operations() -> Vec<Operation> {
         partners::OPERATIONS,
         self_referrals::OPERATIONS,
         fhir::OPERATIONS,
+        outcomes::OPERATIONS,
+        webhooks::OPERATIONS,
+        reports::OPERATIONS,
     ]
     .concat()
 }

@@ -18,6 +18,9 @@ include!("organisations.rs");
 include!("retention.rs");
 include!("partners.rs");
 include!("fhir.rs");
+include!("webhooks.rs");
+include!("outcomes.rs");
+include!("reports.rs");
 
 #[async_trait]
 impl crate::Store for Store {

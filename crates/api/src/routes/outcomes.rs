@@ -1,0 +1,622 @@
+//! Outcome measurements (`/v1/referrals/{id}/outcomes`), instruments and an organisation's
+//! licensed wording (`/v1/instruments`), and the referrer's status view
+//! (`/v1/referrals/{id}/status`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use socialrx_domain::outcome::{self, Instrument, NewMeasurement, ScaleChange, TimePoint};
+use socialrx_domain::referral::{ClosureReason, Status};
+use socialrx_domain::{FieldError, Permission, Violations, text};
+use socialrx_store::{InstrumentWording, Measurement, ReferralStatusView, Store};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::access::{Authorized, Operation, can};
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::resource::resource;
+use crate::routes::referrals::StatusCodes;
+use crate::schema::{code_list_schema, validation_errors};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/referrals/{id}/outcomes")
+            .get(list_outcomes)
+            .post(record_outcome),
+    )
+    .service(resource("/v1/referrals/{id}/status").get(referral_status))
+    .service(resource("/v1/instruments").get(list_instruments))
+    .service(resource("/v1/instruments/{code}/wording").put(set_instrument_wording));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(record_outcome, list_outcomes, referral_status, list_instruments, set_instrument_wording),
+    tags(
+        (name = "outcomes", description = "Outcome measurements with validated instruments, scored by the service"),
+        (name = "closed loop", description = "What the referrer reads back"),
+    )
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation::needs(
+        "POST",
+        "/v1/referrals/{id}/outcomes",
+        Permission::RecordOutcome,
+    ),
+    Operation::needs(
+        "GET",
+        "/v1/referrals/{id}/outcomes",
+        Permission::ReadOutcomes,
+    ),
+    Operation::needs(
+        "GET",
+        "/v1/referrals/{id}/status",
+        Permission::ReadReferralStatus,
+    ),
+    Operation::needs("GET", "/v1/instruments", Permission::ReadOutcomes),
+    Operation::needs(
+        "PUT",
+        "/v1/instruments/{code}/wording",
+        Permission::ManageInstruments,
+    ),
+];
+
+crate::schema::codes!(InstrumentCodes = Instrument);
+crate::schema::codes!(TimePointCodes = TimePoint);
+crate::schema::codes!(ClosureReasonCodes = ClosureReason);
+
+/// Longest item wording an organisation may attach, per item.
+const ITEM_WORDING: usize = 500;
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+/// One instrument answered at one time point.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"instrument": "swemwbs", "time_point": "baseline", "measured_on": "2026-11-20", "answers": [3, 2, 3, 3, 2, 3, 3]}))]
+pub struct RecordOutcomeRequest {
+    #[schema(schema_with = code_list_schema::<InstrumentCodes>)]
+    pub instrument: String,
+    /// `baseline` first (one per instrument); `follow_up` and `discharge` after it.
+    #[schema(schema_with = code_list_schema::<TimePointCodes>)]
+    pub time_point: String,
+    /// `YYYY-MM-DD`, not in the future, not before the baseline.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10, example = "2026-11-20")]
+    pub measured_on: String,
+    /// The item answers in the instrument's order: ONS4 four items 0-10 (life
+    /// satisfaction, worthwhile, happy yesterday, anxious yesterday); SWEMWBS seven items
+    /// 1-5; UCLA 3-item three items 1-3.
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub answers: Vec<i64>,
+}
+
+impl RecordOutcomeRequest {
+    /// Codes and date here; answers and the baseline rules are checked in the store's
+    /// transaction against earlier measurements, so that every problem is listed together.
+    pub fn into_domain(self, today: Date) -> Result<NewMeasurement, Vec<FieldError>> {
+        let mut v = Violations::new();
+        v.extend(validation_errors(&self));
+        let instrument = v.check("instrument", Instrument::parse(&self.instrument));
+        let time_point = v.check("time_point", TimePoint::parse(&self.time_point));
+        let measured_on = v.check(
+            "measured_on",
+            parse_date(&self.measured_on).and_then(|d| outcome::measured_on(d, today)),
+        );
+        if !v.is_empty()
+            && let Some(instrument) = instrument
+        {
+            // Something else failed already: list the answers' problems now too.
+            v.extend(instrument.check_answers(&self.answers));
+        }
+        let answers = self.answers;
+        v.finish(|| {
+            Some(NewMeasurement {
+                instrument: instrument?,
+                time_point: time_point?,
+                measured_on: measured_on?,
+                answers,
+            })
+        })
+    }
+}
+
+fn parse_date(raw: &str) -> Result<Date, socialrx_domain::violations::Invalid> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(raw.trim(), format).map_err(|_| {
+        socialrx_domain::violations::Invalid::new("date_format", "must be a date as YYYY-MM-DD")
+    })
+}
+
+/// An organisation's own licensed wording of an instrument's items.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"items": ["(item 1 as licensed)", "(item 2 as licensed)", "(item 3 as licensed)"], "licence": "Licence 2026-117, registered 2026-10-02"}))]
+pub struct InstrumentWordingRequest {
+    /// One text per item, in the instrument's order; exactly as many as it has items.
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub items: Vec<String>,
+    /// The organisation's licence reference.
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200, nullable = false)]
+    pub licence: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Responses
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreResponse {
+    /// `life_satisfaction`, `worthwhile`, `happy_yesterday`, `anxious_yesterday` (ONS4);
+    /// `raw`, `metric` (SWEMWBS); `total` (UCLA 3-item).
+    pub scale: String,
+    pub value: f64,
+    /// False where a fall is an improvement (ONS4 anxiety, UCLA loneliness).
+    pub higher_is_better: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeResponse {
+    pub scale: String,
+    pub baseline: f64,
+    pub value: f64,
+    /// `value - baseline`.
+    pub change: f64,
+    /// The change is in the scale's good direction.
+    pub improved: bool,
+}
+
+impl From<ScaleChange> for ChangeResponse {
+    fn from(c: ScaleChange) -> Self {
+        Self {
+            scale: c.scale.to_owned(),
+            baseline: c.baseline,
+            value: c.value,
+            change: c.change,
+            improved: c.improved,
+        }
+    }
+}
+
+/// A recorded measurement with its scores, and (after the baseline) its change from it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a9f70-1111-7d40-9a51-3c2f1e0d4b7a", "referral_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "instrument": "ucla3", "time_point": "follow_up", "measured_on": "2027-01-15", "answers": [2, 1, 2], "scores": [{"scale": "total", "value": 5.0, "higher_is_better": false}], "change_from_baseline": [{"scale": "total", "baseline": 8.0, "value": 5.0, "change": -3.0, "improved": true}], "recorded_at": "2027-01-15T11:00:00Z"}))]
+pub struct MeasurementResponse {
+    pub id: Uuid,
+    pub referral_id: Uuid,
+    #[schema(schema_with = code_list_schema::<InstrumentCodes>)]
+    pub instrument: String,
+    #[schema(schema_with = code_list_schema::<TimePointCodes>)]
+    pub time_point: String,
+    #[schema(format = Date)]
+    pub measured_on: String,
+    pub answers: Vec<i64>,
+    pub scores: Vec<ScoreResponse>,
+    /// Absent for the baseline itself.
+    pub change_from_baseline: Option<Vec<ChangeResponse>>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub recorded_at: OffsetDateTime,
+}
+
+/// Per instrument: the baseline and the latest later measurement, compared.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentSummary {
+    #[schema(schema_with = code_list_schema::<InstrumentCodes>)]
+    pub instrument: String,
+    #[schema(format = Date)]
+    pub baseline_on: Option<String>,
+    #[schema(format = Date)]
+    pub latest_on: Option<String>,
+    #[schema(schema_with = code_list_schema::<TimePointCodes>)]
+    pub latest_time_point: Option<String>,
+    /// Empty until there is a baseline and a later measurement.
+    pub changes: Vec<ChangeResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomesResponse {
+    /// Oldest first.
+    pub items: Vec<MeasurementResponse>,
+    /// Change from baseline per instrument.
+    pub summary: Vec<InstrumentSummary>,
+}
+
+fn baseline_of(all: &[Measurement], instrument: Instrument) -> Option<&Measurement> {
+    all.iter()
+        .find(|m| m.instrument == instrument && m.time_point == TimePoint::Baseline)
+}
+
+fn measurement_response(m: &Measurement, all: &[Measurement]) -> MeasurementResponse {
+    let change = match m.time_point {
+        TimePoint::Baseline => None,
+        _ => baseline_of(all, m.instrument).map(|b| {
+            outcome::compare(&b.scores, &m.scores)
+                .into_iter()
+                .map(ChangeResponse::from)
+                .collect()
+        }),
+    };
+    MeasurementResponse {
+        id: m.id,
+        referral_id: m.referral_id,
+        instrument: m.instrument.as_str().to_owned(),
+        time_point: m.time_point.as_str().to_owned(),
+        measured_on: m.measured_on.to_string(),
+        answers: m.answers.clone(),
+        scores: m
+            .scores
+            .iter()
+            .map(|s| ScoreResponse {
+                scale: s.scale.to_owned(),
+                value: s.value,
+                higher_is_better: s.direction > 0,
+            })
+            .collect(),
+        change_from_baseline: change,
+        recorded_at: m.recorded_at,
+    }
+}
+
+/// One summary per instrument measured, in the instruments' order. `all` is oldest first.
+pub fn summaries(all: &[Measurement]) -> Vec<InstrumentSummary> {
+    Instrument::ALL
+        .iter()
+        .filter(|i| all.iter().any(|m| m.instrument == **i))
+        .map(|&instrument| {
+            let baseline = baseline_of(all, instrument);
+            let latest = all
+                .iter()
+                .rfind(|m| m.instrument == instrument && m.time_point != TimePoint::Baseline);
+            let changes = match (baseline, latest) {
+                (Some(b), Some(l)) => outcome::compare(&b.scores, &l.scores)
+                    .into_iter()
+                    .map(ChangeResponse::from)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            InstrumentSummary {
+                instrument: instrument.as_str().to_owned(),
+                baseline_on: baseline.map(|b| b.measured_on.to_string()),
+                latest_on: latest.map(|l| l.measured_on.to_string()),
+                latest_time_point: latest.map(|l| l.time_point.as_str().to_owned()),
+                changes,
+            }
+        })
+        .collect()
+}
+
+/// The limited view a referrer reads: no person details and no free text.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "closed", "received_at": "2026-11-20T10:20:00Z", "updated_at": "2027-02-01T09:00:00Z", "accepted_at": "2026-11-20T14:00:00Z", "declined_at": null, "assigned_at": "2026-11-21T09:00:00Z", "first_contact_at": "2026-11-24T10:00:00Z", "closed_at": "2027-02-01T09:00:00Z", "assigned": true, "closure_reason": "goals_met", "connections_by_category": {}, "outcomes": []}))]
+pub struct ReferralStatusResponse {
+    pub id: Uuid,
+    pub reference: String,
+    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub received_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub accepted_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub declined_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub assigned_at: Option<OffsetDateTime>,
+    /// When the link worker first made contact (the move to `in_progress`).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub first_contact_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<OffsetDateTime>,
+    /// Whether a link worker has been assigned (now or before closure).
+    pub assigned: bool,
+    #[schema(schema_with = code_list_schema::<ClosureReasonCodes>)]
+    pub closure_reason: Option<String>,
+    /// Connections to activities, counted by activity category.
+    pub connections_by_category: BTreeMap<String, i64>,
+    /// Change from baseline per instrument: scores only, no answers.
+    pub outcomes: Vec<InstrumentSummary>,
+}
+
+impl From<ReferralStatusView> for ReferralStatusResponse {
+    fn from(v: ReferralStatusView) -> Self {
+        let first = |s: Status| v.history.iter().find(|h| h.status == s).map(|h| h.at);
+        let closed = v.history.iter().rfind(|h| h.status == Status::Closed);
+        Self {
+            id: v.id,
+            reference: v.reference.clone(),
+            status: v.status.as_str().to_owned(),
+            received_at: v.received_at,
+            updated_at: v.updated_at,
+            accepted_at: first(Status::Accepted),
+            declined_at: first(Status::Declined),
+            assigned_at: first(Status::Assigned),
+            first_contact_at: first(Status::InProgress),
+            closed_at: closed.map(|h| h.at),
+            assigned: matches!(v.status, Status::Assigned | Status::InProgress)
+                || first(Status::Assigned).is_some(),
+            // Only a code from the closed list ever leaves: never free text.
+            closure_reason: closed
+                .and_then(|h| h.reason.as_deref())
+                .and_then(|r| ClosureReason::parse(r).ok())
+                .map(|r| r.as_str().to_owned()),
+            // Filled from connections once the directory and connections work lands.
+            connections_by_category: BTreeMap::new(),
+            outcomes: summaries(&v.outcomes),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScaleResponse {
+    pub scale: String,
+    pub higher_is_better: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WordingResponse {
+    pub items: Vec<String>,
+    pub licence: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<InstrumentWording> for WordingResponse {
+    fn from(w: InstrumentWording) -> Self {
+        Self {
+            items: w.items,
+            licence: w.licence,
+            updated_at: w.updated_at,
+        }
+    }
+}
+
+/// An instrument: its shape and scoring. Item text is the organisation's own, if attached.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentResponse {
+    #[schema(schema_with = code_list_schema::<InstrumentCodes>)]
+    pub code: String,
+    pub items: usize,
+    pub answer_min: i64,
+    pub answer_max: i64,
+    pub scales: Vec<ScaleResponse>,
+    /// Licensed instruments ship without item text.
+    pub licensed: bool,
+    /// Your organisation's licensed wording, when attached.
+    pub wording: Option<WordingResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentList {
+    pub items: Vec<InstrumentResponse>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Handlers
+
+/// Record an outcome measurement.
+///
+/// Answers are checked item by item and scored by the service (ONS4 item by item, never
+/// summed; SWEMWBS raw 7-35 and the published metric score; UCLA 3-item total 3-9). A
+/// second baseline, a follow-up or discharge before any baseline or dated before it, a
+/// wrong number of answers and answers out of range are 422, every problem listed. The
+/// organisation's webhook subscribers receive `outcome.recorded`.
+#[utoipa::path(post, path = "/v1/referrals/{id}/outcomes", tag = "outcomes", operation_id = "record_outcome",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    request_body(content = RecordOutcomeRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded and scored", body = MeasurementResponse,
+            headers(("Location" = String, description = "The referral's outcomes"))),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another baseline was recorded at the same moment", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Answers or time point break the instrument's rules", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_outcome(
+    req: HttpRequest,
+    caller: Authorized<can::RecordOutcome>,
+    id: web::Path<Uuid>,
+    body: Json<RecordOutcomeRequest>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.value.into_domain(OffsetDateTime::now_utc().date())?;
+    let referral_id = id.into_inner();
+    let audit = caller.audit(&req);
+    let measurement = store.record_outcome(&audit, referral_id, new).await?;
+    // Its change from baseline needs the baseline: read back within the same scope.
+    let all = store.list_outcomes(&audit, referral_id).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/referrals/{referral_id}/outcomes"),
+        ))
+        .json(measurement_response(&measurement, &all)))
+}
+
+/// List a referral's outcome measurements with the change from baseline.
+///
+/// Each later measurement carries its change from the baseline of the same instrument;
+/// `summary` compares each instrument's baseline with its latest measurement.
+#[utoipa::path(get, path = "/v1/referrals/{id}/outcomes", tag = "outcomes", operation_id = "list_outcomes",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    responses(
+        (status = 200, description = "The measurements, oldest first", body = OutcomesResponse),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_outcomes(
+    req: HttpRequest,
+    caller: Authorized<can::ReadOutcomes>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let all = store
+        .list_outcomes(&caller.audit(&req), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(OutcomesResponse {
+        items: all.iter().map(|m| measurement_response(m, &all)).collect(),
+        summary: summaries(&all),
+    }))
+}
+
+/// Read back what became of a referral (the closed loop).
+///
+/// A limited view for the referring system: status and its dates, whether a link worker
+/// is assigned, the closure reason, connections by activity category and the change in
+/// outcome scores. No person details, no notes, no answers.
+#[utoipa::path(get, path = "/v1/referrals/{id}/status", tag = "closed loop", operation_id = "get_referral_status",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The referral's id")),
+    responses(
+        (status = 200, description = "The referral's status view", body = ReferralStatusResponse),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn referral_status(
+    req: HttpRequest,
+    caller: Authorized<can::ReadReferralStatus>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let view = store
+        .referral_status(&caller.audit(&req), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(ReferralStatusResponse::from(view)))
+}
+
+/// List the outcome instruments.
+///
+/// Their shape and scoring, with your organisation's licensed item wording where it has
+/// attached one. The service ships no item text of licensed instruments.
+#[utoipa::path(get, path = "/v1/instruments", tag = "outcomes", operation_id = "list_instruments",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every instrument", body = InstrumentList),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_instruments(
+    caller: Authorized<can::ReadOutcomes>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let mut wordings = store
+        .list_instrument_wordings(caller.organisation.as_str())
+        .await?;
+    let items = Instrument::ALL
+        .iter()
+        .map(|&i| {
+            let (answer_min, answer_max) = i.answer_range();
+            let wording = wordings
+                .iter()
+                .position(|w| w.instrument == i)
+                .map(|at| WordingResponse::from(wordings.swap_remove(at)));
+            InstrumentResponse {
+                code: i.as_str().to_owned(),
+                items: i.items(),
+                answer_min,
+                answer_max,
+                scales: i
+                    .scales()
+                    .iter()
+                    .map(|(scale, direction)| ScaleResponse {
+                        scale: (*scale).to_owned(),
+                        higher_is_better: *direction > 0,
+                    })
+                    .collect(),
+                licensed: i.licensed(),
+                wording,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(InstrumentList { items }))
+}
+
+/// Attach your organisation's licensed wording to an instrument.
+///
+/// One text per item, in the instrument's order. Replaces any earlier wording. The text
+/// is shown only to your organisation.
+#[utoipa::path(put, path = "/v1/instruments/{code}/wording", tag = "outcomes", operation_id = "set_instrument_wording",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "The instrument's code: `ons4`, `swemwbs` or `ucla3`")),
+    request_body(content = InstrumentWordingRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored", body = WordingResponse),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such instrument", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong number of items, or an item is blank or too long", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_instrument_wording(
+    req: HttpRequest,
+    caller: Authorized<can::ManageInstruments>,
+    code: web::Path<String>,
+    body: Json<InstrumentWordingRequest>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let instrument = Instrument::parse(&code.into_inner()).map_err(|_| ApiError::NotFound)?;
+    let body = body.value;
+    let mut v = Violations::new();
+    v.extend(validation_errors(&body));
+    if body.items.len() != instrument.items() {
+        v.push(FieldError::new(
+            "items",
+            "item_count",
+            format!(
+                "{instrument} has {} items (got {})",
+                instrument.items(),
+                body.items.len()
+            ),
+        ));
+    }
+    let items: Vec<Option<String>> = body
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, t)| v.check(&format!("items[{i}]"), text::label(t, ITEM_WORDING)))
+        .collect();
+    let licence = v
+        .check_opt("licence", body.licence, |s| {
+            text::optional_label(&s, socialrx_domain::limits::SHORT_TEXT)
+        })
+        .flatten();
+    let items = v.finish(|| items.into_iter().collect::<Option<Vec<_>>>())?;
+    let wording = store
+        .set_instrument_wording(&caller.audit(&req), instrument, items, licence.flatten())
+        .await?;
+    Ok(HttpResponse::Ok().json(WordingResponse::from(wording)))
+}

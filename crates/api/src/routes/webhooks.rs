@@ -1,0 +1,301 @@
+//! Webhook subscriptions and their delivery log, for admins: `/v1/webhooks`.
+
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use socialrx_domain::webhook::{self, DeliveryStatus, EventType};
+use socialrx_domain::{Permission, Violations};
+use socialrx_store::{Delivery, NewWebhook, PageRequest, Store, Webhook};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::access::{Authorized, Operation, can};
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::resource::resource;
+use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v1/webhooks")
+            .get(list_webhooks)
+            .post(create_webhook),
+    )
+    .service(resource("/v1/webhooks/deliveries").get(list_deliveries))
+    .service(resource("/v1/webhooks/deliveries/{id}/redeliver").post(redeliver));
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create_webhook, list_webhooks, list_deliveries, redeliver),
+    tags((name = "webhooks", description = "Events pushed to your systems, signed with HMAC-SHA256"))
+)]
+pub struct Api;
+
+pub const OPERATIONS: &[Operation] = &[
+    Operation::needs("POST", "/v1/webhooks", Permission::ManageWebhooks),
+    Operation::needs("GET", "/v1/webhooks", Permission::ManageWebhooks),
+    Operation::needs("GET", "/v1/webhooks/deliveries", Permission::ManageWebhooks),
+    Operation::needs(
+        "POST",
+        "/v1/webhooks/deliveries/{id}/redeliver",
+        Permission::ManageWebhooks,
+    ),
+];
+
+crate::schema::codes!(EventTypeCodes = EventType);
+crate::schema::codes!(DeliveryStatusCodes = DeliveryStatus);
+
+/// A subscription: where to post which events, and the secret to sign them with.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://gp-system.example.nhs.uk/socialrx/events", "secret": "whsec-4f9c1e7a2b8d6035", "event_types": ["referral.accepted", "referral.declined", "referral.closed", "outcome.recorded"]}))]
+pub struct CreateWebhookRequest {
+    /// `https://` (or `http://` inside your network); no credentials in the URL.
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub url: String,
+    /// 16 to 200 visible ASCII characters; never shown again.
+    #[validate(length(max = 200))]
+    #[schema(min_length = 16, max_length = 200)]
+    pub secret: String,
+    #[validate(length(min = 1, max = 5))]
+    #[schema(schema_with = codes_array_schema::<EventTypeCodes>)]
+    pub event_types: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookResponse {
+    pub id: Uuid,
+    pub url: String,
+    #[schema(schema_with = codes_array_schema::<EventTypeCodes>)]
+    pub event_types: Vec<String>,
+    pub active: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Webhook> for WebhookResponse {
+    fn from(w: Webhook) -> Self {
+        Self {
+            id: w.id,
+            url: w.url,
+            event_types: w
+                .event_types
+                .iter()
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+            active: w.active,
+            created_at: w.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookList {
+    pub items: Vec<WebhookResponse>,
+}
+
+/// One event to one subscription, with how its attempts went.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryResponse {
+    pub id: Uuid,
+    /// The event's id: the `id` of the body and the `Socialrx-Event-Id` header.
+    pub event_id: Uuid,
+    #[schema(schema_with = code_list_schema::<EventTypeCodes>)]
+    pub event_type: String,
+    pub subscription_id: Uuid,
+    #[schema(schema_with = code_list_schema::<DeliveryStatusCodes>)]
+    pub status: String,
+    pub attempts: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub next_attempt_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_attempt_at: Option<OffsetDateTime>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub delivered_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl From<Delivery> for DeliveryResponse {
+    fn from(d: Delivery) -> Self {
+        Self {
+            id: d.id,
+            event_id: d.event_id,
+            event_type: d.event_type,
+            subscription_id: d.subscription_id,
+            status: d.status.as_str().to_owned(),
+            attempts: d.attempts,
+            next_attempt_at: d.next_attempt_at,
+            last_attempt_at: d.last_attempt_at,
+            last_status_code: d.last_status_code,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+            created_at: d.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<DeliveryResponse>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
+}
+
+/// Subscribe to events.
+///
+/// Each event is posted as JSON with headers `Socialrx-Event-Id`, `Socialrx-Event-Type`,
+/// `Socialrx-Timestamp` (Unix seconds) and `Socialrx-Signature: v1=<hex>`, the
+/// HMAC-SHA256 with your secret of `<timestamp>.<body>`. Delivery is at least once:
+/// deduplicate on the event id. Failed deliveries are retried with exponential backoff.
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", operation_id = "create_webhook",
+    security(("bearer" = [])),
+    request_body(content = CreateWebhookRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Subscribed", body = WebhookResponse),
+        (status = 400, description = "The body is not JSON", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The URL, secret or event types are not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_webhook(
+    req: HttpRequest,
+    caller: Authorized<can::ManageWebhooks>,
+    body: Json<CreateWebhookRequest>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.value;
+    let mut v = Violations::new();
+    v.extend(validation_errors(&b));
+    let url = v.check("url", webhook::receiver_url(&b.url));
+    let secret = v.check("secret", webhook::signing_secret(&b.secret));
+    let mut types = Vec::new();
+    for (i, t) in b.event_types.iter().enumerate() {
+        if let Some(t) = v.check(&format!("event_types[{i}]"), EventType::parse(t)) {
+            types.push(t);
+        }
+    }
+    let event_types = if types.len() == b.event_types.len() {
+        v.check("event_types", webhook::event_types(types))
+    } else {
+        None
+    };
+    let new = v.finish(|| {
+        Some(NewWebhook {
+            url: url?,
+            secret: secret?,
+            event_types: event_types?,
+        })
+    })?;
+    let hook = store.create_webhook(&caller.audit(&req), new).await?;
+    Ok(HttpResponse::Created().json(WebhookResponse::from(hook)))
+}
+
+/// List your organisation's subscriptions (never their secrets).
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", operation_id = "list_webhooks",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Subscriptions, oldest first", body = WebhookList),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_webhooks(
+    caller: Authorized<can::ManageWebhooks>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let hooks = store.list_webhooks(caller.organisation.as_str()).await?;
+    Ok(HttpResponse::Ok().json(WebhookList {
+        items: hooks.into_iter().map(WebhookResponse::from).collect(),
+    }))
+}
+
+/// The delivery log, newest first.
+///
+/// Every event to every subscription: status (`pending`, `delivered`, `failed`), attempts,
+/// the last response code or error, and when the next attempt is due.
+#[utoipa::path(get, path = "/v1/webhooks/deliveries", tag = "webhooks", operation_id = "list_webhook_deliveries",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_deliveries(
+    caller: Authorized<can::ManageWebhooks>,
+    query: web::Query<PageQuery>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut v = Violations::new();
+    let limit = v
+        .check_opt("limit", q.limit, |l| parse_limit(&l))
+        .flatten()
+        .unwrap_or(20);
+    let after = v
+        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
+        .flatten();
+    if !v.is_empty() {
+        return Err(ApiError::Validation(v.into_errors()));
+    }
+    let page = store
+        .list_deliveries(caller.organisation.as_str(), PageRequest { limit, after })
+        .await?;
+    Ok(HttpResponse::Ok().json(DeliveryPage {
+        items: page.items.into_iter().map(DeliveryResponse::from).collect(),
+        next_cursor: page.next.map(encode_cursor),
+    }))
+}
+
+/// Deliver an event again.
+///
+/// Puts the delivery back in the queue now (attempts reset), whatever its status. The
+/// receiver gets the same event id, so it can recognise a repeat.
+#[utoipa::path(post, path = "/v1/webhooks/deliveries/{id}/redeliver", tag = "webhooks", operation_id = "redeliver_webhook",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The delivery's id")),
+    responses(
+        (status = 202, description = "Queued", body = DeliveryResponse),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such delivery in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn redeliver(
+    caller: Authorized<can::ManageWebhooks>,
+    id: web::Path<Uuid>,
+    store: web::Data<Arc<dyn Store>>,
+) -> Result<HttpResponse, ApiError> {
+    let delivery = store
+        .redeliver(caller.organisation.as_str(), id.into_inner())
+        .await?;
+    Ok(HttpResponse::Accepted().json(DeliveryResponse::from(delivery)))
+}

@@ -1,0 +1,305 @@
+mod outcomes {
+    use super::*;
+    use crate::{InstrumentWording, Measurement, ReferralStatusView, StatusChange};
+    use socialrx_domain::outcome::{self, Earlier, Instrument, NewMeasurement, ScaleScore, TimePoint};
+    use socialrx_domain::referral::Status;
+    use socialrx_domain::webhook::EventType;
+    use sqlx::types::Json;
+
+    #[derive(sqlx::FromRow)]
+    struct MeasurementRow {
+        id: Uuid,
+        referral_id: Uuid,
+        instrument: String,
+        time_point: String,
+        measured_on: time::Date,
+        answers: Json<Vec<i64>>,
+        recorded_by: String,
+        recorded_at: OffsetDateTime,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct ScoreRow {
+        measurement_id: Uuid,
+        scale: String,
+        value: f64,
+        direction: i32,
+    }
+
+    fn bad(what: &str) -> StoreError {
+        StoreError::Other(format!("stored {what} does not parse"))
+    }
+
+    fn measurement(row: MeasurementRow, scores: &[ScoreRow]) -> Result<Measurement, StoreError> {
+        let instrument = Instrument::parse(&row.instrument).map_err(|_| bad("instrument"))?;
+        // Scores in the instrument's own order of scales.
+        let mut out = Vec::new();
+        for (scale, _) in instrument.scales() {
+            if let Some(s) = scores
+                .iter()
+                .find(|s| s.measurement_id == row.id && s.scale == *scale)
+            {
+                out.push(ScaleScore {
+                    scale: outcome::scale_name(instrument, &s.scale).ok_or_else(|| bad("scale"))?,
+                    value: s.value,
+                    direction: s.direction,
+                });
+            }
+        }
+        Ok(Measurement {
+            id: row.id,
+            referral_id: row.referral_id,
+            instrument,
+            time_point: TimePoint::parse(&row.time_point).map_err(|_| bad("time point"))?,
+            measured_on: row.measured_on,
+            answers: row.answers.0,
+            scores: out,
+            recorded_by: row.recorded_by,
+            recorded_at: row.recorded_at,
+        })
+    }
+
+    /// The referral's id check within the organisation: (person, reference, status, received, updated).
+    async fn referral_in_org(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        ctx: &AuditContext,
+        referral_id: Uuid,
+    ) -> Result<(Uuid, String, String, OffsetDateTime, OffsetDateTime), StoreError> {
+        sqlx::query_as(
+            "SELECT person_id, reference, status, created_at, updated_at FROM referrals \
+             WHERE organisation = $1 AND id = $2",
+        )
+        .bind(&ctx.organisation)
+        .bind(referral_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    async fn measurements_of(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+    ) -> Result<Vec<Measurement>, StoreError> {
+        let rows: Vec<MeasurementRow> = sqlx::query_as(
+            "SELECT id, referral_id, instrument, time_point, measured_on, answers, recorded_by, \
+             recorded_at FROM outcome_measurements WHERE referral_id = $1 \
+             ORDER BY measured_on, id",
+        )
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let scores: Vec<ScoreRow> = sqlx::query_as(
+            "SELECT s.measurement_id, s.scale, s.value, CAST(s.direction AS INTEGER) AS direction \
+             FROM outcome_scores s JOIN outcome_measurements m ON m.id = s.measurement_id \
+             WHERE m.referral_id = $1",
+        )
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter().map(|r| measurement(r, &scores)).collect()
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct WordingRow {
+        instrument: String,
+        items: Json<Vec<String>>,
+        licence: Option<String>,
+        updated_at: OffsetDateTime,
+    }
+
+    #[async_trait]
+    impl crate::OutcomeStore for Store {
+        async fn record_outcome(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+            new: NewMeasurement,
+        ) -> Result<Measurement, StoreError> {
+            let at = now();
+            let mut tx = self.writer.begin().await?;
+            let (person_id, reference, ..) = referral_in_org(&mut tx, ctx, referral_id).await?;
+            let earlier: Vec<(String, time::Date)> = sqlx::query_as(
+                "SELECT time_point, measured_on FROM outcome_measurements \
+                 WHERE referral_id = $1 AND instrument = $2",
+            )
+            .bind(referral_id)
+            .bind(new.instrument.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+            let earlier = earlier
+                .into_iter()
+                .map(|(tp, measured_on)| {
+                    Ok(Earlier {
+                        time_point: TimePoint::parse(&tp).map_err(|_| bad("time point"))?,
+                        measured_on,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let scores = new.accept(&earlier).map_err(StoreError::Invalid)?;
+
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO outcome_measurements (id, organisation, referral_id, instrument, \
+                 time_point, measured_on, answers, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(&ctx.organisation)
+            .bind(referral_id)
+            .bind(new.instrument.as_str())
+            .bind(new.time_point.as_str())
+            .bind(new.measured_on)
+            .bind(Json(&new.answers))
+            .bind(&ctx.actor)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            let mut insert = QueryBuilder::<Db>::new(
+                "INSERT INTO outcome_scores (measurement_id, scale, value, direction) ",
+            );
+            insert.push_values(&scores, |mut row, s| {
+                row.push_bind(id)
+                    .push_bind(s.scale)
+                    .push_bind(s.value)
+                    .push_bind(s.direction);
+            });
+            insert.build().execute(&mut *tx).await?;
+
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(ctx, "create", "outcome", id, Some(person_id))],
+            )
+            .await?;
+            webhooks::enqueue(
+                &mut tx,
+                &ctx.organisation,
+                EventType::OutcomeRecorded,
+                serde_json::json!({
+                    "referral_id": referral_id,
+                    "referral_reference": reference,
+                    "measurement_id": id,
+                    "instrument": new.instrument.as_str(),
+                    "time_point": new.time_point.as_str(),
+                    "measured_on": new.measured_on.to_string(),
+                }),
+                at,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Measurement {
+                id,
+                referral_id,
+                instrument: new.instrument,
+                time_point: new.time_point,
+                measured_on: new.measured_on,
+                answers: new.answers,
+                scores,
+                recorded_by: ctx.actor.clone(),
+                recorded_at: at,
+            })
+        }
+
+        async fn list_outcomes(&self, ctx: &AuditContext, referral_id: Uuid) -> Result<Vec<Measurement>, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let (person_id, ..) = referral_in_org(&mut tx, ctx, referral_id).await?;
+            let items = measurements_of(&mut tx, referral_id).await?;
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(ctx, "read", "outcome", referral_id, Some(person_id))],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(items)
+        }
+
+        async fn referral_status(&self, ctx: &AuditContext, referral_id: Uuid) -> Result<ReferralStatusView, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let (person_id, reference, status, received_at, updated_at) =
+                referral_in_org(&mut tx, ctx, referral_id).await?;
+            let history: Vec<(String, OffsetDateTime, Option<String>)> = sqlx::query_as(
+                "SELECT to_status, at, reason FROM referral_status_history \
+                 WHERE referral_id = $1 ORDER BY at, id",
+            )
+            .bind(referral_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let history = history
+                .into_iter()
+                .map(|(s, at, reason)| {
+                    Ok(StatusChange {
+                        status: Status::parse(&s).map_err(|_| bad("status"))?,
+                        at,
+                        reason,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let outcomes = measurements_of(&mut tx, referral_id).await?;
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(ctx, "read_status", "referral", referral_id, Some(person_id))],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(ReferralStatusView {
+                id: referral_id,
+                reference,
+                status: Status::parse(&status).map_err(|_| bad("status"))?,
+                received_at,
+                updated_at,
+                history,
+                outcomes,
+            })
+        }
+
+        async fn set_instrument_wording(
+            &self,
+            ctx: &AuditContext,
+            instrument: Instrument,
+            items: Vec<String>,
+            licence: Option<String>,
+        ) -> Result<InstrumentWording, StoreError> {
+            let at = now();
+            sqlx::query(
+                "INSERT INTO instrument_wordings (organisation, instrument, items, licence, \
+                 updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (organisation, instrument) DO UPDATE SET items = excluded.items, \
+                 licence = excluded.licence, updated_by = excluded.updated_by, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&ctx.organisation)
+            .bind(instrument.as_str())
+            .bind(Json(&items))
+            .bind(&licence)
+            .bind(&ctx.actor)
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+            Ok(InstrumentWording {
+                instrument,
+                items,
+                licence,
+                updated_at: at,
+            })
+        }
+
+        async fn list_instrument_wordings(&self, organisation: &str) -> Result<Vec<InstrumentWording>, StoreError> {
+            let rows: Vec<WordingRow> = sqlx::query_as(
+                "SELECT instrument, items, licence, updated_at FROM instrument_wordings \
+                 WHERE organisation = $1 ORDER BY instrument",
+            )
+            .bind(organisation)
+            .fetch_all(&self.reader)
+            .await?;
+            rows.into_iter()
+                .map(|r| {
+                    Ok(InstrumentWording {
+                        instrument: Instrument::parse(&r.instrument).map_err(|_| bad("instrument"))?,
+                        items: r.items.0,
+                        licence: r.licence,
+                        updated_at: r.updated_at,
+                    })
+                })
+                .collect()
+        }
+    }
+}
