@@ -27,13 +27,25 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(db: Arc<TestDatabase>) -> TestApp {
-    let settings = Settings {
+    spawn_app_configured(db, |_| {}).await
+}
+
+/// Starts the app with settings adjusted by `edit` (keys, limits, ...).
+pub async fn spawn_app_with(edit: impl FnOnce(&mut Settings)) -> TestApp {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    spawn_app_configured(Arc::new(db), edit).await
+}
+
+async fn spawn_app_configured(db: Arc<TestDatabase>, edit: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".into(),
         database_url: db.url.clone(),
         workers: 2,
         max_connections: 5,
         ..Settings::default()
     };
+    edit(&mut settings);
     let app = Application::build(&settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -32,7 +32,20 @@ macro_rules! grants {
 
 pub mod can {
     use super::*;
-    grants!(CreateReferral, ReadReferral);
+    grants!(
+        CreateReferral,
+        ReadReferral,
+        TransitionReferral,
+        AssignReferral,
+        ResolveDuplicates,
+        ReadQueue,
+        ManageLinkWorkers,
+        ReadLinkWorkers,
+        ReadCaseload,
+        RecordContact,
+        ReadCaseRecord,
+        EditPlan,
+    );
 }
 
 /// An authenticated caller holding permission `P`.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod examples;
 pub mod extract;
 pub mod observe;
+pub mod precondition;
 pub mod resource;
 pub mod routes;
 pub mod schema;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{HttpResponse, web};
+use socialrx_domain::caseload::ResponsePolicy;
 use socialrx_store::Store;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -36,6 +38,8 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub in_flight: web::Data<referrals::InFlight>,
+    /// When a referral still `received` counts as overdue in the queue.
+    pub response_policy: web::Data<ResponsePolicy>,
 }
 
 impl AppState {
@@ -45,7 +49,13 @@ impl AppState {
             verifier: Arc::new(verifier),
             metrics: web::Data::new(Metrics::new()),
             in_flight: web::Data::new(referrals::InFlight::default()),
+            response_policy: web::Data::new(ResponsePolicy::default()),
         }
+    }
+
+    pub fn with_response_policy(mut self, policy: ResponsePolicy) -> Self {
+        self.response_policy = web::Data::new(policy);
+        self
     }
 }
 
@@ -57,6 +67,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state.verifier.clone()))
             .app_data(state.metrics.clone())
             .app_data(state.in_flight.clone())
+            .app_data(state.response_policy.clone())
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))

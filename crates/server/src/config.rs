@@ -49,6 +49,9 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// How long idempotency keys are kept (at least 24).
     pub idempotency_key_hours: u64,
+    /// The response-time policy: a referral still `received` after this many working days
+    /// is overdue in the coordinator's queue.
+    pub response_working_days: u32,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             workers: 0,
             shutdown_timeout_seconds: 30,
             idempotency_key_hours: 48,
+            response_working_days: 5,
         }
     }
 }
@@ -153,6 +157,11 @@ impl Settings {
         if self.idempotency_key_hours < 24 {
             return Err(ConfigError(
                 "idempotency_key_hours (SOCIALRX_IDEMPOTENCY_KEY_HOURS) must be at least 24".into(),
+            ));
+        }
+        if self.response_working_days > 60 {
+            return Err(ConfigError(
+                "response_working_days (SOCIALRX_RESPONSE_WORKING_DAYS) must be at most 60".into(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use socialrx_api::{AppState, Verifier};
+use socialrx_domain::caseload::ResponsePolicy;
 use socialrx_store::{ConnectOptions, Store};
 
 use crate::config::Settings;
@@ -50,7 +51,9 @@ impl Application {
             settings.jwt_leeway_seconds,
         );
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
-        let state = AppState::new(store, verifier);
+        let state = AppState::new(store, verifier).with_response_policy(ResponsePolicy {
+            working_days: settings.response_working_days,
+        });
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)

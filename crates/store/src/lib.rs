@@ -8,7 +8,11 @@
 //! each `include!` it with their own `Db` type. Both drivers take `$N` placeholders and
 //! `ON CONFLICT DO NOTHING`, so the statements are the same text on both backends.
 
+mod caseload;
+mod casework;
 mod error;
+mod lifecycle;
+mod link_workers;
 mod model;
 mod postgres;
 mod referrals;
@@ -20,7 +24,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use caseload::{Caseload, CaseloadItem, CaseloadRead, CaseloadStore, QueueItem};
+pub use casework::{CaseworkStore, ContactRecorded, Event, PlanSaved, TimelineEvent};
 pub use error::StoreError;
+pub use lifecycle::{
+    Assigned, Assignment, LifecycleStore, NewAssignment, Resolved, StatusChange, Transitioned,
+};
+pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, Versioned};
 pub use model::*;
 pub use referrals::{ReferralFilter, ReferralStore};
 
@@ -29,7 +39,9 @@ pub use referrals::{ReferralFilter, ReferralStore};
 /// The methods are grouped by aggregate into sub-traits, one file each (`referrals.rs`,
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
-pub trait Store: ReferralStore + Send + Sync {
+pub trait Store:
+    ReferralStore + LinkWorkerStore + LifecycleStore + CaseloadStore + CaseworkStore + Send + Sync
+{
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

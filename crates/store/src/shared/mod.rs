@@ -13,6 +13,10 @@ use crate::{AuditContext, AuditEvent, StoreError};
 include!("rows.rs");
 include!("audit.rs");
 include!("referrals.rs");
+include!("link_workers.rs");
+include!("lifecycle.rs");
+include!("caseload.rs");
+include!("casework.rs");
 
 #[async_trait]
 impl crate::Store for Store {
