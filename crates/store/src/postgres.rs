@@ -14,6 +14,7 @@ const BACKEND: &str = "postgres";
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
+    read_audit: read_audit::ReadAudit,
 }
 
 impl Store {
@@ -36,6 +37,7 @@ impl Store {
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
+            read_audit: Default::default(),
         })
     }
 }

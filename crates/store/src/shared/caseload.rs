@@ -3,6 +3,7 @@ mod caseload {
     use super::*;
     use crate::{Caseload, CaseloadItem, CaseloadRead, Page, PageRequest, QueueItem};
     use socialrx_domain::caseload::{self, CaseFacts, CaseloadScope};
+    use socialrx_domain::link_worker::LinkWorker;
     use socialrx_domain::referral::{Reason, ReferralReference, Source, Status, Urgency};
     use sqlx::types::Json;
 
@@ -54,8 +55,18 @@ mod caseload {
             scope: &CaseloadScope,
             today: time::Date,
         ) -> Result<CaseloadRead, StoreError> {
-            let mut tx = self.writer.begin().await?;
-            let worker = super::link_workers::get(&mut tx, ctx, link_worker_id).await?;
+            // Read on the reader pool; the audit events go through the group commit, and
+            // the caseload is returned only once they are durable.
+            let worker: Option<super::link_workers::LinkWorkerRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{} WHERE organisation = $1 AND id = $2",
+                    super::link_workers::SELECT_LINK_WORKER
+                )))
+                .bind(&ctx.organisation)
+                .bind(link_worker_id)
+                .fetch_optional(&self.reader)
+                .await?;
+            let worker = LinkWorker::from(worker.ok_or(StoreError::NotFound)?);
             if !scope.admits(&worker.details.subject) {
                 return Ok(CaseloadRead::NotPermitted);
             }
@@ -70,14 +81,13 @@ mod caseload {
             )))
             .bind(link_worker_id)
             .bind(&ctx.organisation)
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.reader)
             .await?;
             let events: Vec<AuditEvent> = rows
                 .iter()
                 .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))
                 .collect();
-            audit::append(&mut tx, &events).await?;
-            tx.commit().await?;
+            self.read_audit.append(&self.writer, events).await?;
 
             let mut open = Vec::with_capacity(rows.len());
             for r in rows {

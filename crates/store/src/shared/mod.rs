@@ -12,6 +12,7 @@ use crate::{AuditContext, AuditEvent, StoreError};
 
 include!("rows.rs");
 include!("audit.rs");
+include!("read_audit.rs");
 include!("referrals.rs");
 include!("link_workers.rs");
 include!("lifecycle.rs");

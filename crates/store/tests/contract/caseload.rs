@@ -957,3 +957,35 @@ async fn possible_duplicates_are_flagged_on_both_and_resolved_by_merge_or_dismis
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_caseload_reads_share_audit_commits_and_all_answer() {
+    with_store(|store| async move {
+        let w = store
+            .create_link_worker(&ctx(ORG), worker("lw-1", 10))
+            .await
+            .unwrap();
+        for n in 0..3 {
+            let id = accepted(&store, n, Urgency::Routine).await;
+            assign(&store, id, w.id).await;
+        }
+        let mut reads = tokio::task::JoinSet::new();
+        for _ in 0..24 {
+            let store = store.clone();
+            reads.spawn(async move {
+                store
+                    .caseload(&ctx(ORG), w.id, &CaseloadScope::Organisation, today())
+                    .await
+            });
+        }
+        while let Some(read) = reads.join_next().await {
+            match read.unwrap().unwrap() {
+                CaseloadRead::Found(c) => assert_eq!(c.items.len(), 3),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Writes still go through afterwards (the drain gave the writer back).
+        accepted(&store, 9, Urgency::Routine).await;
+    })
+    .await;
+}
