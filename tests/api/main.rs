@@ -1,17 +1,23 @@
 //! Black-box tests: the application over HTTP, on the backend the environment selects
 //! (SQLite by default, PostgreSQL with `TEST_DATABASE_URL`). One test binary, many modules.
 
+mod steps;
 mod support;
 
 mod audit;
 mod auth;
 mod binary;
 mod browser;
+mod caseload;
+mod casework;
 mod cors;
 mod errors;
 mod fhir;
 mod idempotency;
 mod identity;
+mod journeys;
+mod lifecycle;
+mod link_workers;
 mod openapi;
 mod operations;
 mod outcomes;

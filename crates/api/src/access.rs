@@ -46,6 +46,16 @@ pub mod can {
         ReadReferralStatus,
         ManageWebhooks,
         ReadReports,
+        TransitionReferral,
+        AssignReferral,
+        ResolveDuplicates,
+        ReadQueue,
+        ManageLinkWorkers,
+        ReadLinkWorkers,
+        ReadCaseload,
+        RecordContact,
+        ReadCaseRecord,
+        EditPlan,
     );
 }
 

@@ -88,6 +88,12 @@ pub enum ApiError {
         current: Option<String>,
         allowed: Option<Vec<String>>,
     },
+    /// `If-Match` names a version that is no longer the current one.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// An update of a shared record came without `If-Match`.
+    #[error("precondition required: {0}")]
+    PreconditionRequired(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -125,6 +131,11 @@ impl ApiError {
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Conflict { .. } => ("conflict", "Conflict"),
+            Self::PreconditionFailed(_) => (
+                "precondition-failed",
+                "The resource has changed since you read it",
+            ),
+            Self::PreconditionRequired(_) => ("precondition-required", "If-Match is required"),
             Self::PayloadTooLarge => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is not valid"),
@@ -140,7 +151,9 @@ impl ApiError {
             Self::BadRequest(d)
             | Self::Unauthorized(d)
             | Self::PartnerKey(d)
-            | Self::Forbidden(d) => d.clone(),
+            | Self::Forbidden(d)
+            | Self::PreconditionFailed(d)
+            | Self::PreconditionRequired(d) => d.clone(),
             Self::TooManyRequests { detail, .. } => detail.clone(),
             Self::NotFound => "no resource was found at this address".into(),
             Self::MethodNotAllowed => "this resource does not support that method".into(),
@@ -197,6 +210,8 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -50,5 +50,7 @@ pub fn referral_response() -> Value {
     body["status"] = json!("received");
     body["created_at"] = json!("2026-11-22T09:30:00Z");
     body["updated_at"] = json!("2026-11-22T09:30:00Z");
+    body["link_worker_id"] = Value::Null;
+    body["possible_duplicates"] = json!([]);
     body
 }

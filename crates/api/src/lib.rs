@@ -12,6 +12,7 @@ pub mod examples;
 pub mod extract;
 pub mod observe;
 pub mod partner;
+pub mod precondition;
 pub mod ratelimit;
 pub mod resource;
 pub mod routes;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use actix_web::middleware::{Condition, ErrorHandlers, from_fn};
 use actix_web::{HttpResponse, web};
+use socialrx_domain::caseload::ResponsePolicy;
 use socialrx_store::Store;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -44,6 +46,8 @@ pub struct AppState {
     pub self_referral_limits: web::Data<ratelimit::SelfReferralLimits>,
     /// Browser origins allowed to call the API (none by default).
     pub cors: cors::CorsSettings,
+    /// When a referral still `received` counts as overdue in the queue.
+    pub response_policy: web::Data<ResponsePolicy>,
 }
 
 impl AppState {
@@ -55,6 +59,7 @@ impl AppState {
             in_flight: web::Data::new(referrals::InFlight::default()),
             self_referral_limits: web::Data::new(ratelimit::SelfReferralLimits::default()),
             cors: cors::CorsSettings::default(),
+            response_policy: web::Data::new(ResponsePolicy::default()),
         }
     }
 
@@ -68,6 +73,11 @@ impl AppState {
         self.cors = cors;
         self
     }
+
+    pub fn with_response_policy(mut self, policy: ResponsePolicy) -> Self {
+        self.response_policy = web::Data::new(policy);
+        self
+    }
 }
 
 /// Mounts the whole API. Each resource lists its methods; any other method is 405 with
@@ -79,6 +89,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(state.metrics.clone())
             .app_data(state.in_flight.clone())
             .app_data(state.self_referral_limits.clone())
+            .app_data(state.response_policy.clone())
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))

@@ -29,6 +29,16 @@ code_list!(
         ReadReferralStatus => "read_referral_status",
         ManageWebhooks => "manage_webhooks",
         ReadReports => "read_reports",
+        TransitionReferral => "transition_referral",
+        AssignReferral => "assign_referral",
+        ResolveDuplicates => "resolve_duplicates",
+        ReadQueue => "read_queue",
+        ManageLinkWorkers => "manage_link_workers",
+        ReadLinkWorkers => "read_link_workers",
+        ReadCaseload => "read_caseload",
+        RecordContact => "record_contact",
+        ReadCaseRecord => "read_case_record",
+        EditPlan => "edit_plan",
     }
 );
 
@@ -51,6 +61,20 @@ impl Permission {
             Permission::ReadReferralStatus => &[Referrer, LinkWorker, Coordinator],
             Permission::ManageWebhooks => &[Admin],
             Permission::ReadReports => &[Coordinator],
+            // Triage and closing: the people who work the referral.
+            Permission::TransitionReferral => &[LinkWorker, Coordinator],
+            // Handing out work, and deciding about duplicates, is the coordinator's job.
+            Permission::AssignReferral => &[Coordinator],
+            Permission::ResolveDuplicates => &[Coordinator],
+            Permission::ReadQueue => &[Coordinator],
+            Permission::ManageLinkWorkers => &[Coordinator],
+            Permission::ReadLinkWorkers => &[LinkWorker, Coordinator],
+            // Link workers read only their own caseload (see `caseload::CaseloadScope`).
+            Permission::ReadCaseload => &[LinkWorker, Coordinator],
+            // Contacts, plans, history and timeline: the case record, not for referrers.
+            Permission::RecordContact => &[LinkWorker, Coordinator],
+            Permission::ReadCaseRecord => &[LinkWorker, Coordinator],
+            Permission::EditPlan => &[LinkWorker, Coordinator],
         }
     }
 
@@ -67,6 +91,34 @@ mod tests {
     fn referrers_may_send_and_read_referrals() {
         assert!(Permission::CreateReferral.granted_to(&[Role::Referrer]));
         assert!(Permission::ReadReferral.granted_to(&[Role::Referrer]));
+    }
+
+    #[test]
+    fn referrers_may_not_read_or_change_the_case_record() {
+        for p in [
+            Permission::TransitionReferral,
+            Permission::AssignReferral,
+            Permission::ReadCaseload,
+            Permission::ReadCaseRecord,
+            Permission::RecordContact,
+            Permission::EditPlan,
+            Permission::ReadQueue,
+        ] {
+            assert!(!p.granted_to(&[Role::Referrer]), "{p}");
+            assert!(!p.granted_to(&[Role::DirectoryEditor]), "{p}");
+        }
+    }
+
+    #[test]
+    fn only_coordinators_hand_out_work_and_manage_link_workers() {
+        for p in [
+            Permission::AssignReferral,
+            Permission::ReadQueue,
+            Permission::ManageLinkWorkers,
+            Permission::ResolveDuplicates,
+        ] {
+            assert_eq!(p.roles(), &[Role::Coordinator], "{p}");
+        }
     }
 
     #[test]

@@ -6,14 +6,19 @@
 //! invalid one ("parse, don't validate").
 
 pub mod access;
+pub mod caseload;
 pub mod codes;
+pub mod contact;
+pub mod duplicates;
 pub mod limits;
+pub mod link_worker;
 pub mod nhs_number;
 pub mod ods_code;
 pub mod organisation;
 pub mod outcome;
 pub mod partner;
 pub mod person;
+pub mod plan;
 pub mod postcode;
 pub mod referral;
 pub mod text;

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::person::Person;
 use crate::violations::Invalid;
-use crate::{OdsCode, code_list};
+use crate::{FieldError, OdsCode, Violations, code_list, limits, text};
 
 code_list!(
     /// Who made the referral.
@@ -74,11 +74,49 @@ code_list!(
         UnableToContact => "unable_to_contact",
         MovedAway => "moved_away",
         ReferredElsewhere => "referred_elsewhere",
+        // Merged into another referral for the same person.
+        Duplicate => "duplicate",
         Other => "other",
     }
 );
 
+code_list!(
+    /// Why a referral was declined at triage.
+    DeclineReason {
+        NotEligible => "not_eligible",
+        OutOfArea => "out_of_area",
+        NeedsClinicalCare => "needs_clinical_care",
+        BetterMetElsewhere => "better_met_elsewhere",
+        DeclinedByPerson => "declined_by_person",
+        Duplicate => "duplicate",
+        Other => "other",
+    }
+);
+
+/// How a referral comes to be in a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// `received`: where every referral starts.
+    Intake,
+    /// `accepted`, `declined`, `closed`: a decision posted as a transition.
+    Decision,
+    /// `assigned`: assigning a link worker.
+    Assignment,
+    /// `in_progress`: recording the first contact.
+    FirstContact,
+}
+
 impl Status {
+    /// What moves a referral into this state.
+    pub fn reached_by(self) -> Trigger {
+        match self {
+            Status::Received => Trigger::Intake,
+            Status::Accepted | Status::Declined | Status::Closed => Trigger::Decision,
+            Status::Assigned => Trigger::Assignment,
+            Status::InProgress => Trigger::FirstContact,
+        }
+    }
+
     /// The states a referral may move to next. `declined` and `closed` are final.
     pub fn next(self) -> &'static [Status] {
         use Status::*;
@@ -234,6 +272,124 @@ pub struct Referral {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub details: NewReferral,
+    /// The link worker it is assigned to, from assignment on (kept after closure).
+    pub link_worker_id: Option<uuid::Uuid>,
+    /// Open referrals of the organisation that may be for the same person, flagged at
+    /// intake and not yet merged or dismissed.
+    pub possible_duplicates: Vec<uuid::Uuid>,
+}
+
+/// Why a referral moved, where the move needs a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoveReason {
+    Declined(DeclineReason),
+    Closed(ClosureReason),
+}
+
+impl MoveReason {
+    /// Reads a reason for a move to `to`: a [`DeclineReason`] for `declined`, a
+    /// [`ClosureReason`] for `closed`; other moves take none.
+    pub fn parse_for(to: Status, raw: &str) -> Result<MoveReason, Invalid> {
+        match to {
+            Status::Declined => DeclineReason::parse(raw).map(MoveReason::Declined),
+            Status::Closed => ClosureReason::parse(raw).map(MoveReason::Closed),
+            _ => Err(Invalid::new(
+                "not_applicable",
+                format!("is only given when moving to declined or closed, not to '{to}'"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoveReason::Declined(r) => r.as_str(),
+            MoveReason::Closed(r) => r.as_str(),
+        }
+    }
+
+    fn is_other(self) -> bool {
+        matches!(
+            self,
+            MoveReason::Declined(DeclineReason::Other) | MoveReason::Closed(ClosureReason::Other)
+        )
+    }
+}
+
+/// A decision to move a referral, checked for everything except its current state (which
+/// only the store knows; [`Status::transition`] checks that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub to: Status,
+    pub reason: Option<MoveReason>,
+    pub note: Option<String>,
+}
+
+impl Move {
+    /// A move asked for directly: `accepted`, `declined` (with a [`DeclineReason`]) or
+    /// `closed` (with a [`ClosureReason`]). `assigned` and `in_progress` are reached by
+    /// assigning a link worker and recording the first contact; `received` only at intake.
+    /// A reason of `other` needs a note saying what it was.
+    pub fn decided(
+        to: Status,
+        reason: Option<&str>,
+        note: Option<String>,
+    ) -> Result<Move, Vec<FieldError>> {
+        let mut v = Violations::new();
+        match to.reached_by() {
+            Trigger::Decision => {}
+            Trigger::Assignment => v.push(FieldError::new(
+                "to",
+                "not_by_transition",
+                "a referral is assigned by POST /v1/referrals/{id}/assignment",
+            )),
+            Trigger::FirstContact => v.push(FieldError::new(
+                "to",
+                "not_by_transition",
+                "a referral moves to in_progress when its first contact is recorded",
+            )),
+            Trigger::Intake => v.push(FieldError::new(
+                "to",
+                "not_by_transition",
+                "every referral starts as received and cannot return to it",
+            )),
+        }
+        let reason = match reason {
+            Some(raw) => v.check("reason", MoveReason::parse_for(to, raw)).map(Some),
+            None if matches!(to, Status::Declined | Status::Closed) => {
+                let list = if to == Status::Declined {
+                    DeclineReason::CODES
+                } else {
+                    ClosureReason::CODES
+                };
+                v.push(FieldError::new(
+                    "reason",
+                    "required",
+                    format!("is required to move to '{to}': one of {}", list.join(", ")),
+                ));
+                None
+            }
+            None => Some(None),
+        };
+        let note = v
+            .check_opt("note", note, |n| text::free_text(&n, limits::NOTES))
+            .map(Option::flatten);
+        if let (Some(Some(r)), Some(None)) = (reason, &note)
+            && r.is_other()
+        {
+            v.push(FieldError::new(
+                "note",
+                "required",
+                "is required when the reason is 'other'",
+            ));
+        }
+        v.finish(|| {
+            Some(Move {
+                to,
+                reason: reason?,
+                note: note?,
+            })
+        })
+    }
 }
 
 /// At least one reason, at most one of each; order kept as given.
@@ -299,6 +455,102 @@ mod tests {
     fn declined_and_closed_are_final() {
         assert!(Declined.next().is_empty() && Closed.next().is_empty());
         assert!(!Declined.is_open() && !Closed.is_open() && InProgress.is_open());
+    }
+
+    #[test]
+    fn every_state_is_reached_by_exactly_one_trigger() {
+        assert_eq!(Received.reached_by(), Trigger::Intake);
+        assert_eq!(Assigned.reached_by(), Trigger::Assignment);
+        assert_eq!(InProgress.reached_by(), Trigger::FirstContact);
+        for s in [Accepted, Declined, Closed] {
+            assert_eq!(s.reached_by(), Trigger::Decision, "{s}");
+        }
+    }
+
+    #[test]
+    fn accepting_needs_no_reason_and_refuses_one() {
+        assert_eq!(
+            Move::decided(Accepted, None, None).unwrap(),
+            Move {
+                to: Accepted,
+                reason: None,
+                note: None
+            }
+        );
+        let e = Move::decided(Accepted, Some("goals_met"), None).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].code),
+            ("reason", "not_applicable")
+        );
+    }
+
+    #[test]
+    fn declining_needs_a_decline_reason() {
+        let e = Move::decided(Declined, None, None).unwrap_err();
+        assert_eq!((e[0].field.as_str(), e[0].code), ("reason", "required"));
+        assert!(e[0].message.contains("out_of_area"), "{}", e[0].message);
+        let e = Move::decided(Declined, Some("goals_met"), None).unwrap_err();
+        assert_eq!(e[0].code, "not_in_list");
+        let m = Move::decided(
+            Declined,
+            Some("out_of_area"),
+            Some("  Lives in Leeds ".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            m.reason,
+            Some(MoveReason::Declined(DeclineReason::OutOfArea))
+        );
+        assert_eq!(m.note.as_deref(), Some("Lives in Leeds"));
+    }
+
+    #[test]
+    fn closing_needs_a_closure_reason_from_the_list() {
+        assert_eq!(
+            Move::decided(Closed, None, None).unwrap_err()[0].code,
+            "required"
+        );
+        assert_eq!(
+            Move::decided(Closed, Some("out_of_area"), None).unwrap_err()[0].code,
+            "not_in_list"
+        );
+        assert_eq!(
+            Move::decided(Closed, Some("goals_met"), None)
+                .unwrap()
+                .reason,
+            Some(MoveReason::Closed(ClosureReason::GoalsMet))
+        );
+    }
+
+    #[test]
+    fn a_reason_of_other_needs_a_note() {
+        for to in [Declined, Closed] {
+            let e = Move::decided(to, Some("other"), Some("  ".into())).unwrap_err();
+            assert_eq!((e[0].field.as_str(), e[0].code), ("note", "required"));
+            assert!(Move::decided(to, Some("other"), Some("Moved abroad".into())).is_ok());
+        }
+    }
+
+    #[test]
+    fn assignment_first_contact_and_intake_states_are_not_posted_as_transitions() {
+        for to in [Received, Assigned, InProgress] {
+            let e = Move::decided(to, None, None).unwrap_err();
+            assert_eq!(
+                (e[0].field.as_str(), e[0].code),
+                ("to", "not_by_transition")
+            );
+        }
+    }
+
+    #[test]
+    fn a_note_is_bounded_free_text() {
+        let e = Move::decided(Accepted, None, Some("a\0b".into())).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), e[0].code),
+            ("note", "control_characters")
+        );
+        let e = Move::decided(Accepted, None, Some("x".repeat(4001))).unwrap_err();
+        assert_eq!(e[0].code, "too_long");
     }
 
     #[test]

@@ -77,6 +77,9 @@ pub struct Settings {
     pub webhook_max_attempts: u32,
     /// The first retry waits this long; each next one twice as long (at most an hour).
     pub webhook_backoff_seconds: u64,
+    /// The response-time policy: a referral still `received` after this many working days
+    /// is overdue in the coordinator's queue.
+    pub response_working_days: u32,
 }
 
 impl Default for Settings {
@@ -110,6 +113,7 @@ impl Default for Settings {
             webhook_timeout_seconds: 10,
             webhook_max_attempts: 12,
             webhook_backoff_seconds: 30,
+            response_working_days: 5,
         }
     }
 }
@@ -217,6 +221,11 @@ impl Settings {
         {
             return Err(ConfigError(
                 "webhook_poll_interval_ms, webhook_timeout_seconds, webhook_max_attempts and webhook_backoff_seconds (SOCIALRX_WEBHOOK_*) must be at least 1".into(),
+            ));
+        }
+        if self.response_working_days > 60 {
+            return Err(ConfigError(
+                "response_working_days (SOCIALRX_RESPONSE_WORKING_DAYS) must be at most 60".into(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log_level).map_err(|e| {

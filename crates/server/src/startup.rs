@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use socialrx_api::AppState;
+use socialrx_domain::caseload::ResponsePolicy;
 use socialrx_store::{ConnectOptions, Store};
 
 use crate::config::Settings;
@@ -62,7 +63,10 @@ impl Application {
         let cors = settings.cors().map_err(|e| StartError(e.to_string()))?;
         let state = AppState::new(store, verifier)
             .with_self_referral_limits(settings.self_referral_limits())
-            .with_cors(cors);
+            .with_cors(cors)
+            .with_response_policy(ResponsePolicy {
+                working_days: settings.response_working_days,
+            });
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)

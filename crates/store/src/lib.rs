@@ -9,8 +9,12 @@
 //! `ON CONFLICT DO NOTHING`, so the statements are the same text on both backends.
 
 mod audit;
+mod caseload;
+mod casework;
 mod error;
 mod fhir;
+mod lifecycle;
+mod link_workers;
 mod model;
 mod organisations;
 mod outcomes;
@@ -30,13 +34,17 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditStore};
+pub use caseload::{Caseload, CaseloadItem, CaseloadRead, CaseloadStore, QueueItem};
+pub use casework::{CaseworkStore, ContactRecorded, Event, PlanSaved, TimelineEvent};
 pub use error::StoreError;
 pub use fhir::{FhirIntake, FhirStore};
+pub use lifecycle::{
+    Assigned, Assignment, LifecycleStore, NewAssignment, Resolved, StatusChange, Transitioned,
+};
+pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, Versioned};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
-pub use outcomes::{
-    InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusChange,
-};
+pub use outcomes::{InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusStep};
 pub use partners::PartnerStore;
 pub use people::{PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
@@ -62,6 +70,10 @@ pub trait Store:
     + OutcomeStore
     + WebhookStore
     + ReportStore
+    + LinkWorkerStore
+    + LifecycleStore
+    + CaseloadStore
+    + CaseworkStore
     + Send
     + Sync
 {

@@ -34,7 +34,7 @@ pub struct InstrumentWording {
 
 /// One move in a referral's status history: where it went, when, and the coded reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusChange {
+pub struct StatusStep {
     pub status: Status,
     pub at: OffsetDateTime,
     /// The reason code recorded with the move (a closure reason for `closed`).
@@ -50,7 +50,7 @@ pub struct ReferralStatusView {
     pub received_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     /// Oldest first, including the first `received`.
-    pub history: Vec<StatusChange>,
+    pub history: Vec<StatusStep>,
     /// Every measurement, oldest first.
     pub outcomes: Vec<Measurement>,
 }

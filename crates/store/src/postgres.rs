@@ -20,6 +20,7 @@ fn days_between(later: &str, earlier: &str) -> String {
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
+    read_audit: read_audit::ReadAudit,
 }
 
 impl Store {
@@ -42,6 +43,7 @@ impl Store {
         Ok(Self {
             writer: pool.clone(),
             reader: pool,
+            read_audit: Default::default(),
         })
     }
 }

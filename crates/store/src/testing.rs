@@ -70,6 +70,31 @@ impl TestDatabase {
             .expect("the test database opens and migrates")
     }
 
+    /// Pretends a referral was received at `at`: the API cannot backdate one, and the
+    /// response-time policy counts working days since receipt.
+    pub async fn backdate_referral(&self, id: uuid::Uuid, at: time::OffsetDateTime) {
+        const SQL: &str = "UPDATE referrals SET created_at = $1 WHERE id = $2";
+        if self.is_postgres() {
+            let mut c = PgConnection::connect(&self.url).await.expect("connect");
+            sqlx::query(SQL)
+                .bind(at)
+                .bind(id)
+                .execute(&mut c)
+                .await
+                .expect("backdate");
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect");
+            sqlx::query(SQL)
+                .bind(at)
+                .bind(id)
+                .execute(&mut c)
+                .await
+                .expect("backdate");
+        }
+    }
+
     /// Drops a PostgreSQL test database (SQLite files go with their directory).
     pub async fn drop_database(self) {
         if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name)

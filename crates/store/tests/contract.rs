@@ -16,6 +16,9 @@ use socialrx_store::{
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
+#[path = "contract/caseload.rs"]
+mod caseload;
+
 async fn with_store<F, Fut>(test: F)
 where
     F: FnOnce(Arc<dyn Store>) -> Fut,

@@ -6,8 +6,12 @@ use actix_web::web;
 use crate::access::Operation;
 
 pub mod audit;
+pub mod caseload;
+pub mod casework;
 pub mod fhir;
 pub mod health;
+pub mod lifecycle;
+pub mod link_workers;
 pub mod organisations;
 pub mod outcomes;
 pub mod partners;
@@ -29,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     outcomes::configure(cfg);
     webhooks::configure(cfg);
     reports::configure(cfg);
+    lifecycle::configure(cfg);
+    casework::configure(cfg);
+    link_workers::configure(cfg);
+    caseload::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -45,6 +53,10 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         outcomes::Api::openapi(),
         webhooks::Api::openapi(),
         reports::Api::openapi(),
+        lifecycle::Api::openapi(),
+        casework::Api::openapi(),
+        link_workers::Api::openapi(),
+        caseload::Api::openapi(),
     ]
 }
 
@@ -62,6 +74,10 @@ pub fn operations() -> Vec<Operation> {
         outcomes::OPERATIONS,
         webhooks::OPERATIONS,
         reports::OPERATIONS,
+        lifecycle::OPERATIONS,
+        casework::OPERATIONS,
+        link_workers::OPERATIONS,
+        caseload::OPERATIONS,
     ]
     .concat()
 }

@@ -288,14 +288,16 @@ fn non_blank(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-fn parse_date(raw: &str) -> Result<time::Date, socialrx_domain::violations::Invalid> {
+pub(crate) fn parse_date(raw: &str) -> Result<time::Date, socialrx_domain::violations::Invalid> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(raw.trim(), format).map_err(|_| {
         socialrx_domain::violations::Invalid::new("date_format", "must be a date as YYYY-MM-DD")
     })
 }
 
-fn parse_datetime(raw: &str) -> Result<OffsetDateTime, socialrx_domain::violations::Invalid> {
+pub(crate) fn parse_datetime(
+    raw: &str,
+) -> Result<OffsetDateTime, socialrx_domain::violations::Invalid> {
     OffsetDateTime::parse(raw.trim(), &Rfc3339)
         .map(|t| t.to_offset(time::UtcOffset::UTC))
         .map_err(|_| {
@@ -359,6 +361,11 @@ pub struct ReferralResponse {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
+    /// The link worker it is (or was last) assigned to.
+    pub link_worker_id: Option<Uuid>,
+    /// Open referrals of the organisation that may be for the same person, for a
+    /// coordinator to merge or dismiss.
+    pub possible_duplicates: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -436,6 +443,8 @@ impl From<Referral> for ReferralResponse {
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
+            link_worker_id: r.link_worker_id,
+            possible_duplicates: r.possible_duplicates,
         }
     }
 }

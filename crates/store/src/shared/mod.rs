@@ -12,6 +12,7 @@ use crate::{AuditContext, AuditEvent, StoreError};
 
 include!("rows.rs");
 include!("audit.rs");
+include!("read_audit.rs");
 include!("referrals.rs");
 include!("people.rs");
 include!("organisations.rs");
@@ -21,6 +22,10 @@ include!("fhir.rs");
 include!("webhooks.rs");
 include!("outcomes.rs");
 include!("reports.rs");
+include!("link_workers.rs");
+include!("lifecycle.rs");
+include!("caseload.rs");
+include!("casework.rs");
 
 #[async_trait]
 impl crate::Store for Store {

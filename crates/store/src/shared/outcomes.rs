@@ -1,6 +1,6 @@
 mod outcomes {
     use super::*;
-    use crate::{InstrumentWording, Measurement, ReferralStatusView, StatusChange};
+    use crate::{InstrumentWording, Measurement, ReferralStatusView, StatusStep};
     use socialrx_domain::outcome::{self, Earlier, Instrument, NewMeasurement, ScaleScore, TimePoint};
     use socialrx_domain::referral::Status;
     use socialrx_domain::webhook::EventType;
@@ -226,7 +226,7 @@ mod outcomes {
             let history = history
                 .into_iter()
                 .map(|(s, at, reason)| {
-                    Ok(StatusChange {
+                    Ok(StatusStep {
                         status: Status::parse(&s).map_err(|_| bad("status"))?,
                         at,
                         reason,

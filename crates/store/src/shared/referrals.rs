@@ -148,6 +148,9 @@ mod referrals {
             StoreError::Conflict("could not draw an unused referral reference".into())
         })?;
 
+        let possible_duplicates =
+            super::lifecycle::flag_possible_duplicates(&mut tx, ctx, id, &new.person, at).await?;
+
         sqlx::query(
             "INSERT INTO referral_status_history (id, referral_id, from_status, to_status, \
              reason, note, actor, at) VALUES ($1, $2, NULL, $3, NULL, NULL, $4, $5)",
@@ -180,6 +183,8 @@ mod referrals {
             created_at: at,
             updated_at: at,
             details: new,
+            link_worker_id: None,
+            possible_duplicates,
         }))
     }
 
@@ -196,7 +201,11 @@ mod referrals {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let referral = Referral::try_from(row.ok_or(StoreError::NotFound)?)?;
+        let mut referral = Referral::try_from(row.ok_or(StoreError::NotFound)?)?;
+        referral.possible_duplicates = super::lifecycle::flags_for(&mut tx, ctx, &[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         audit::append(
             &mut tx,
             &[AuditEvent::new(ctx, "read", "referral", id, Some(referral.person_id))],
@@ -232,11 +241,16 @@ mod referrals {
         let mut tx = pool.begin().await?;
         let rows: Vec<ReferralRow> = query.build_query_as().fetch_all(&mut *tx).await?;
         let more = rows.len() > page.limit as usize;
-        let items = rows
+        let mut items = rows
             .into_iter()
             .take(page.limit as usize)
             .map(Referral::try_from)
             .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<Uuid> = items.iter().map(|r| r.id).collect();
+        let mut flags = super::lifecycle::flags_for(&mut tx, ctx, &ids).await?;
+        for r in &mut items {
+            r.possible_duplicates = flags.remove(&r.id).unwrap_or_default();
+        }
         let events: Vec<AuditEvent> = items
             .iter()
             .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))

@@ -12,7 +12,7 @@ mod rows {
     pub(super) const SELECT_REFERRAL: &str = "SELECT r.id, r.organisation, r.reference, r.person_id, \
         r.source, r.referrer_ods, r.referrer_name, r.referrer_role, r.reasons, r.notes, \
         r.urgency, r.consent_given_at, r.consent_method, r.status, r.created_by, r.created_at, \
-        r.updated_at, p.nhs_number, p.given_name, p.family_name, p.date_of_birth, p.postcode, \
+        r.updated_at, r.link_worker_id, p.nhs_number, p.given_name, p.family_name, p.date_of_birth, p.postcode, \
         p.phone, p.email, p.preferred_contact, p.language, p.interpreter_needed, \
         p.accessibility_needs, p.registered_practice \
         FROM referrals r JOIN people p ON p.id = r.person_id";
@@ -36,6 +36,7 @@ mod rows {
         created_by: String,
         created_at: OffsetDateTime,
         updated_at: OffsetDateTime,
+        link_worker_id: Option<Uuid>,
         nhs_number: Option<String>,
         given_name: String,
         family_name: String,
@@ -51,7 +52,7 @@ mod rows {
     }
 
     /// A stored value that no longer parses is a fault of ours, not the caller's.
-    fn corrupt(column: &'static str) -> impl Fn(socialrx_domain::violations::Invalid) -> StoreError {
+    pub(super) fn corrupt(column: &'static str) -> impl Fn(socialrx_domain::violations::Invalid) -> StoreError {
         move |e| StoreError::Other(format!("stored {column} does not parse: {}", e.code))
     }
 
@@ -122,6 +123,9 @@ mod rows {
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 details,
+                link_worker_id: r.link_worker_id,
+                // Filled in by the reads that return referrals (`lifecycle::flags_for`).
+                possible_duplicates: Vec::new(),
             })
         }
     }

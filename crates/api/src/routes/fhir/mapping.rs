@@ -144,6 +144,7 @@ pub fn task_state(status: Status, closure: Option<ClosureReason>) -> TaskState {
                     ClosureReason::DeclinedByPerson
                     | ClosureReason::MovedAway
                     | ClosureReason::ReferredElsewhere
+                    | ClosureReason::Duplicate
                     | ClosureReason::Other,
                 )
                 | None => "cancelled",
@@ -213,6 +214,7 @@ mod tests {
             (S::Closed, Some(C::UnableToContact), "failed"),
             (S::Closed, Some(C::MovedAway), "cancelled"),
             (S::Closed, Some(C::ReferredElsewhere), "cancelled"),
+            (S::Closed, Some(C::Duplicate), "cancelled"),
             (S::Closed, Some(C::Other), "cancelled"),
             (S::Closed, None, "cancelled"),
         ];

@@ -161,6 +161,7 @@ impl From<&ApiError> for FhirError {
             ApiError::NotFound => "not-found",
             ApiError::MethodNotAllowed => "not-supported",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::PreconditionFailed(_) | ApiError::PreconditionRequired(_) => "conflict",
             ApiError::PayloadTooLarge => "too-costly",
             ApiError::UnsupportedMediaType => "not-supported",
             ApiError::Validation(_) => "invalid",

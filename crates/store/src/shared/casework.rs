@@ -1,0 +1,465 @@
+mod casework {
+    use super::lifecycle::{assignments, current, history, set_status};
+    use super::*;
+    use crate::{ContactRecorded, Event, PlanSaved, TimelineEvent};
+    use socialrx_domain::contact::{Contact, ContactMode, NewContact};
+    use socialrx_domain::duplicates::Resolution;
+    use socialrx_domain::plan::{Plan, Step, StepStatus, StoredPlan};
+    use socialrx_domain::referral::Status;
+    use sqlx::types::Json;
+
+    #[derive(sqlx::FromRow)]
+    struct ContactRow {
+        id: Uuid,
+        referral_id: Uuid,
+        mode: String,
+        occurred_at: OffsetDateTime,
+        minutes: Option<i32>,
+        notes: Option<String>,
+        next_follow_up_on: Option<time::Date>,
+        recorded_by: String,
+        recorded_at: OffsetDateTime,
+    }
+
+    impl TryFrom<ContactRow> for Contact {
+        type Error = StoreError;
+
+        fn try_from(r: ContactRow) -> Result<Self, StoreError> {
+            Ok(Contact {
+                id: r.id,
+                referral_id: r.referral_id,
+                details: NewContact {
+                    mode: ContactMode::parse(&r.mode).map_err(rows::corrupt("mode"))?,
+                    occurred_at: r.occurred_at,
+                    minutes: r.minutes.map(|m| m.max(0) as u32),
+                    notes: r.notes,
+                    next_follow_up_on: r.next_follow_up_on,
+                },
+                recorded_by: r.recorded_by,
+                recorded_at: r.recorded_at,
+            })
+        }
+    }
+
+    /// A referral's contacts in the order they happened (then the order recorded).
+    async fn contacts(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+    ) -> Result<Vec<Contact>, StoreError> {
+        let rows: Vec<ContactRow> = sqlx::query_as(
+            "SELECT id, referral_id, mode, occurred_at, minutes, notes, next_follow_up_on, \
+             recorded_by, recorded_at FROM contacts WHERE referral_id = $1 ORDER BY id",
+        )
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut contacts = rows
+            .into_iter()
+            .map(Contact::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        // Times are compared here, not in SQL: SQLite keeps them as text.
+        contacts.sort_by_key(|c| c.details.occurred_at);
+        Ok(contacts)
+    }
+
+    /// Steps as kept in the JSON column: dates as `YYYY-MM-DD` text on both backends.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct StepJson {
+        text: String,
+        due_on: Option<String>,
+        status: String,
+    }
+
+    const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+
+    fn steps_json(steps: &[Step]) -> Vec<StepJson> {
+        steps
+            .iter()
+            .map(|s| StepJson {
+                text: s.text.clone(),
+                due_on: s.due_on.and_then(|d| d.format(DATE).ok()),
+                status: s.status.as_str().to_owned(),
+            })
+            .collect()
+    }
+
+    fn steps_from_json(steps: Vec<StepJson>) -> Result<Vec<Step>, StoreError> {
+        steps
+            .into_iter()
+            .map(|s| {
+                Ok(Step {
+                    text: s.text,
+                    due_on: s
+                        .due_on
+                        .map(|d| time::Date::parse(&d, DATE))
+                        .transpose()
+                        .map_err(|_| StoreError::Other("stored step due_on does not parse".into()))?,
+                    status: StepStatus::parse(&s.status).map_err(rows::corrupt("steps"))?,
+                })
+            })
+            .collect()
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct PlanRow {
+        id: Uuid,
+        version: i32,
+        what_matters_to_me: Option<String>,
+        goals: Json<Vec<String>>,
+        steps: Json<Vec<StepJson>>,
+        actor: String,
+        at: OffsetDateTime,
+    }
+
+    impl PlanRow {
+        fn into_stored(self, referral_id: Uuid) -> Result<StoredPlan, StoreError> {
+            Ok(StoredPlan {
+                referral_id,
+                plan: Plan {
+                    what_matters_to_me: self.what_matters_to_me,
+                    goals: self.goals.0,
+                    steps: steps_from_json(self.steps.0)?,
+                },
+                version: self.version.max(0) as u32,
+                updated_by: Some(self.actor),
+                updated_at: Some(self.at),
+            })
+        }
+    }
+
+    const SELECT_PLAN: &str = "SELECT id, version, what_matters_to_me, goals, steps, actor, at \
+        FROM plan_revisions WHERE referral_id = $1";
+
+    /// The newest version of the plan, or the empty version 0.
+    async fn latest_plan(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+    ) -> Result<StoredPlan, StoreError> {
+        let row: Option<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_PLAN} ORDER BY version DESC LIMIT 1"
+        )))
+        .bind(referral_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        match row {
+            Some(row) => row.into_stored(referral_id),
+            None => Ok(StoredPlan {
+                referral_id,
+                plan: Plan::default(),
+                version: 0,
+                updated_by: None,
+                updated_at: None,
+            }),
+        }
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct FlagRow {
+        id: Uuid,
+        other_referral_id: Uuid,
+        detected_at: OffsetDateTime,
+        detected_by: String,
+        resolution: Option<String>,
+        resolved_by: Option<String>,
+        resolved_at: Option<OffsetDateTime>,
+    }
+
+    #[async_trait]
+    impl crate::CaseworkStore for Store {
+        async fn record_contact(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+            new: NewContact,
+        ) -> Result<ContactRecorded, StoreError> {
+            let at = now();
+            let mut tx = self.writer.begin().await?;
+            let referral = current(&mut tx, ctx, referral_id).await?;
+            if !matches!(referral.status, Status::Assigned | Status::InProgress) {
+                return Ok(ContactRecorded::WrongState(referral.status));
+            }
+            let occurred_at = new.occurred_at;
+            let contact = Contact {
+                id: Uuid::now_v7(),
+                referral_id,
+                details: NewContact {
+                    // Microseconds, as both backends keep them.
+                    occurred_at: occurred_at
+                        .replace_nanosecond(occurred_at.nanosecond() / 1_000 * 1_000)
+                        .unwrap_or(occurred_at),
+                    ..new
+                },
+                recorded_by: ctx.actor.clone(),
+                recorded_at: at,
+            };
+            let d = &contact.details;
+            sqlx::query(
+                "INSERT INTO contacts (id, organisation, referral_id, mode, occurred_at, \
+                 minutes, notes, next_follow_up_on, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(contact.id)
+            .bind(&ctx.organisation)
+            .bind(referral_id)
+            .bind(d.mode.as_str())
+            .bind(d.occurred_at)
+            .bind(d.minutes.map(|m| m as i32))
+            .bind(&d.notes)
+            .bind(d.next_follow_up_on)
+            .bind(&contact.recorded_by)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+
+            // The earliest contact is the first; the newest one decides the next follow-up,
+            // so a contact recorded late (back-dated) does not override a newer plan.
+            let (first, last): (Option<OffsetDateTime>, Option<OffsetDateTime>) =
+                sqlx::query_as(
+                    "SELECT first_contact_at, last_contact_at FROM referrals WHERE id = $1",
+                )
+                .bind(referral_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let first = Some(first.map_or(d.occurred_at, |f| f.min(d.occurred_at)));
+            let newest = last.is_none_or(|l| d.occurred_at >= l);
+            let mut update = QueryBuilder::<Db>::new("UPDATE referrals SET first_contact_at = ");
+            update.push_bind(first).push(", updated_at = ").push_bind(at);
+            if newest {
+                update
+                    .push(", last_contact_at = ")
+                    .push_bind(d.occurred_at)
+                    .push(", next_follow_up_on = ")
+                    .push_bind(d.next_follow_up_on);
+            }
+            update.push(" WHERE id = ").push_bind(referral_id);
+            update.build().execute(&mut *tx).await?;
+
+            let status = if referral.status == Status::Assigned {
+                set_status(
+                    &mut tx,
+                    ctx,
+                    referral_id,
+                    Status::Assigned,
+                    Status::InProgress,
+                    None,
+                    None,
+                    at,
+                )
+                .await?;
+                Status::InProgress
+            } else {
+                referral.status
+            };
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(
+                    ctx,
+                    "create",
+                    "contact",
+                    contact.id,
+                    Some(referral.person_id),
+                )],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(ContactRecorded::Recorded { contact, status })
+        }
+
+        async fn list_contacts(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+        ) -> Result<Vec<Contact>, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let referral = current(&mut tx, ctx, referral_id).await?;
+            let contacts = contacts(&mut tx, referral_id).await?;
+            let events: Vec<AuditEvent> = contacts
+                .iter()
+                .map(|c| AuditEvent::new(ctx, "list", "contact", c.id, Some(referral.person_id)))
+                .collect();
+            audit::append(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok(contacts)
+        }
+
+        async fn get_plan(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+        ) -> Result<StoredPlan, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let referral = current(&mut tx, ctx, referral_id).await?;
+            let plan = latest_plan(&mut tx, referral_id).await?;
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(ctx, "read", "plan", referral_id, Some(referral.person_id))],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(plan)
+        }
+
+        async fn put_plan(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+            expected_versions: &[u32],
+            plan: Plan,
+        ) -> Result<PlanSaved, StoreError> {
+            let at = now();
+            let mut tx = self.writer.begin().await?;
+            let referral = current(&mut tx, ctx, referral_id).await?;
+            let stored = latest_plan(&mut tx, referral_id).await?;
+            if !expected_versions.contains(&stored.version) {
+                return Ok(PlanSaved::Stale {
+                    current_version: stored.version,
+                });
+            }
+            if !referral.status.is_open() {
+                return Ok(PlanSaved::NotOpen(referral.status));
+            }
+            let version = stored.version + 1;
+            let inserted = sqlx::query(
+                "INSERT INTO plan_revisions (id, organisation, referral_id, version, \
+                 what_matters_to_me, goals, steps, actor, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (referral_id, version) DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(&ctx.organisation)
+            .bind(referral_id)
+            .bind(version as i32)
+            .bind(&plan.what_matters_to_me)
+            .bind(Json(&plan.goals))
+            .bind(Json(steps_json(&plan.steps)))
+            .bind(&ctx.actor)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() != 1 {
+                // Another save of the same version won the race (PostgreSQL only).
+                return Ok(PlanSaved::Stale {
+                    current_version: version,
+                });
+            }
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(ctx, "update", "plan", referral_id, Some(referral.person_id))],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(PlanSaved::Saved(StoredPlan {
+                referral_id,
+                plan,
+                version,
+                updated_by: Some(ctx.actor.clone()),
+                updated_at: Some(at),
+            }))
+        }
+
+        async fn timeline(
+            &self,
+            ctx: &AuditContext,
+            referral_id: Uuid,
+        ) -> Result<Vec<TimelineEvent>, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let referral = current(&mut tx, ctx, referral_id).await?;
+            let mut events = Vec::new();
+            // Each source of events adds its own; connections and outcomes join here.
+            for change in history(&mut tx, referral_id).await? {
+                events.push(TimelineEvent {
+                    id: change.id,
+                    at: change.at,
+                    actor: change.actor.clone(),
+                    event: Event::StatusChanged(change),
+                });
+            }
+            for assignment in assignments(&mut tx, referral_id).await? {
+                events.push(TimelineEvent {
+                    id: assignment.id,
+                    at: assignment.at,
+                    actor: assignment.actor.clone(),
+                    event: Event::Assigned(assignment),
+                });
+            }
+            // A contact enters the timeline when it was recorded (which is when the move it
+            // may have made happened too); it carries when it took place.
+            for contact in contacts(&mut tx, referral_id).await? {
+                events.push(TimelineEvent {
+                    id: contact.id,
+                    at: contact.recorded_at,
+                    actor: contact.recorded_by.clone(),
+                    event: Event::Contact(contact),
+                });
+            }
+            let plans: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_PLAN} ORDER BY version"
+            )))
+            .bind(referral_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in plans {
+                let id = row.id;
+                let stored = row.into_stored(referral_id)?;
+                events.push(TimelineEvent {
+                    id,
+                    at: stored.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    actor: stored.updated_by.clone().unwrap_or_default(),
+                    event: Event::PlanUpdated {
+                        version: stored.version,
+                        steps: stored.plan.step_counts(),
+                    },
+                });
+            }
+            let flags: Vec<FlagRow> = sqlx::query_as(
+                "SELECT id, other_referral_id, detected_at, detected_by, resolution, \
+                 resolved_by, resolved_at FROM possible_duplicates \
+                 WHERE organisation = $1 AND referral_id = $2 ORDER BY id",
+            )
+            .bind(&ctx.organisation)
+            .bind(referral_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for flag in flags {
+                events.push(TimelineEvent {
+                    id: flag.id,
+                    at: flag.detected_at,
+                    actor: flag.detected_by,
+                    event: Event::DuplicateFlagged {
+                        other_referral_id: flag.other_referral_id,
+                    },
+                });
+                if let (Some(resolution), Some(by), Some(at)) =
+                    (flag.resolution, flag.resolved_by, flag.resolved_at)
+                {
+                    events.push(TimelineEvent {
+                        id: flag.id,
+                        at,
+                        actor: by,
+                        event: Event::DuplicateResolved {
+                            other_referral_id: flag.other_referral_id,
+                            resolution: Resolution::parse(&resolution)
+                                .map_err(rows::corrupt("resolution"))?,
+                        },
+                    });
+                }
+            }
+            audit::append(
+                &mut tx,
+                &[AuditEvent::new(
+                    ctx,
+                    "read",
+                    "referral_timeline",
+                    referral_id,
+                    Some(referral.person_id),
+                )],
+            )
+            .await?;
+            tx.commit().await?;
+            // In the order things happened; events of one moment in the order recorded.
+            events.sort_by_key(|e| (e.at, e.id));
+            Ok(events)
+        }
+    }
+}
