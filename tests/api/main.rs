@@ -5,6 +5,8 @@ mod support;
 
 mod auth;
 mod binary;
+mod connections;
+mod directory;
 mod errors;
 mod idempotency;
 mod openapi;

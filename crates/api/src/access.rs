@@ -32,7 +32,14 @@ macro_rules! grants {
 
 pub mod can {
     use super::*;
-    grants!(CreateReferral, ReadReferral);
+    grants!(
+        CreateReferral,
+        ReadReferral,
+        EditDirectory,
+        ManageConnections,
+        ReadConnections,
+        ReadConnectionCounts,
+    );
 }
 
 /// An authenticated caller holding permission `P`.

@@ -85,6 +85,8 @@ pub enum ApiError {
         current: Option<String>,
         allowed: Option<Vec<String>>,
     },
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -118,6 +120,7 @@ impl ApiError {
             Self::NotFound => ("not-found", "Not found"),
             Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
             Self::Conflict { .. } => ("conflict", "Conflict"),
+            Self::PreconditionFailed => ("precondition-failed", "The resource has changed"),
             Self::PayloadTooLarge => ("payload-too-large", "The request body is too large"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is not valid"),
@@ -133,6 +136,9 @@ impl ApiError {
             Self::NotFound => "no resource was found at this address".into(),
             Self::MethodNotAllowed => "this resource does not support that method".into(),
             Self::Conflict { detail, .. } => detail.clone(),
+            Self::PreconditionFailed => {
+                "the resource changed since you read it (If-Match did not match); read it again and reapply your change".into()
+            }
             Self::PayloadTooLarge => format!(
                 "request bodies are limited to {} KiB",
                 crate::extract::BODY_LIMIT / 1024
@@ -185,6 +191,7 @@ impl ResponseError for ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -222,6 +229,7 @@ impl From<StoreError> for ApiError {
                 tracing::info!(%detail, "store refused a write");
                 Self::conflict("the change conflicts with data already held")
             }
+            StoreError::VersionMismatch => Self::PreconditionFailed,
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Config(cause) | StoreError::Other(cause) => Self::Internal(cause),
         }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod examples;
 pub mod extract;
+pub mod feed;
 pub mod observe;
 pub mod resource;
 pub mod routes;
@@ -36,17 +37,38 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub in_flight: web::Data<referrals::InFlight>,
+    /// Directory search, fed from the store (see [`feed`]).
+    pub search: Arc<socialrx_search::SearchIndex>,
+    pub gazetteer: Arc<socialrx_search::geo::Gazetteer>,
+    pub directory: routes::directory::DirectorySettings,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, verifier: Verifier) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        verifier: Verifier,
+        search: Arc<socialrx_search::SearchIndex>,
+        directory: routes::directory::DirectorySettings,
+    ) -> Self {
         Self {
             store,
             verifier: Arc::new(verifier),
             metrics: web::Data::new(Metrics::new()),
             in_flight: web::Data::new(referrals::InFlight::default()),
+            search,
+            gazetteer: gazetteer(),
+            directory,
         }
     }
+}
+
+/// The shipped postcode data, parsed once per process.
+pub fn gazetteer() -> Arc<socialrx_search::geo::Gazetteer> {
+    static GAZETTEER: std::sync::OnceLock<Arc<socialrx_search::geo::Gazetteer>> =
+        std::sync::OnceLock::new();
+    GAZETTEER
+        .get_or_init(|| Arc::new(socialrx_search::geo::Gazetteer::embedded()))
+        .clone()
 }
 
 /// Mounts the whole API. Each resource lists its methods; any other method is 405 with
@@ -57,6 +79,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state.verifier.clone()))
             .app_data(state.metrics.clone())
             .app_data(state.in_flight.clone())
+            .app_data(web::Data::new(state.search.clone()))
+            .app_data(web::Data::new(state.gazetteer.clone()))
+            .app_data(web::Data::new(state.directory))
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))

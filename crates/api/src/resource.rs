@@ -40,6 +40,36 @@ impl Resource {
         self.inner = self.inner.route(web::post().to(handler));
         self
     }
+    pub fn put<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("PUT");
+        self.inner = self.inner.route(web::put().to(handler));
+        self
+    }
+    pub fn patch<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("PATCH");
+        self.inner = self.inner.route(web::patch().to(handler));
+        self
+    }
+    pub fn delete<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("DELETE");
+        self.inner = self.inner.route(web::delete().to(handler));
+        self
+    }
 }
 
 impl actix_web::dev::HttpServiceFactory for Resource {

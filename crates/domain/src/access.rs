@@ -18,6 +18,10 @@ code_list!(
     Permission {
         CreateReferral => "create_referral",
         ReadReferral => "read_referral",
+        EditDirectory => "edit_directory",
+        ManageConnections => "manage_connections",
+        ReadConnections => "read_connections",
+        ReadConnectionCounts => "read_connection_counts",
     }
 );
 
@@ -28,6 +32,12 @@ impl Permission {
         match self {
             Permission::CreateReferral => &[Referrer, LinkWorker, Coordinator],
             Permission::ReadReferral => &[Referrer, LinkWorker, Coordinator],
+            Permission::EditDirectory => &[DirectoryEditor],
+            Permission::ManageConnections => &[LinkWorker, Coordinator],
+            // The referrer reads back what became of the referral (closed loop).
+            Permission::ReadConnections => &[Referrer, LinkWorker, Coordinator],
+            // A provider sees how many people its activities receive, never who.
+            Permission::ReadConnectionCounts => &[DirectoryEditor, LinkWorker, Coordinator],
         }
     }
 
@@ -44,6 +54,13 @@ mod tests {
     fn referrers_may_send_and_read_referrals() {
         assert!(Permission::CreateReferral.granted_to(&[Role::Referrer]));
         assert!(Permission::ReadReferral.granted_to(&[Role::Referrer]));
+    }
+
+    #[test]
+    fn only_directory_editors_change_the_directory() {
+        assert!(Permission::EditDirectory.granted_to(&[Role::DirectoryEditor]));
+        assert!(!Permission::EditDirectory.granted_to(&[Role::LinkWorker, Role::Referrer]));
+        assert!(!Permission::ManageConnections.granted_to(&[Role::DirectoryEditor]));
     }
 
     #[test]

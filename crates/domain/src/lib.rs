@@ -7,6 +7,8 @@
 
 pub mod access;
 pub mod codes;
+pub mod connection;
+pub mod directory;
 pub mod limits;
 pub mod nhs_number;
 pub mod ods_code;

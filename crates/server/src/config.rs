@@ -49,6 +49,8 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// How long idempotency keys are kept (at least 24).
     pub idempotency_key_hours: u64,
+    /// A directory activity not verified for longer than this is marked `stale`.
+    pub directory_stale_after_days: u32,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             workers: 0,
             shutdown_timeout_seconds: 30,
             idempotency_key_hours: 48,
+            directory_stale_after_days: 365,
         }
     }
 }

@@ -8,6 +8,9 @@ pub enum StoreError {
     /// A unique or foreign-key rule refused the write.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The record changed since the caller read it (`If-Match` did not match).
+    #[error("the record has changed")]
+    VersionMismatch,
     /// The database cannot be reached or the pool is exhausted: worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),

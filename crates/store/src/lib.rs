@@ -8,6 +8,8 @@
 //! each `include!` it with their own `Db` type. Both drivers take `$N` placeholders and
 //! `ON CONFLICT DO NOTHING`, so the statements are the same text on both backends.
 
+mod connections;
+mod directory;
 mod error;
 mod model;
 mod postgres;
@@ -20,6 +22,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use connections::ConnectionStore;
+pub use directory::{ActivityChange, DirectoryStore, Upserted};
 pub use error::StoreError;
 pub use model::*;
 pub use referrals::{ReferralFilter, ReferralStore};
@@ -29,7 +33,7 @@ pub use referrals::{ReferralFilter, ReferralStore};
 /// The methods are grouped by aggregate into sub-traits, one file each (`referrals.rs`,
 /// ...), implemented once in `shared/` for both backends. `Store` is all of them.
 #[async_trait]
-pub trait Store: ReferralStore + Send + Sync {
+pub trait Store: ReferralStore + DirectoryStore + ConnectionStore + Send + Sync {
     /// Which backend this is (`sqlite` or `postgres`), for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 

@@ -13,6 +13,8 @@ use crate::{AuditContext, AuditEvent, StoreError};
 include!("rows.rs");
 include!("audit.rs");
 include!("referrals.rs");
+include!("directory.rs");
+include!("connections.rs");
 
 #[async_trait]
 impl crate::Store for Store {
