@@ -13,4 +13,5 @@ mod openapi;
 mod operations;
 mod permissions;
 mod referrals;
+mod search_contract;
 mod validation;
