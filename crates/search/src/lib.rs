@@ -350,6 +350,21 @@ impl SearchIndex {
         self.apply(Vec::new(), &[id])
     }
 
+    /// How many activities match `q` (its sort, limit and cursor are ignored).
+    pub fn count(&self, q: &Query) -> Result<usize, TextError> {
+        let all = Query {
+            sort: if q.near.is_some() {
+                Sort::Distance
+            } else {
+                Sort::Relevance
+            },
+            after: None,
+            limit: usize::MAX / 4,
+            ..q.clone()
+        };
+        Ok(self.search(&all)?.hits.len())
+    }
+
     /// Runs a search. The caller has checked that the sort has what it needs (a text
     /// query for relevance, a point for distance) and that the cursor is of that sort.
     pub fn search(&self, q: &Query) -> Result<Results, TextError> {
@@ -388,7 +403,7 @@ impl SearchIndex {
                 }
                 _ => std::ops::Bound::Unbounded,
             };
-            let mut hits = Vec::with_capacity(limit + 1);
+            let mut hits = Vec::with_capacity(limit.min(1024) + 1);
             for (_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
                 if let Some(e) = table.get(*slot).filter(|e| e.matches(&filters)) {
                     hits.push((e, None, None));
