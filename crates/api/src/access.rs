@@ -56,6 +56,10 @@ pub mod can {
         RecordContact,
         ReadCaseRecord,
         EditPlan,
+        EditDirectory,
+        ManageConnections,
+        ReadConnections,
+        ReadConnectionCounts,
     );
 }
 

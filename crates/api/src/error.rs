@@ -254,6 +254,9 @@ impl From<StoreError> for ApiError {
                 Self::conflict("the change conflicts with data already held")
             }
             StoreError::AlreadyExists(detail) => Self::conflict(detail),
+            StoreError::VersionMismatch => Self::PreconditionFailed(
+                "the resource has changed since you read it; read it again".into(),
+            ),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Invalid(errors) => Self::Validation(errors),
             StoreError::Config(cause) | StoreError::Other(cause) => Self::Internal(cause),

@@ -54,3 +54,56 @@ pub fn referral_response() -> Value {
     body["possible_duplicates"] = json!([]);
     body
 }
+
+pub fn provider_request() -> Value {
+    json!({
+        "name": "Leeds Libraries",
+        "description": "Branch libraries across Leeds hosting community groups.",
+        "contact": {"phone": "0113 378 5005", "website": "https://www.leeds.gov.uk/libraries"}
+    })
+}
+
+pub fn activity_request() -> Value {
+    json!({
+        "provider_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b90",
+        "name": "Knit and Natter",
+        "description": "A friendly knitting and crochet group. Beginners welcome; wool provided.",
+        "categories": ["arts_and_crafts", "social_groups_and_befriending"],
+        "join_method": "drop_in",
+        "cost": {"free": true},
+        "age_min": 18,
+        "accessibility": ["step_free_access", "accessible_toilet"],
+        "location": {"address": "Headingley Library, North Lane", "town": "Leeds", "postcode": "LS6 3HG"},
+        "schedule": [{"day": "tuesday", "start": "10:00", "end": "11:30"}],
+        "contact": {"name": "Library desk", "phone": "0113 378 5005"},
+        "capacity": 15,
+        "taking_new_people": true,
+        "last_verified_on": "2026-11-01"
+    })
+}
+
+pub fn activity_response() -> Value {
+    let mut body = activity_request();
+    let object = body.as_object_mut().expect("an object");
+    let provider_id = object.remove("provider_id").unwrap_or(Value::Null);
+    object.insert("id".into(), json!("019a9f6e-2b1c-7d40-9a51-3c2f1e0d4c01"));
+    object.insert(
+        "provider".into(),
+        json!({"id": provider_id, "name": "Leeds Libraries"}),
+    );
+    object.insert("status".into(), json!("active"));
+    object.insert("age_max".into(), Value::Null);
+    object.insert("online".into(), json!(false));
+    object.insert("confidential_location".into(), json!(false));
+    object.insert(
+        "location".into(),
+        json!({"address": "Headingley Library, North Lane", "town": "Leeds", "postcode": "LS6 3HG",
+               "latitude": 53.8197, "longitude": -1.5786, "area": null}),
+    );
+    object.insert("next_session".into(), json!("2026-11-24T10:00:00Z"));
+    object.insert("stale".into(), json!(false));
+    object.insert("distance_km".into(), json!(1.42));
+    object.insert("version".into(), json!(1));
+    object.insert("updated_at".into(), json!("2026-11-22T09:30:00Z"));
+    body
+}

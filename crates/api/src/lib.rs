@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod error;
 pub mod examples;
 pub mod extract;
+pub mod feed;
 pub mod observe;
 pub mod partner;
 pub mod precondition;
@@ -48,10 +49,19 @@ pub struct AppState {
     pub cors: cors::CorsSettings,
     /// When a referral still `received` counts as overdue in the queue.
     pub response_policy: web::Data<ResponsePolicy>,
+    /// Directory search, fed from the store (see [`feed`]).
+    pub search: Arc<socialrx_search::SearchIndex>,
+    pub gazetteer: Arc<socialrx_search::geo::Gazetteer>,
+    pub directory: routes::directory::DirectorySettings,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, verifier: Verifier) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        verifier: Verifier,
+        search: Arc<socialrx_search::SearchIndex>,
+        directory: routes::directory::DirectorySettings,
+    ) -> Self {
         Self {
             store,
             verifier: Arc::new(verifier),
@@ -60,6 +70,9 @@ impl AppState {
             self_referral_limits: web::Data::new(ratelimit::SelfReferralLimits::default()),
             cors: cors::CorsSettings::default(),
             response_policy: web::Data::new(ResponsePolicy::default()),
+            search,
+            gazetteer: gazetteer(),
+            directory,
         }
     }
 
@@ -80,6 +93,15 @@ impl AppState {
     }
 }
 
+/// The shipped postcode data, parsed once per process.
+pub fn gazetteer() -> Arc<socialrx_search::geo::Gazetteer> {
+    static GAZETTEER: std::sync::OnceLock<Arc<socialrx_search::geo::Gazetteer>> =
+        std::sync::OnceLock::new();
+    GAZETTEER
+        .get_or_init(|| Arc::new(socialrx_search::geo::Gazetteer::embedded()))
+        .clone()
+}
+
 /// Mounts the whole API. Each resource lists its methods; any other method is 405 with
 /// an `Allow` header, and any other path is 404, both as problem+json.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -90,6 +112,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(state.in_flight.clone())
             .app_data(state.self_referral_limits.clone())
             .app_data(state.response_policy.clone())
+            .app_data(web::Data::new(state.search.clone()))
+            .app_data(web::Data::new(state.gazetteer.clone()))
+            .app_data(web::Data::new(state.directory))
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))

@@ -54,6 +54,17 @@ impl Resource {
 }
 
 impl Resource {
+    pub fn patch<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        self.methods.push("PATCH");
+        self.inner = self.inner.route(web::patch().to(handler));
+        self
+    }
+
     pub fn put<F, Args>(mut self, handler: F) -> Self
     where
         F: actix_web::Handler<Args>,

@@ -32,6 +32,13 @@ fn code_list<C: CodeList>() -> ObjectBuilder {
         .enum_values(Some(C::CODES.iter().copied()))
 }
 
+/// A list of codes that may be empty, each at most once.
+pub fn optional_codes_array_schema<C: CodeList>() -> impl Into<RefOr<Schema>> {
+    ArrayBuilder::new()
+        .items(code_list::<C>())
+        .max_items(Some(C::CODES.len()))
+}
+
 pub fn codes_array_schema<C: CodeList>() -> impl Into<RefOr<Schema>> {
     ArrayBuilder::new()
         .items(code_list::<C>())

@@ -39,6 +39,10 @@ code_list!(
         RecordContact => "record_contact",
         ReadCaseRecord => "read_case_record",
         EditPlan => "edit_plan",
+        EditDirectory => "edit_directory",
+        ManageConnections => "manage_connections",
+        ReadConnections => "read_connections",
+        ReadConnectionCounts => "read_connection_counts",
     }
 );
 
@@ -75,6 +79,12 @@ impl Permission {
             Permission::RecordContact => &[LinkWorker, Coordinator],
             Permission::ReadCaseRecord => &[LinkWorker, Coordinator],
             Permission::EditPlan => &[LinkWorker, Coordinator],
+            Permission::EditDirectory => &[DirectoryEditor],
+            Permission::ManageConnections => &[LinkWorker, Coordinator],
+            // The referrer reads back what became of the referral (closed loop).
+            Permission::ReadConnections => &[Referrer, LinkWorker, Coordinator],
+            // A provider sees how many people its activities receive, never who.
+            Permission::ReadConnectionCounts => &[DirectoryEditor, LinkWorker, Coordinator],
         }
     }
 
@@ -119,6 +129,13 @@ mod tests {
         ] {
             assert_eq!(p.roles(), &[Role::Coordinator], "{p}");
         }
+    }
+
+    #[test]
+    fn only_directory_editors_change_the_directory() {
+        assert!(Permission::EditDirectory.granted_to(&[Role::DirectoryEditor]));
+        assert!(!Permission::EditDirectory.granted_to(&[Role::LinkWorker, Role::Referrer]));
+        assert!(!Permission::ManageConnections.granted_to(&[Role::DirectoryEditor]));
     }
 
     #[test]

@@ -8,7 +8,9 @@
 pub mod access;
 pub mod caseload;
 pub mod codes;
+pub mod connection;
 pub mod contact;
+pub mod directory;
 pub mod duplicates;
 pub mod limits;
 pub mod link_worker;

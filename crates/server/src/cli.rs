@@ -46,6 +46,15 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Import Open Referral UK services (3.0, or the v1 list format) into the directory:
+    /// upserts by the feed's ids, reports what it could not take, never stops half way.
+    ImportOruk {
+        /// A JSON file, or a folder of them.
+        path: PathBuf,
+        /// The ODS code of the organisation whose directory editors will own the records.
+        #[arg(long)]
+        org: String,
+    },
     /// Anonymise people whose referrals all closed before a cut-off (names, contact
     /// details, NHS number, exact postcode and date of birth, free text); codes, dates and
     /// counts stay for reporting.
@@ -106,6 +115,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             older_than,
             dry_run,
         } => retention(&settings, older_than, dry_run).await,
+        Command::ImportOruk { path, org } => import_oruk(&settings, &path, &org).await,
         Command::Openapi => ExitCode::SUCCESS,
     }
 }
@@ -133,6 +143,43 @@ async fn serve(settings: Settings) -> ExitCode {
         }
         Err(e) => {
             tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn import_oruk(settings: &Settings, path: &std::path::Path, org: &str) -> ExitCode {
+    let org = match OdsCode::parse(org) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("--org: {}", e.message);
+            return ExitCode::from(2);
+        }
+    };
+    let store = match socialrx_store::connect(&settings.database_url, &Default::default()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot open the database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::import::run(store.as_ref(), org.as_str(), path).await {
+        Ok(report) => {
+            for (id, reason) in &report.rejected {
+                println!("rejected {id}: {reason}");
+            }
+            println!(
+                "{} read: {} created, {} updated, {} unchanged, {} rejected",
+                report.read,
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.rejected.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

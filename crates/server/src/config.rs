@@ -80,6 +80,8 @@ pub struct Settings {
     /// The response-time policy: a referral still `received` after this many working days
     /// is overdue in the coordinator's queue.
     pub response_working_days: u32,
+    /// A directory activity not verified for longer than this is marked `stale`.
+    pub directory_stale_after_days: u32,
 }
 
 impl Default for Settings {
@@ -114,6 +116,7 @@ impl Default for Settings {
             webhook_max_attempts: 12,
             webhook_backoff_seconds: 30,
             response_working_days: 5,
+            directory_stale_after_days: 365,
         }
     }
 }

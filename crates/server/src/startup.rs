@@ -7,7 +7,9 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use socialrx_api::AppState;
+use socialrx_api::routes::directory::DirectorySettings;
 use socialrx_domain::caseload::ResponsePolicy;
+use socialrx_search::SearchIndex;
 use socialrx_store::{ConnectOptions, Store};
 
 use crate::config::Settings;
@@ -30,14 +32,16 @@ impl Application {
         )
         .await
         .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+        let search = load_search_index(store.clone()).await?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.bind)))?;
-        Self::with_store(settings, store, listener)
+        Self::with_store(settings, store, search, listener)
     }
 
     pub fn with_store(
         settings: &Settings,
         store: Arc<dyn Store>,
+        search: Arc<SearchIndex>,
         listener: TcpListener,
     ) -> Result<Self, StartError> {
         let port = listener
@@ -61,12 +65,19 @@ impl Application {
             ));
         }
         let cors = settings.cors().map_err(|e| StartError(e.to_string()))?;
-        let state = AppState::new(store, verifier)
-            .with_self_referral_limits(settings.self_referral_limits())
-            .with_cors(cors)
-            .with_response_policy(ResponsePolicy {
-                working_days: settings.response_working_days,
-            });
+        let state = AppState::new(
+            store,
+            verifier,
+            search,
+            DirectorySettings {
+                stale_after_days: settings.directory_stale_after_days,
+            },
+        )
+        .with_self_referral_limits(settings.self_referral_limits())
+        .with_cors(cors)
+        .with_response_policy(ResponsePolicy {
+            working_days: settings.response_working_days,
+        });
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)
@@ -89,6 +100,25 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Builds the directory search index from the store and starts following its changes.
+async fn load_search_index(store: Arc<dyn Store>) -> Result<Arc<SearchIndex>, StartError> {
+    let started = std::time::Instant::now();
+    let index = Arc::new(
+        SearchIndex::new()
+            .map_err(|e| StartError(format!("cannot create the search index: {e}")))?,
+    );
+    let (count, since) = socialrx_api::feed::load(store.as_ref(), &index)
+        .await
+        .map_err(|e| StartError(format!("cannot load the directory into search: {e}")))?;
+    tracing::info!(
+        activities = count,
+        ms = started.elapsed().as_millis() as u64,
+        "directory search index built"
+    );
+    socialrx_api::feed::follow(store, index.clone(), since, Duration::from_millis(500));
+    Ok(index)
 }
 
 /// Forgets idempotency keys older than `hours`, once an hour.

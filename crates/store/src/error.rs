@@ -11,6 +11,9 @@ pub enum StoreError {
     /// A record with the same natural key exists; the message is safe to show callers.
     #[error("{0}")]
     AlreadyExists(String),
+    /// The record changed since the caller read it (`If-Match` did not match).
+    #[error("the record has changed")]
+    VersionMismatch,
     /// The database cannot be reached or the pool is exhausted: worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),

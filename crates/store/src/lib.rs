@@ -11,6 +11,8 @@
 mod audit;
 mod caseload;
 mod casework;
+mod connections;
+mod directory;
 mod error;
 mod fhir;
 mod lifecycle;
@@ -36,6 +38,8 @@ use async_trait::async_trait;
 pub use audit::{AuditFilter, AuditStore};
 pub use caseload::{Caseload, CaseloadItem, CaseloadRead, CaseloadStore, QueueItem};
 pub use casework::{CaseworkStore, ContactRecorded, Event, PlanSaved, TimelineEvent};
+pub use connections::ConnectionStore;
+pub use directory::{ActivityChange, DirectoryStore, Upserted};
 pub use error::StoreError;
 pub use fhir::{FhirIntake, FhirStore};
 pub use lifecycle::{
@@ -74,6 +78,8 @@ pub trait Store:
     + LifecycleStore
     + CaseloadStore
     + CaseworkStore
+    + DirectoryStore
+    + ConnectionStore
     + Send
     + Sync
 {

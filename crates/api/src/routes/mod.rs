@@ -8,11 +8,14 @@ use crate::access::Operation;
 pub mod audit;
 pub mod caseload;
 pub mod casework;
+pub mod connections;
+pub mod directory;
 pub mod fhir;
 pub mod health;
 pub mod lifecycle;
 pub mod link_workers;
 pub mod organisations;
+pub mod oruk;
 pub mod outcomes;
 pub mod partners;
 pub mod people;
@@ -37,6 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     casework::configure(cfg);
     link_workers::configure(cfg);
     caseload::configure(cfg);
+    directory::configure(cfg);
+    connections::configure(cfg);
+    oruk::configure(cfg);
 }
 
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
@@ -57,6 +63,9 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         casework::Api::openapi(),
         link_workers::Api::openapi(),
         caseload::Api::openapi(),
+        directory::Api::openapi(),
+        connections::Api::openapi(),
+        oruk::Api::openapi(),
     ]
 }
 
@@ -78,6 +87,9 @@ pub fn operations() -> Vec<Operation> {
         casework::OPERATIONS,
         link_workers::OPERATIONS,
         caseload::OPERATIONS,
+        directory::OPERATIONS,
+        connections::OPERATIONS,
+        oruk::OPERATIONS,
     ]
     .concat()
 }

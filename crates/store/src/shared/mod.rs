@@ -26,6 +26,8 @@ include!("link_workers.rs");
 include!("lifecycle.rs");
 include!("caseload.rs");
 include!("casework.rs");
+include!("directory.rs");
+include!("connections.rs");
 
 #[async_trait]
 impl crate::Store for Store {

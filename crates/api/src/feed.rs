@@ -1,0 +1,96 @@
+//! Keeps the directory search index in step with the store: a full load at start-up, then
+//! the store's change feed, polled every second. Writes made through this process are
+//! also applied directly after they commit, so they are searchable at once; the feed
+//! brings in other instances' writes (and anything a direct update missed).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use socialrx_search::SearchIndex;
+use socialrx_store::{ActivityChange, Store, StoreError};
+use time::OffsetDateTime;
+
+/// How far back each poll looks again: covers clock skew between instances and
+/// transactions that commit a little after the time they stamped.
+const OVERLAP: time::Duration = time::Duration::seconds(5);
+const PAGE: u32 = 2000;
+
+/// Loads every live activity into the index, in pages. Returns how many, and the time
+/// to follow changes from.
+pub async fn load(
+    store: &dyn Store,
+    index: &SearchIndex,
+) -> Result<(usize, OffsetDateTime), StoreError> {
+    let since = OffsetDateTime::now_utc() - OVERLAP;
+    let mut after = None;
+    let mut count = 0;
+    loop {
+        let page = store.list_activities(after, PAGE).await?;
+        let Some(last) = page.last().map(|a| a.id) else {
+            break;
+        };
+        count += page.len();
+        index
+            .apply(page, &[])
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        after = Some(last);
+    }
+    Ok((count, since))
+}
+
+/// Applies the changes made at or after `since`; returns the time to look from next.
+pub async fn catch_up(
+    store: &dyn Store,
+    index: &SearchIndex,
+    since: OffsetDateTime,
+) -> Result<OffsetDateTime, StoreError> {
+    let changes = store.activities_changed_since(since).await?;
+    let latest = changes.iter().map(|(at, _)| *at).max();
+    let mut upserts = Vec::new();
+    let mut deletions = Vec::new();
+    for (_, change) in changes {
+        match change {
+            ActivityChange::Upserted(a) => {
+                if index.indexed(a.id) != Some((a.version, a.updated_at)) {
+                    upserts.push(*a);
+                }
+            }
+            ActivityChange::Deleted(id) => {
+                if index.indexed(id).is_some() {
+                    deletions.push(id);
+                }
+            }
+        }
+    }
+    if !upserts.is_empty() || !deletions.is_empty() {
+        tracing::debug!(
+            upserts = upserts.len(),
+            deletions = deletions.len(),
+            "search index follows the store"
+        );
+        index
+            .apply(upserts, &deletions)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+    }
+    Ok(latest.map_or(since, |t| t - OVERLAP).max(since))
+}
+
+/// Follows the change feed every `every` until the process stops.
+pub fn follow(
+    store: Arc<dyn Store>,
+    index: Arc<SearchIndex>,
+    mut since: OffsetDateTime,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match catch_up(store.as_ref(), &index, since).await {
+                Ok(next) => since = next,
+                Err(e) => tracing::warn!(error = %e, "search index could not follow the store"),
+            }
+        }
+    });
+}

@@ -1,0 +1,126 @@
+//! Connections: a referral linked to an activity (a social prescription), and the moves
+//! its status may make.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::code_list;
+
+code_list!(
+    /// Where a connection stands.
+    ConnectionStatus {
+        Suggested => "suggested",
+        Referred => "referred",
+        Attending => "attending",
+        Completed => "completed",
+        Declined => "declined",
+        DidNotAttend => "did_not_attend",
+    }
+);
+
+impl ConnectionStatus {
+    /// The states a connection may move to next. `completed` and `declined` are final;
+    /// a person who did not attend may still be referred again or start attending
+    /// (often with a supported first attendance).
+    pub fn next(self) -> &'static [ConnectionStatus] {
+        use ConnectionStatus::*;
+        match self {
+            Suggested => &[Referred, Attending, Declined],
+            Referred => &[Attending, DidNotAttend, Declined],
+            Attending => &[Completed, Declined, DidNotAttend],
+            DidNotAttend => &[Referred, Attending, Declined],
+            Completed | Declined => &[],
+        }
+    }
+
+    pub fn transition(self, to: ConnectionStatus) -> Result<ConnectionStatus, IllegalMove> {
+        if self.next().contains(&to) {
+            Ok(to)
+        } else {
+            Err(IllegalMove { from: self, to })
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a connection that is '{from}' cannot move to '{to}'")]
+pub struct IllegalMove {
+    pub from: ConnectionStatus,
+    pub to: ConnectionStatus,
+}
+
+/// A new connection as the link worker makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewConnection {
+    pub activity_id: Uuid,
+    pub supported_first_attendance: bool,
+    pub note: Option<String>,
+}
+
+/// A change of status, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: ConnectionStatus,
+    pub note: Option<String>,
+}
+
+/// One recorded move of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionEvent {
+    pub from: Option<ConnectionStatus>,
+    pub to: ConnectionStatus,
+    pub note: Option<String>,
+    pub actor: String,
+    pub at: OffsetDateTime,
+}
+
+/// A connection as stored, with its history oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub id: Uuid,
+    pub organisation: String,
+    pub referral_id: Uuid,
+    pub activity_id: Uuid,
+    pub activity_name: String,
+    pub status: ConnectionStatus,
+    pub supported_first_attendance: bool,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub history: Vec<ConnectionEvent>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConnectionStatus::*;
+    use super::*;
+
+    #[test]
+    fn a_suggestion_may_go_straight_to_a_supported_attendance() {
+        assert_eq!(Suggested.transition(Attending), Ok(Attending));
+        assert_eq!(Attending.transition(Completed), Ok(Completed));
+    }
+
+    #[test]
+    fn completed_and_declined_are_final() {
+        for to in ConnectionStatus::ALL {
+            assert!(Completed.transition(*to).is_err());
+            assert!(Declined.transition(*to).is_err());
+        }
+    }
+
+    #[test]
+    fn a_missed_first_session_can_be_tried_again() {
+        assert_eq!(Referred.transition(DidNotAttend), Ok(DidNotAttend));
+        assert_eq!(DidNotAttend.transition(Attending), Ok(Attending));
+    }
+
+    #[test]
+    fn no_state_moves_to_itself_or_back_to_suggested() {
+        for from in ConnectionStatus::ALL {
+            assert!(from.transition(*from).is_err(), "{from}");
+            assert!(from.transition(Suggested).is_err(), "{from}");
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! Directory search: one in-process index that serves both backends with one ranking.
+//!
+//! The store is the system of record. [`SearchIndex`] is built from it at start-up and
+//! kept up to date on every write (directly after the store commits, and by following the
+//! store's change feed, so that other instances' writes arrive within a second). Free text
+//! is ranked by tantivy (BM25 over name, provider, categories and description, English
+//! stemming: `walk` finds "Walking group"); the structured filters (category, day and time,
+//! cost, age, accessibility, verification, distance) run over a compact in-memory table
+//! kept beside it. Every order has a final tie-break on the activity id, so the same data
+//! gives the same pages on SQLite and PostgreSQL.
+
+pub mod geo;
+mod text;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+
+use socialrx_domain::directory::{
+    AccessibilityFeature, Activity, ActivityStatus, BoundingBox, Category, Point, TimeOfDay,
+    Weekday,
+};
+use time::Date;
+use uuid::Uuid;
+
+pub use text::TextError;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Best text match first (needs a text query).
+    Relevance,
+    /// Nearest first (needs a point).
+    Distance,
+    /// By name, A to Z.
+    Name,
+}
+
+/// Where the previous page ended. Opaque to clients (see [`Cursor::encode`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cursor {
+    Relevance { score: f32, id: Uuid },
+    Distance { km: f64, id: Uuid },
+    Name { key: String, id: Uuid },
+}
+
+impl Cursor {
+    pub fn sort(&self) -> Sort {
+        match self {
+            Cursor::Relevance { .. } => Sort::Relevance,
+            Cursor::Distance { .. } => Sort::Distance,
+            Cursor::Name { .. } => Sort::Name,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        match self {
+            Cursor::Relevance { score, id } => format!("r{:08x}{}", score.to_bits(), id.simple()),
+            Cursor::Distance { km, id } => format!("d{:016x}{}", km.to_bits(), id.simple()),
+            Cursor::Name { key, id } => {
+                let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+                format!("n{}{hex}", id.simple())
+            }
+        }
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (kind, rest) = (raw.get(..1)?, raw.get(1..)?);
+        match kind {
+            "r" => Some(Cursor::Relevance {
+                score: f32::from_bits(u32::from_str_radix(rest.get(..8)?, 16).ok()?),
+                id: Uuid::try_parse(rest.get(8..)?).ok()?,
+            }),
+            "d" => Some(Cursor::Distance {
+                km: f64::from_bits(u64::from_str_radix(rest.get(..16)?, 16).ok()?),
+                id: Uuid::try_parse(rest.get(16..)?).ok()?,
+            }),
+            "n" => {
+                let id = Uuid::try_parse(rest.get(..32)?).ok()?;
+                let hex = rest.get(32..)?;
+                if hex.len() % 2 != 0 || hex.len() > 1024 {
+                    return None;
+                }
+                let bytes = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                    .collect::<Option<Vec<u8>>>()?;
+                Some(Cursor::Name {
+                    key: String::from_utf8(bytes).ok()?,
+                    id,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A search, every filter optional.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub text: Option<String>,
+    /// Any of these categories.
+    pub categories: Vec<Category>,
+    /// Within `radius_km` of a point; activities that cannot be placed publicly
+    /// (online-only, confidential locations) are left out.
+    pub near: Option<(Point, f64)>,
+    /// Meets on any of these days ...
+    pub days: Vec<Weekday>,
+    /// ... in a session wholly within this window (UK local time).
+    pub from: Option<TimeOfDay>,
+    pub to: Option<TimeOfDay>,
+    pub free: Option<bool>,
+    pub online: Option<bool>,
+    pub age: Option<u8>,
+    /// Every one of these features.
+    pub accessible: Vec<AccessibilityFeature>,
+    pub verified_within_days: Option<u32>,
+    pub open_to_new: Option<bool>,
+    pub sort: Sort,
+    pub limit: usize,
+    pub after: Option<Cursor>,
+    pub today: Date,
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub activity: Arc<Activity>,
+    pub distance_km: Option<f64>,
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub next: Option<Cursor>,
+}
+
+/// The compact form of an activity that filters read.
+struct Entry {
+    activity: Arc<Activity>,
+    name_key: String,
+    categories: u32,
+    accessible: u32,
+    /// A bit per weekday with a session.
+    days: u8,
+    point: Option<Point>,
+}
+
+impl Entry {
+    fn new(activity: Arc<Activity>) -> Self {
+        let d = &activity.details;
+        Self {
+            name_key: name_key(&d.name),
+            categories: d.categories.iter().fold(0, |acc, c| acc | c.bit()),
+            accessible: d.accessibility.iter().fold(0, |acc, f| acc | f.bit()),
+            days: d.schedule.iter().fold(0, |acc, s| acc | s.day.bit()),
+            point: activity.public_point(),
+            activity,
+        }
+    }
+
+    fn matches(&self, q: &Filters) -> bool {
+        let d = &self.activity.details;
+        (q.categories == 0 || self.categories & q.categories != 0)
+            && (q.days == 0 || self.days & q.days != 0)
+            && self.accessible & q.accessible == q.accessible
+            && q.free.is_none_or(|f| d.cost.is_free() == f)
+            && q.online.is_none_or(|o| d.online == o)
+            && q.age.is_none_or(|a| d.ages.admits(a))
+            && q.open_to_new.is_none_or(|o| d.taking_new_people == o)
+            && q.verified_since
+                .is_none_or(|since| d.last_verified_on.is_some_and(|v| v >= since))
+            && (q.days == 0 && q.from.is_none() && q.to.is_none()
+                || d.schedule
+                    .iter()
+                    .any(|s| (q.days == 0 || s.day.bit() & q.days != 0) && s.within(q.from, q.to)))
+    }
+
+    /// The exact distance, when the entry is within the search circle.
+    fn distance(&self, near: &Near) -> Option<f64> {
+        let p = self.point?;
+        if !near.bbox.contains(p) {
+            return None;
+        }
+        let d = near.centre.distance_km(p);
+        (d <= near.radius_km).then_some(d)
+    }
+}
+
+/// Case- and accent-insensitive enough for A to Z: lower case, trimmed.
+fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+struct Filters {
+    categories: u32,
+    accessible: u32,
+    days: u8,
+    from: Option<TimeOfDay>,
+    to: Option<TimeOfDay>,
+    free: Option<bool>,
+    online: Option<bool>,
+    age: Option<u8>,
+    open_to_new: Option<bool>,
+    verified_since: Option<Date>,
+}
+
+struct Near {
+    centre: Point,
+    radius_km: f64,
+    bbox: BoundingBox,
+}
+
+/// Latitude in millionths of a degree: an ordered key for the latitude band scan.
+fn lat_key(p: Point) -> i32 {
+    (p.lat * 1e6).round() as i32
+}
+
+#[derive(Default)]
+struct Table {
+    slots: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    by_id: HashMap<Uuid, u32>,
+    by_name: BTreeSet<(String, Uuid, u32)>,
+    by_lat: BTreeSet<(i32, Uuid, u32)>,
+}
+
+impl Table {
+    /// Puts the entry in its slot (reusing the activity's slot); returns the slot.
+    fn put(&mut self, entry: Entry) -> u32 {
+        let id = entry.activity.id;
+        let slot = match self.by_id.get(&id) {
+            Some(&slot) => {
+                self.unlink(slot);
+                slot
+            }
+            None => match self.free.pop() {
+                Some(slot) => slot,
+                None => {
+                    self.slots.push(None);
+                    (self.slots.len() - 1) as u32
+                }
+            },
+        };
+        self.by_id.insert(id, slot);
+        self.by_name.insert((entry.name_key.clone(), id, slot));
+        if let Some(p) = entry.point {
+            self.by_lat.insert((lat_key(p), id, slot));
+        }
+        self.slots[slot as usize] = Some(entry);
+        slot
+    }
+
+    /// Removes the entry from the ordered sets and empties its slot (the slot stays the
+    /// activity's until [`Table::remove`]).
+    fn unlink(&mut self, slot: u32) {
+        if let Some(old) = self.slots[slot as usize].take() {
+            let id = old.activity.id;
+            self.by_name.remove(&(old.name_key, id, slot));
+            if let Some(p) = old.point {
+                self.by_lat.remove(&(lat_key(p), id, slot));
+            }
+        }
+    }
+
+    fn remove(&mut self, id: Uuid) -> Option<u32> {
+        let slot = self.by_id.remove(&id)?;
+        self.unlink(slot);
+        self.free.push(slot);
+        Some(slot)
+    }
+
+    fn get(&self, slot: u32) -> Option<&Entry> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+}
+
+/// The directory's search index. Cheap to share (`Arc`); all methods take `&self`.
+pub struct SearchIndex {
+    table: RwLock<Table>,
+    text: text::TextIndex,
+}
+
+impl SearchIndex {
+    pub fn new() -> Result<Self, TextError> {
+        Ok(Self {
+            table: RwLock::new(Table::default()),
+            text: text::TextIndex::new()?,
+        })
+    }
+
+    /// How many activities can be found.
+    pub fn len(&self) -> usize {
+        self.read().by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The version and change time of an activity as indexed, if it is.
+    pub fn indexed(&self, id: Uuid) -> Option<(i64, time::OffsetDateTime)> {
+        let table = self.read();
+        let slot = *table.by_id.get(&id)?;
+        table
+            .get(slot)
+            .map(|e| (e.activity.version, e.activity.updated_at))
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        self.table.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
+        self.table.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Brings the index in line with these activities (added, changed, or no longer
+    /// active) and with these deletions, in one text-index commit.
+    pub fn apply(&self, upserts: Vec<Activity>, deletions: &[Uuid]) -> Result<(), TextError> {
+        let mut batch = self.text.batch();
+        {
+            let mut table = self.write();
+            for id in deletions {
+                if let Some(slot) = table.remove(*id) {
+                    batch.delete(slot);
+                }
+            }
+            for activity in upserts {
+                if activity.details.status != ActivityStatus::Active {
+                    if let Some(slot) = table.remove(activity.id) {
+                        batch.delete(slot);
+                    }
+                    continue;
+                }
+                let activity = Arc::new(activity);
+                let slot = table.put(Entry::new(activity.clone()));
+                batch.delete(slot);
+                batch.add(slot, &activity)?;
+            }
+        }
+        batch.commit()
+    }
+
+    pub fn upsert(&self, activity: Activity) -> Result<(), TextError> {
+        self.apply(vec![activity], &[])
+    }
+
+    pub fn remove(&self, id: Uuid) -> Result<(), TextError> {
+        self.apply(Vec::new(), &[id])
+    }
+
+    /// How many activities match `q` (its sort, limit and cursor are ignored).
+    pub fn count(&self, q: &Query) -> Result<usize, TextError> {
+        let all = Query {
+            sort: if q.near.is_some() {
+                Sort::Distance
+            } else {
+                Sort::Relevance
+            },
+            after: None,
+            limit: usize::MAX / 4,
+            ..q.clone()
+        };
+        Ok(self.search(&all)?.hits.len())
+    }
+
+    /// Runs a search. The caller has checked that the sort has what it needs (a text
+    /// query for relevance, a point for distance) and that the cursor is of that sort.
+    pub fn search(&self, q: &Query) -> Result<Results, TextError> {
+        let filters = Filters {
+            categories: q.categories.iter().fold(0, |acc, c| acc | c.bit()),
+            accessible: q.accessible.iter().fold(0, |acc, f| acc | f.bit()),
+            days: q.days.iter().fold(0, |acc, d| acc | d.bit()),
+            from: q.from,
+            to: q.to,
+            free: q.free,
+            online: q.online,
+            age: q.age,
+            open_to_new: q.open_to_new,
+            verified_since: q
+                .verified_within_days
+                .map(|d| q.today - time::Duration::days(i64::from(d))),
+        };
+        let near = q.near.map(|(centre, radius_km)| Near {
+            centre,
+            radius_km,
+            bbox: BoundingBox::around(centre, radius_km),
+        });
+        let scored = match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => Some(self.text.search(text)?),
+            None => None,
+        };
+        let table = self.read();
+        let limit = q.limit.max(1);
+
+        // Name order without text or distance: walk the names from the cursor and stop
+        // as soon as the page is full.
+        if q.sort == Sort::Name && scored.is_none() && near.is_none() {
+            let start = match &q.after {
+                Some(Cursor::Name { key, id }) => {
+                    std::ops::Bound::Excluded((key.clone(), *id, u32::MAX))
+                }
+                _ => std::ops::Bound::Unbounded,
+            };
+            let mut hits = Vec::with_capacity(limit.min(1024) + 1);
+            for (_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
+                if let Some(e) = table.get(*slot).filter(|e| e.matches(&filters)) {
+                    hits.push((e, None, None));
+                    if hits.len() > limit {
+                        break;
+                    }
+                }
+            }
+            return Ok(page(hits, limit, q.sort));
+        }
+
+        // Otherwise: the candidates (text matches, or the latitude band around the
+        // point, or everything), filtered, then ordered.
+        let mut hits: Vec<(&Entry, Option<f64>, Option<f32>)> = Vec::new();
+        let mut consider = |e, score| consider(&mut hits, e, score, &filters, near.as_ref());
+        match (&scored, &near) {
+            (Some(scored), _) => {
+                for (score, slot) in scored {
+                    if let Some(e) = table.get(*slot) {
+                        consider(e, Some(*score));
+                    }
+                }
+            }
+            (None, Some(n)) => {
+                let lo = (
+                    lat_key(Point {
+                        lat: n.bbox.min_lat,
+                        lon: 0.0,
+                    }),
+                    Uuid::nil(),
+                    0,
+                );
+                let hi = (
+                    lat_key(Point {
+                        lat: n.bbox.max_lat,
+                        lon: 0.0,
+                    }),
+                    Uuid::max(),
+                    u32::MAX,
+                );
+                for (_, _, slot) in table.by_lat.range(lo..=hi) {
+                    if let Some(e) = table.get(*slot) {
+                        consider(e, None);
+                    }
+                }
+            }
+            (None, None) => {
+                for (_, _, slot) in &table.by_name {
+                    if let Some(e) = table.get(*slot) {
+                        consider(e, None);
+                    }
+                }
+            }
+        }
+
+        let key = |h: &(&Entry, Option<f64>, Option<f32>)| -> SortKey {
+            let id = h.0.activity.id;
+            match q.sort {
+                Sort::Relevance => SortKey::Relevance(-h.2.unwrap_or(0.0), id),
+                Sort::Distance => SortKey::Distance(h.1.unwrap_or(f64::MAX), id),
+                Sort::Name => SortKey::Name(h.0.name_key.clone(), id),
+            }
+        };
+        if let Some(after) = &q.after {
+            let after = match after {
+                Cursor::Relevance { score, id } => SortKey::Relevance(-score, *id),
+                Cursor::Distance { km, id } => SortKey::Distance(*km, *id),
+                Cursor::Name { key, id } => SortKey::Name(key.clone(), *id),
+            };
+            hits.retain(|h| key(h) > after);
+        }
+        let cmp = |a: &(&Entry, Option<f64>, Option<f32>),
+                   b: &(&Entry, Option<f64>, Option<f32>)| {
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        if hits.len() > limit + 1 {
+            hits.select_nth_unstable_by(limit, cmp);
+            hits.truncate(limit + 1);
+        }
+        hits.sort_by(cmp);
+        Ok(page(hits, limit, q.sort))
+    }
+}
+
+/// Keeps `e` when it passes the filters and lies within the search circle.
+fn consider<'t>(
+    hits: &mut Vec<(&'t Entry, Option<f64>, Option<f32>)>,
+    e: &'t Entry,
+    score: Option<f32>,
+    filters: &Filters,
+    near: Option<&Near>,
+) {
+    if !e.matches(filters) {
+        return;
+    }
+    let distance = match near {
+        Some(n) => match e.distance(n) {
+            Some(d) => Some(d),
+            None => return,
+        },
+        None => None,
+    };
+    hits.push((e, distance, score));
+}
+
+#[derive(PartialEq, PartialOrd)]
+enum SortKey {
+    Relevance(f32, Uuid),
+    Distance(f64, Uuid),
+    Name(String, Uuid),
+}
+
+fn page(mut hits: Vec<(&Entry, Option<f64>, Option<f32>)>, limit: usize, sort: Sort) -> Results {
+    let more = hits.len() > limit;
+    hits.truncate(limit);
+    let next = if more {
+        hits.last().map(|(e, d, s)| {
+            let id = e.activity.id;
+            match sort {
+                Sort::Relevance => Cursor::Relevance {
+                    score: s.unwrap_or(0.0),
+                    id,
+                },
+                Sort::Distance => Cursor::Distance {
+                    km: d.unwrap_or(f64::MAX),
+                    id,
+                },
+                Sort::Name => Cursor::Name {
+                    key: e.name_key.clone(),
+                    id,
+                },
+            }
+        })
+    } else {
+        None
+    };
+    Results {
+        hits: hits
+            .into_iter()
+            .map(|(e, distance_km, score)| Hit {
+                activity: e.activity.clone(),
+                distance_km,
+                score,
+            })
+            .collect(),
+        next,
+    }
+}
+
+#[cfg(test)]
+mod tests;
