@@ -26,6 +26,13 @@ pub fn code_list_schema<C: CodeList>() -> impl Into<RefOr<Schema>> {
     code_list::<C>()
 }
 
+/// A code from the list, or `null` (for response fields that may be empty).
+pub fn optional_code_list_schema<C: CodeList>() -> impl Into<RefOr<Schema>> {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(code_list::<C>())
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+}
+
 fn code_list<C: CodeList>() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)

@@ -152,7 +152,7 @@ pub struct ContactResponse {
     pub recorded_at: OffsetDateTime,
     /// The referral's status after recording (only in the answer to recording it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<StatusCodes>)]
     pub referral_status: Option<String>,
 }
 
@@ -541,7 +541,7 @@ pub struct DuplicateEvent {
     pub other_referral_id: Uuid,
     /// Present once resolved.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = code_list_schema::<ResolutionCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ResolutionCodes>)]
     pub resolution: Option<String>,
 }
 

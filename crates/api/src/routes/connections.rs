@@ -93,7 +93,7 @@ pub struct UpdateConnectionRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConnectionEventResponse {
-    #[schema(schema_with = code_list_schema::<ConnectionStatusCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ConnectionStatusCodes>)]
     pub from: Option<String>,
     #[schema(schema_with = code_list_schema::<ConnectionStatusCodes>)]
     pub to: String,

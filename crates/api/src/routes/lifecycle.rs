@@ -126,7 +126,7 @@ pub struct StatusChangeResponse {
     pub referral_id: Uuid,
     /// Absent for the first entry, made at intake.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<StatusCodes>)]
     pub from: Option<String>,
     #[schema(schema_with = code_list_schema::<StatusCodes>)]
     pub to: String,
@@ -298,7 +298,7 @@ pub struct AssignmentResponse {
     pub at: OffsetDateTime,
     /// The referral's status now (absent inside a timeline).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = code_list_schema::<StatusCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<StatusCodes>)]
     pub status: Option<String>,
 }
 

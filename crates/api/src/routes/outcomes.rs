@@ -219,7 +219,7 @@ pub struct InstrumentSummary {
     pub baseline_on: Option<String>,
     #[schema(format = Date)]
     pub latest_on: Option<String>,
-    #[schema(schema_with = code_list_schema::<TimePointCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<TimePointCodes>)]
     pub latest_time_point: Option<String>,
     /// Empty until there is a baseline and a later measurement.
     pub changes: Vec<ChangeResponse>,
@@ -329,7 +329,7 @@ pub struct ReferralStatusResponse {
     pub closed_at: Option<OffsetDateTime>,
     /// Whether a link worker has been assigned (now or before closure).
     pub assigned: bool,
-    #[schema(schema_with = code_list_schema::<ClosureReasonCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ClosureReasonCodes>)]
     pub closure_reason: Option<String>,
     /// Connections to activities, counted by activity category.
     pub connections_by_category: BTreeMap<String, i64>,

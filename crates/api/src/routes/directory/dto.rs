@@ -199,7 +199,7 @@ pub struct CostBody {
     #[schema(nullable = false)]
     pub amount_pence: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(schema_with = code_list_schema::<CostUnitCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<CostUnitCodes>)]
     pub unit: Option<String>,
 }
 
