@@ -94,7 +94,8 @@ async fn every_operation_refuses_every_role_it_does_not_grant_and_admits_the_res
 /// The README's Roles section is the permission table, row for row.
 #[test]
 fn the_readme_shows_the_permission_table_as_it_is_in_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
     let operations = socialrx_api::routes::operations();
     let mut expected = String::from("| permission | roles | operations |\n|---|---|---|\n");
     for permission in socialrx_domain::Permission::ALL {
@@ -104,7 +105,11 @@ fn the_readme_shows_the_permission_table_as_it_is_in_code() {
             .filter(|o| o.permission == Some(*permission))
             .map(|o| format!("`{} {}`", o.method, o.path))
             .collect();
-        expected.push_str(&format!("| `{permission}` | {} | {} |\n", roles.join(", "), ops.join("<br>")));
+        expected.push_str(&format!(
+            "| `{permission}` | {} | {} |\n",
+            roles.join(", "),
+            ops.join("<br>")
+        ));
     }
     assert!(
         readme.contains(&expected),

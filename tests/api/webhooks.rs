@@ -313,3 +313,98 @@ async fn every_event_arrives_at_least_once_across_a_sigkill() {
     drop(server);
     db.drop_database().await;
 }
+
+/// Lifecycle moves raise their events from the same transaction as the move: acceptance and
+/// decline carry the SNOMED CT codes a GP system records, closure its reason code.
+#[tokio::test]
+async fn referral_moves_raise_signed_events_with_snomed_codes() {
+    let app = spawn_app_with(|s| {
+        s.webhook_poll_interval_ms = 100;
+    })
+    .await;
+    let receiver = Receiver::start(0, Duration::ZERO);
+    let admin = app.token(ORG, &["admin"]);
+    let r = app
+        .post("/v1/webhooks")
+        .bearer_auth(&admin)
+        .json(&json!({"url": receiver.url, "secret": SECRET,
+            "event_types": ["referral.accepted", "referral.declined", "referral.closed"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let move_to = |id: String, body: Value| {
+        let app = &app;
+        let coordinator = coordinator.clone();
+        async move {
+            let r = app
+                .post(&format!("/v1/referrals/{id}/transitions"))
+                .bearer_auth(&coordinator)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        }
+    };
+    let a = app.create_referral(&app.referrer(), &referral_body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.create_referral(&app.referrer(), &referral_body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    move_to(a.clone(), json!({"to": "accepted"})).await;
+    move_to(a.clone(), json!({"to": "closed", "reason": "moved_away"})).await;
+    move_to(
+        b.clone(),
+        json!({"to": "declined", "reason": "out_of_area"}),
+    )
+    .await;
+    // An illegal move is refused and raises nothing.
+    let r = app
+        .post(&format!("/v1/referrals/{b}/transitions"))
+        .bearer_auth(&coordinator)
+        .json(&json!({"to": "accepted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+
+    receiver.wait_for(3, 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let events: Vec<Value> = receiver
+        .all()
+        .iter()
+        .map(|g| {
+            assert!(g.verifies(SECRET));
+            g.json()
+        })
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    let of = |t: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == t)
+            .unwrap_or_else(|| panic!("no {t}"))
+            .clone()
+    };
+    assert_eq!(of("referral.accepted")["snomed_ct"], "871731000000106");
+    assert_eq!(of("referral.accepted")["data"]["referral_id"], a.as_str());
+    assert_eq!(of("referral.declined")["snomed_ct"], "871711000000103");
+    assert_eq!(of("referral.declined")["data"]["referral_id"], b.as_str());
+    assert_eq!(
+        of("referral.closed")["data"]["closure_reason"],
+        "moved_away"
+    );
+    for e in &events {
+        assert!(
+            !e.to_string().contains("Margaret"),
+            "no personal data in events"
+        );
+    }
+    app.finish().await;
+}

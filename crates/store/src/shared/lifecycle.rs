@@ -62,22 +62,30 @@ mod lifecycle {
         note: Option<String>,
         at: OffsetDateTime,
     ) -> Result<StatusChange, StoreError> {
-        let done = sqlx::query(
+        let moved: Option<(String,)> = sqlx::query_as(
             "UPDATE referrals SET status = $1, updated_at = $2 \
-             WHERE organisation = $3 AND id = $4 AND status = $5",
+             WHERE organisation = $3 AND id = $4 AND status = $5 RETURNING reference",
         )
         .bind(to.as_str())
         .bind(at)
         .bind(&ctx.organisation)
         .bind(id)
         .bind(from.as_str())
-        .execute(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        if done.rows_affected() != 1 {
+        let Some((reference,)) = moved else {
             return Err(StoreError::Conflict(
                 "the referral's status changed meanwhile".into(),
             ));
-        }
+        };
+        // The webhook event goes into the outbox in this same transaction: no event for a
+        // move that rolls back, none lost if the process dies after the commit.
+        let closure_reason = match reason {
+            Some(MoveReason::Closed(c)) => Some(c),
+            _ => None,
+        };
+        webhooks::referral_moved(tx, &ctx.organisation, id, &reference, to, closure_reason, at)
+            .await?;
         let change = StatusChange {
             id: Uuid::now_v7(),
             referral_id: id,

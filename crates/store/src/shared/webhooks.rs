@@ -83,7 +83,6 @@ mod webhooks {
     ///     to, closure_reason, at).await?;
     /// tx.commit().await?;
     /// ```
-    #[allow(dead_code)] // Called by the lifecycle transitions (issue 4) once merged.
     pub(super) async fn referral_moved(
         tx: &mut sqlx::Transaction<'_, Db>,
         organisation: &str,
