@@ -13,6 +13,23 @@ mod retention {
             AND (r.status NOT IN ('closed', 'declined') OR r.updated_at >= $1)) \
         ORDER BY p.id";
 
+    /// Every free-text column of a person's case record, blanked per person (`$1`).
+    const FREE_TEXT: &[&str] = &[
+        "UPDATE referral_status_history SET note = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
+        "UPDATE referral_assignments SET note = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
+        "UPDATE contacts SET notes = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
+        "UPDATE plan_revisions SET what_matters_to_me = NULL, goals = '[]', steps = '[]' \
+         WHERE referral_id IN (SELECT id FROM referrals WHERE person_id = $1)",
+        "UPDATE connections SET note = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
+        "UPDATE connection_status_history SET note = NULL WHERE connection_id IN \
+         (SELECT c.id FROM connections c JOIN referrals r ON r.id = c.referral_id \
+          WHERE r.person_id = $1)",
+    ];
+
     #[async_trait]
     impl crate::RetentionStore for Store {
         async fn anonymise_people(
@@ -54,13 +71,10 @@ mod retention {
                     .bind(person_id)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "UPDATE referral_status_history SET note = NULL WHERE referral_id IN \
-                     (SELECT id FROM referrals WHERE person_id = $1)",
-                )
-                .bind(person_id)
-                .execute(&mut *tx)
-                .await?;
+                // Free text about the person wherever the case record keeps it.
+                for statement in FREE_TEXT {
+                    sqlx::query(*statement).bind(person_id).execute(&mut *tx).await?;
+                }
                 let ctx = AuditContext {
                     organisation,
                     actor: "socialrx-retention".into(),
