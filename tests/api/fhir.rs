@@ -516,3 +516,81 @@ async fn the_capability_statement_lists_what_is_supported() {
     assert_eq!(body["rest"][0]["operation"][0]["name"], "process-message");
     app.finish().await;
 }
+
+/// The Task follows a referral through the lifecycle to its end: accepted, then closed with
+/// goals met is `completed`; a declined referral is `rejected` with its reason; a closure
+/// for another reason is `cancelled`.
+#[tokio::test]
+async fn the_task_follows_a_referral_from_received_to_completed() {
+    let app = spawn_app().await;
+    let referrer = app.referrer();
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let task = |id: String| {
+        let app = &app;
+        let referrer = referrer.clone();
+        async move {
+            let (status, task) = app
+                .get_json(&format!("/fhir/r4/Task/{id}"), &referrer)
+                .await;
+            assert_eq!(status, 200, "{task}");
+            task
+        }
+    };
+    let move_to = |id: String, body: serde_json::Value| {
+        let app = &app;
+        let coordinator = coordinator.clone();
+        async move {
+            let r = app
+                .post(&format!("/v1/referrals/{id}/transitions"))
+                .bearer_auth(&coordinator)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        }
+    };
+    let id = app.create_referral(&referrer, &referral_body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(task(id.clone()).await["status"], "requested");
+    move_to(id.clone(), serde_json::json!({"to": "accepted"})).await;
+    assert_eq!(task(id.clone()).await["status"], "accepted");
+    move_to(
+        id.clone(),
+        serde_json::json!({"to": "closed", "reason": "goals_met"}),
+    )
+    .await;
+    let done = task(id.clone()).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert!(done.to_string().contains("goals_met"), "{done}");
+
+    let declined = app.create_referral(&referrer, &referral_body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    move_to(
+        declined.clone(),
+        serde_json::json!({"to": "declined", "reason": "out_of_area"}),
+    )
+    .await;
+    let rejected = task(declined).await;
+    assert_eq!(rejected["status"], "rejected");
+    assert!(
+        rejected["statusReason"].to_string().contains("out_of_area"),
+        "{rejected}"
+    );
+
+    let moved = app.create_referral(&referrer, &referral_body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    move_to(
+        moved.clone(),
+        serde_json::json!({"to": "closed", "reason": "moved_away"}),
+    )
+    .await;
+    assert_eq!(task(moved).await["status"], "cancelled");
+    app.finish().await;
+}

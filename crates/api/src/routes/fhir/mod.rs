@@ -474,8 +474,12 @@ pub async fn search_tasks(
     let raw = focus.strip_prefix("ServiceRequest/").unwrap_or(&focus);
     let id = Uuid::try_parse(raw)
         .map_err(|_| bad_search("focus must be ServiceRequest/{id} with a referral's id"))?;
-    let found = match store.get_referral(&caller.audit(&req), id).await {
-        Ok(referral) => vec![render::task(&referral, &LoopState::of(&referral))],
+    let audit = caller.audit(&req);
+    let found = match store.get_referral(&audit, id).await {
+        Ok(referral) => {
+            let state = LoopState::load(store.as_ref().as_ref(), &audit, &referral).await?;
+            vec![render::task(&referral, &state)]
+        }
         Err(socialrx_store::StoreError::NotFound) => Vec::new(),
         Err(e) => return Err(e.into()),
     };
@@ -520,11 +524,11 @@ pub async fn read_task(
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
-    let referral = store
-        .get_referral(&caller.audit(&req), id.into_inner())
-        .await?;
+    let audit = caller.audit(&req);
+    let referral = store.get_referral(&audit, id.into_inner()).await?;
+    let state = LoopState::load(store.as_ref().as_ref(), &audit, &referral).await?;
     Ok(fhir(
         actix_web::http::StatusCode::OK,
-        &render::task(&referral, &LoopState::of(&referral)),
+        &render::task(&referral, &state),
     ))
 }

@@ -21,9 +21,9 @@ fn instant(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// What a referral's lifecycle knows beyond its status. On this branch only the status
-/// exists; the lifecycle, connections and outcomes work fills the rest in (see
-/// [`LoopState::of`]).
+/// What a referral's lifecycle knows beyond its status: closure and decline reasons from
+/// the status history (see [`LoopState::load`]); connections and outcome changes are not
+/// yet read into the Task output.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoopState {
     /// Why a closed referral was closed.
@@ -37,11 +37,29 @@ pub struct LoopState {
 }
 
 impl LoopState {
-    /// The closed-loop state of a referral as this branch stores it: the status only.
-    /// EXTENSION POINT: once closure reasons, connections and outcome measurements are
-    /// stored, read them here (one store call) and the Task shows them.
-    pub fn of(_referral: &Referral) -> Self {
-        Self::default()
+    /// Reads the coded reasons of a final move from the referral's history (one store
+    /// call, and only for declined or closed referrals, whose Task needs them).
+    pub async fn load(
+        store: &dyn socialrx_store::Store,
+        audit: &socialrx_store::AuditContext,
+        referral: &Referral,
+    ) -> Result<Self, socialrx_store::StoreError> {
+        if !matches!(referral.status, Status::Closed | Status::Declined) {
+            return Ok(Self::default());
+        }
+        let view = store.referral_status(audit, referral.id).await?;
+        let last_reason = |status: Status| {
+            view.history
+                .iter()
+                .rev()
+                .find(|step| step.status == status)
+                .and_then(|step| step.reason.clone())
+        };
+        Ok(Self {
+            closure_reason: last_reason(Status::Closed).and_then(|r| ClosureReason::parse(&r).ok()),
+            decline_reason: last_reason(Status::Declined),
+            ..Self::default()
+        })
     }
 }
 
