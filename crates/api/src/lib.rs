@@ -12,6 +12,7 @@ pub mod examples;
 pub mod extract;
 pub mod feed;
 pub mod observe;
+pub mod paging;
 pub mod partner;
 pub mod precondition;
 pub mod ratelimit;

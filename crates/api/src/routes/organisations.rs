@@ -7,17 +7,18 @@ use serde::{Deserialize, Serialize};
 use socialrx_domain::organisation::{self, NewOrganisation, NewStaffMember, OrganisationKind};
 use socialrx_domain::person::Email;
 use socialrx_domain::{FieldError, OdsCode, Permission, Role, Violations, limits, text};
-use socialrx_store::{Organisation, PageRequest, StaffMember, Store};
+use socialrx_store::{Organisation, StaffMember, Store};
 use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::paging::PageQuery;
 use crate::resource::resource;
-use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+use crate::routes::referrals::encode_cursor;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -145,35 +146,6 @@ impl From<StaffMember> for StaffMemberResponse {
 pub struct StaffPage {
     pub items: Vec<StaffMemberResponse>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    fn parse(self) -> Result<PageRequest, ApiError> {
-        let mut v = Violations::new();
-        let limit = v
-            .check_opt("limit", self.limit, |l| parse_limit(&l))
-            .flatten()
-            .unwrap_or(20);
-        let after = v
-            .check_opt("cursor", self.cursor, |c| decode_cursor(&c))
-            .flatten();
-        if v.is_empty() {
-            Ok(PageRequest { limit, after })
-        } else {
-            Err(ApiError::Validation(v.into_errors()))
-        }
-    }
 }
 
 impl CreateOrganisationRequest {

@@ -9,17 +9,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::partner::{self, NewPartner, Origin, Partner, PartnerKey};
 use socialrx_domain::{FieldError, Permission, Violations, limits, text};
-use socialrx_store::{PageRequest, Store};
+use socialrx_store::Store;
 use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::paging::PageQuery;
 use crate::resource::resource;
-use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+use crate::routes::referrals::encode_cursor;
 use crate::schema::validation_errors;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -154,17 +155,6 @@ pub struct PartnerPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListPartnersQuery {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
-    pub cursor: Option<String>,
-}
-
 /// Register a partner website's self-referral form.
 ///
 /// Answers the partner's key once; only its SHA-256 is kept, so a lost key means a new
@@ -215,7 +205,7 @@ pub async fn create_partner(
 /// Keys are never listed, only their first characters.
 #[utoipa::path(get, path = "/v1/partners", tag = "partners", operation_id = "list_partners",
     security(("bearer" = [])),
-    params(ListPartnersQuery),
+    params(PageQuery),
     responses(
         (status = 200, description = "A page of partners", body = PartnerPage),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -225,23 +215,11 @@ pub async fn create_partner(
     ))]
 pub async fn list_partners(
     caller: Authorized<can::ManagePartners>,
-    query: web::Query<ListPartnersQuery>,
+    query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let mut v = Violations::new();
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
-    if !v.is_empty() {
-        return Err(ApiError::Validation(v.into_errors()));
-    }
     let page = store
-        .list_partners(caller.organisation.as_str(), PageRequest { limit, after })
+        .list_partners(caller.organisation.as_str(), query.into_inner().parse()?)
         .await?;
     Ok(HttpResponse::Ok().json(PartnerPage {
         items: page.items.into_iter().map(PartnerResponse::from).collect(),

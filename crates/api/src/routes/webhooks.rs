@@ -6,17 +6,18 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::webhook::{self, DeliveryStatus, EventType};
 use socialrx_domain::{Permission, Violations};
-use socialrx_store::{Delivery, NewWebhook, PageRequest, Store, Webhook};
+use socialrx_store::{Delivery, NewWebhook, Store, Webhook};
 use time::OffsetDateTime;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::paging::PageQuery;
 use crate::resource::resource;
-use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+use crate::routes::referrals::encode_cursor;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -154,17 +155,6 @@ pub struct DeliveryPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
-    pub cursor: Option<String>,
-}
-
 /// Subscribe to events.
 ///
 /// Each event is posted as JSON with headers `Socialrx-Event-Id`, `Socialrx-Event-Type`,
@@ -254,20 +244,8 @@ pub async fn list_deliveries(
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let mut v = Violations::new();
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
-    if !v.is_empty() {
-        return Err(ApiError::Validation(v.into_errors()));
-    }
     let page = store
-        .list_deliveries(caller.organisation.as_str(), PageRequest { limit, after })
+        .list_deliveries(caller.organisation.as_str(), query.into_inner().parse()?)
         .await?;
     Ok(HttpResponse::Ok().json(DeliveryPage {
         items: page.items.into_iter().map(DeliveryResponse::from).collect(),

@@ -1,0 +1,39 @@
+//! The `?limit=&cursor=` of keyset-paged lists that take no other filters.
+
+use serde::Deserialize;
+use socialrx_domain::Violations;
+use socialrx_store::PageRequest;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+use crate::routes::referrals::{decode_cursor, parse_limit};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 64)]
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; a bad limit or cursor is a 422 naming the parameter.
+    pub fn parse(self) -> Result<PageRequest, ApiError> {
+        let mut v = Violations::new();
+        let limit = v
+            .check_opt("limit", self.limit, |l| parse_limit(&l))
+            .flatten()
+            .unwrap_or(20);
+        let after = v
+            .check_opt("cursor", self.cursor, |c| decode_cursor(&c))
+            .flatten();
+        if v.is_empty() {
+            Ok(PageRequest { limit, after })
+        } else {
+            Err(ApiError::Validation(v.into_errors()))
+        }
+    }
+}
