@@ -1,7 +1,7 @@
 //! The audit trail: every read and write of a person's data, listed for coordinators and
 //! admins, filtered, paged, and never changeable.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -170,5 +170,164 @@ async fn a_subject_access_export_holds_everything_and_is_itself_audited() {
         )
         .await;
     assert_eq!(status, 404, "another organisation cannot export our people");
+    app.finish().await;
+}
+
+/// The export holds the whole case record: contacts and connections with their notes,
+/// every plan version, and outcome answers, for each referral of the person.
+#[tokio::test]
+async fn a_subject_access_export_holds_the_whole_case_record() {
+    let app = spawn_app().await;
+    let worker = crate::steps::id_of(&app.create_link_worker("export|sam", 10).await);
+    let id = app.assigned_referral(41, &worker).await;
+    let sam = app.link_worker_token("export|sam");
+    let contact = app
+        .record_contact(
+            &sam,
+            &id,
+            json!({"mode": "phone", "occurred_at": crate::steps::days_ago(1), "minutes": 15,
+                   "notes": "Talked about the allotment her late husband kept."}),
+        )
+        .await;
+    assert_eq!(contact.status(), 201);
+    let (etag, _) = app.plan(&sam, &id).await;
+    let plan = json!({"what_matters_to_me": "Growing vegetables again", "goals": [], "steps": [
+        {"text": "Visit the community allotment", "status": "planned"}]});
+    assert_eq!(
+        app.put_plan(&sam, &id, Some(&etag), &plan).await.status(),
+        200
+    );
+    let editor = crate::directory::editor(&app);
+    let provider = crate::directory::add_provider(&app, &editor, "Allotment Society").await;
+    let activity = crate::directory::add_activity(
+        &app,
+        &editor,
+        &crate::directory::activity_body(&provider, "Community allotment"),
+    )
+    .await;
+    let connection = app
+        .post_json(
+            &format!("/v1/referrals/{id}/connections"),
+            &sam,
+            &json!({"activity_id": activity["id"], "note": "Ask for Pat at the gate"}),
+        )
+        .await;
+    assert_eq!(connection.status(), 201);
+    let outcome = app
+        .post_json(
+            &format!("/v1/referrals/{id}/outcomes"),
+            &sam,
+            &json!({"instrument": "ucla3", "time_point": "baseline", "measured_on": "2026-11-20", "answers": [3, 2, 3]}),
+        )
+        .await;
+    assert_eq!(outcome.status(), 201);
+
+    let (_, referral) = app.get_json(&format!("/v1/referrals/{id}"), &sam).await;
+    let person = referral["person"]["id"].as_str().unwrap().to_owned();
+    let (status, export) = app
+        .get_json(&format!("/v1/people/{person}/export"), &app.coordinator())
+        .await;
+    assert_eq!(status, 200, "{export}");
+    let record = &export["case_records"][0];
+    assert_eq!(record["referral_id"], id.as_str());
+    let kinds: Vec<&str> = record["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "status_changed",
+        "assigned",
+        "contact",
+        "plan_updated",
+        "connection",
+        "outcome_recorded",
+    ] {
+        assert!(kinds.contains(&kind), "no {kind} in {kinds:?}");
+    }
+    let text = record.to_string();
+    for held in [
+        "late husband kept",
+        "Ask for Pat at the gate",
+        "Growing vegetables again",
+        "Visit the community allotment",
+    ] {
+        assert!(
+            text.contains(held),
+            "{held} missing from the export: {text}"
+        );
+    }
+    assert_eq!(record["plans"].as_array().unwrap().len(), 1);
+    assert_eq!(record["outcomes"][0]["answers"], json!([3, 2, 3]));
+    app.finish().await;
+}
+
+/// A list read is one event naming every record it returned: a caseload read is found
+/// by the link worker, by each referral and by each person in it.
+#[tokio::test]
+async fn a_caseload_read_is_one_event_that_names_every_referral_listed() {
+    let app = spawn_app().await;
+    let worker = crate::steps::id_of(&app.create_link_worker("audit|kim", 10).await);
+    let first = app.assigned_referral(71, &worker).await;
+    let second = app.assigned_referral(72, &worker).await;
+    let kim = app.link_worker_token("audit|kim");
+    let (status, _) = app
+        .get_json(&format!("/v1/link-workers/{worker}/caseload"), &kim)
+        .await;
+    assert_eq!(status, 200);
+
+    let coordinator = app.coordinator();
+    let (_, by_worker) = app
+        .get_json(
+            &format!("/v1/audit?resource_id={worker}&actor=audit%7Ckim"),
+            &coordinator,
+        )
+        .await;
+    let events = by_worker["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{by_worker}");
+    let read = &events[0];
+    assert_eq!(read["action"], "list");
+    assert_eq!(read["resource_type"], "referral");
+    let mut listed: Vec<&str> = read["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["resource_id"].as_str().unwrap())
+        .collect();
+    listed.sort();
+    let mut expected = vec![first.as_str(), second.as_str()];
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    // Found by the referral and by the person too.
+    let (_, record) = app
+        .get_json(&format!("/v1/referrals/{second}"), &coordinator)
+        .await;
+    let person = record["person"]["id"].as_str().unwrap();
+    for filter in [
+        format!("resource_id={second}"),
+        format!("person_id={person}"),
+    ] {
+        let (_, page) = app
+            .get_json(
+                &format!("/v1/audit?{filter}&actor=audit%7Ckim"),
+                &coordinator,
+            )
+            .await;
+        assert_eq!(page["items"][0]["id"], read["id"], "{filter}: {page}");
+    }
+    // And in the person's subject access export.
+    let (_, export) = app
+        .get_json(&format!("/v1/people/{person}/export"), &coordinator)
+        .await;
+    assert!(
+        export["audit_events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == read["id"]),
+        "{export}"
+    );
     app.finish().await;
 }

@@ -326,6 +326,102 @@ async fn logs_never_carry_personal_data_even_at_trace_level() {
     db.drop_database().await;
 }
 
+/// The journeys of `shared/scenarios.md` run against the real binary logging at trace
+/// level, each on its own database; nothing personal from any of them is in the log:
+/// names, NHS numbers, dates of birth, postcodes, phone numbers, notes, plan text, tokens.
+#[tokio::test]
+async fn logs_never_carry_personal_data_across_the_journeys() {
+    require_postgres_in_ci();
+    let mut log = String::new();
+    let mut tokens = Vec::new();
+    for journey in 0..3 {
+        let db = std::sync::Arc::new(TestDatabase::create().await);
+        let server = Server::start(
+            &db.url,
+            &[
+                ("SOCIALRX_LOG_LEVEL", "trace"),
+                ("SOCIALRX_LOG_FORMAT", "json"),
+                ("SOCIALRX_WEBHOOK_POLL_INTERVAL_MS", "100"),
+            ],
+        )
+        .await;
+        let app = TestApp {
+            address: server.base.clone(),
+            client: reqwest::Client::new(),
+            db: db.clone(),
+            settings: socialrx_server::config::Settings::default(),
+        };
+        tokens.push(app.coordinator());
+        match journey {
+            0 => crate::journeys::a_carer_who_needs_a_push(&app).await,
+            1 => crate::journeys::many_surgeries_many_doors(&app).await,
+            _ => crate::journeys::a_little_bit_about_a_lot(&app).await,
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        log.push_str(&server.log_text());
+        drop(server);
+        drop(app);
+        if let Ok(db) = std::sync::Arc::try_unwrap(db) {
+            db.drop_database().await;
+        }
+    }
+    for route in [
+        "/v1/referrals/{id}/plan",
+        "/v1/referrals/{id}/connections",
+        "/v1/reports/summary",
+        "/v1/activities",
+    ] {
+        assert!(
+            log.contains(&format!("\"route\":\"{route}\"")),
+            "no request line for {route}"
+        );
+    }
+    let mut secrets: Vec<String> = [
+        // Journey 1
+        "Margaret",
+        "Hughes",
+        "9434765919",
+        "1971-03-14",
+        "HD1 2RS",
+        "hd1 2rs",
+        "01484 496000",
+        "crochet",
+        "Mornings are too hard",
+        "Jo will go",
+        "Time for herself",
+        "sitter",
+        // Journey 2
+        "Delroy",
+        "Campbell",
+        "1958-07-02",
+        "B11 4BW",
+        "b11 4bw",
+        "0121 496 0000",
+        "hardly see anyone",
+        // Journey 3
+        "Derek",
+        "Ashworth",
+        "LS7 3JB",
+        "LS7+3JB",
+        "LS7%203JB",
+        "Rent arrears",
+        "since his wife died",
+        "Potternewton Park, with",
+        "Walking with my brother",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    secrets.extend([3, 21, 22, 23, 24, 25].map(crate::steps::nhs_number));
+    secrets.extend(tokens);
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "the log contains {secret:?}"
+        );
+    }
+}
+
 /// Several clients post referrals; the process is killed with SIGKILL mid-stream and
 /// restarted on the same database. Every referral that was answered 201 is there, and a
 /// retry of each unanswered request with its Idempotency-Key creates at most one.

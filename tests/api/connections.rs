@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::directory::{activity_body, add_activity, add_provider, editor};
 use crate::support::*;
 
-async fn connect(
+pub async fn connect(
     app: &TestApp,
     token: &str,
     referral: &str,
@@ -24,7 +24,7 @@ async fn connect(
     response.json().await.unwrap()
 }
 
-async fn move_to(
+pub async fn move_to(
     app: &TestApp,
     token: &str,
     referral: &str,

@@ -1,19 +1,102 @@
-//! The journeys of `shared/scenarios.md`, told through the public API only.
-//!
-//! Journeys 1 and 3 here cover referral, triage, assignment, caseload, contacts and the
-//! plan. Marked `EXTEND` is where the activity directory (connections, search) and the
-//! outcome measures join the story when those land.
+//! The journeys of `shared/scenarios.md`, told through the public API only: referral,
+//! triage, assignment, caseload, contacts, the plan, the activity directory and
+//! connections, outcome measures, closure, and what the referrer reads back.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::connections::{connect, move_to as move_connection};
+use crate::directory::{activity_body, add_activity, add_provider, editor};
 use crate::steps::*;
 use crate::support::*;
+use crate::webhooks::{Receiver, SECRET};
 
 /// 1. A carer who needs a push (Kirklees).
 #[tokio::test]
 async fn journey_1_a_carer_who_needs_a_push() {
+    let app = spawn_app_with(|s| s.webhook_poll_interval_ms = 100).await;
+    a_carer_who_needs_a_push(&app).await;
+    app.finish().await;
+}
+
+/// 2. Many surgeries, many doors (Birmingham).
+#[tokio::test]
+async fn journey_2_many_surgeries_many_doors() {
     let app = spawn_app().await;
+    many_surgeries_many_doors(&app).await;
+    app.finish().await;
+}
+
+/// 3. A little bit about a lot (Leeds North).
+#[tokio::test]
+async fn journey_3_a_little_bit_about_a_lot() {
+    let app = spawn_app().await;
+    a_little_bit_about_a_lot(&app).await;
+    app.finish().await;
+}
+
+/// Journey 1, on a fresh app whose webhook worker polls often.
+pub async fn a_carer_who_needs_a_push(app: &TestApp) {
     let coordinator = app.coordinator();
+
+    // The service has subscribed the practice's system to closure and outcome events.
+    let practice_system = Receiver::start(0, Duration::ZERO);
+    let subscribed = app
+        .post("/v1/webhooks")
+        .bearer_auth(app.token(ORG, &["admin"]))
+        .json(&json!({"url": practice_system.url, "secret": SECRET,
+                      "event_types": ["referral.closed", "outcome.recorded"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(subscribed.status(), 201);
+
+    // The directory holds Kirklees libraries' groups and the carers' service.
+    let editor = editor(app);
+    let libraries = add_provider(app, &editor, "Kirklees Libraries").await;
+    let carers = add_provider(app, &editor, "Carers Count Kirklees").await;
+    let activity = |provider: &str, name: &str, category: &str, start: &str, postcode: &str| {
+        let mut body = activity_body(provider, name);
+        body["categories"] = json!([category]);
+        body["schedule"] = json!([{"day": "wednesday", "start": start, "end": "16:00"}]);
+        body["location"] =
+            json!({"address": "Kirklees", "town": "Huddersfield", "postcode": postcode});
+        body
+    };
+    let mut activities = Vec::new();
+    for body in [
+        activity(
+            &libraries,
+            "Knit and Natter at Birstall Library",
+            "arts_and_crafts",
+            "10:00",
+            "WF17 9HE",
+        ),
+        activity(
+            &carers,
+            "Carers Information Service",
+            "carers_support",
+            "09:30",
+            "HD1 2SP",
+        ),
+        activity(
+            &libraries,
+            "Huddersfield and District Family History Society",
+            "learning_and_local_history",
+            "10:30",
+            "HD1 2SU",
+        ),
+        activity(
+            &libraries,
+            "Local History Group at Dewsbury Library",
+            "learning_and_local_history",
+            "14:00",
+            "WF13 1HA",
+        ),
+    ] {
+        activities.push(id_of(&add_activity(app, &editor, &body).await));
+    }
 
     // Her GP practice refers her: anxiety and low mood, an autoimmune condition, and caring
     // for her adult son.
@@ -78,9 +161,28 @@ async fn journey_1_a_carer_who_needs_a_push() {
     let response = app.put_plan(&jo_token, &id, Some(&etag), &plan).await;
     assert_eq!(response.status(), 200);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
-    // EXTEND (directory): four connections, `suggested`: knit-and-natter at a branch
-    // library, a carers' information service, a family history society, and a local
-    // history group at another library.
+    // Four connections, `suggested`: knit-and-natter at a branch library, a carers'
+    // information service, a family history society, and a local history group at
+    // another library.
+    let mut connections = Vec::new();
+    for activity in &activities {
+        let made = connect(app, &jo_token, &id, activity, false).await;
+        assert_eq!(made["status"], "suggested");
+        connections.push(id_of(&made));
+    }
+    let [knit, carers_info, _family_history, local_history] =
+        <[String; 4]>::try_from(connections).unwrap();
+
+    // Baseline wellbeing at the first meeting: SWEMWBS raw 21 (metric 19.25); UCLA 8.
+    for body in [
+        json!({"instrument": "swemwbs", "time_point": "baseline", "measured_on": day_in(-14), "answers": [3, 3, 3, 3, 3, 3, 3]}),
+        json!({"instrument": "ucla3", "time_point": "baseline", "measured_on": day_in(-14), "answers": [3, 3, 2]}),
+    ] {
+        let r = app
+            .post_json(&format!("/v1/referrals/{id}/outcomes"), &jo_token, &body)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
 
     // The follow-up date passes: the caseload says so.
     let (_, caseload) = app.get_json(&caseload_path, &jo_token).await;
@@ -88,7 +190,31 @@ async fn journey_1_a_carer_who_needs_a_push() {
     assert_eq!(caseload["items"][0]["follow_up_overdue_days"], 7);
 
     // At follow-up she has done none of it: mornings are too hard. The link worker arranges
-    // to go with her to the local history group.
+    // to go with her to the local history group, which meets in the afternoon.
+    let declined = move_connection(
+        app,
+        &jo_token,
+        &id,
+        &knit,
+        "declined",
+        "Mornings are too hard.",
+    )
+    .await;
+    assert_eq!(declined.status(), 200);
+    let referred = app
+        .client
+        .patch(app.url(&format!("/v1/referrals/{id}/connections/{local_history}")))
+        .bearer_auth(&jo_token)
+        .json(
+            &json!({"status": "referred", "supported_first_attendance": true,
+                      "note": "Afternoon session; Jo will go with her."}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(referred.status(), 200);
+    let referred: Value = referred.json().await.unwrap();
+    assert_eq!(referred["supported_first_attendance"], true);
     app.record_contact(
         &jo_token,
         &id,
@@ -120,8 +246,16 @@ async fn journey_1_a_carer_who_needs_a_push() {
                "next_follow_up_on": day_in(13)}),
     )
     .await;
-    // EXTEND (directory): the local history group connection becomes `attending`, with
-    // supported first attendance.
+    // The local history group connection becomes `attending`; the carers' service
+    // helped, the family history society is for later.
+    for (connection, status) in [
+        (&local_history, "attending"),
+        (&carers_info, "attending"),
+        (&carers_info, "completed"),
+    ] {
+        let moved = move_connection(app, &jo_token, &id, connection, status, "").await;
+        assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    }
     let plan = json!({
         "what_matters_to_me": "Local and family history. Crochet. Time for herself while her son is looked after.",
         "goals": ["Meet people who share her interests", "A few hours a week for herself"],
@@ -139,7 +273,17 @@ async fn journey_1_a_carer_who_needs_a_push() {
     assert_eq!(caseload["items"][0]["attention"], "follow_up_scheduled");
     assert_eq!(caseload["counts"]["in_progress"], 1);
 
-    // EXTEND (outcomes): baseline and follow-up wellbeing scores show improvement.
+    // Follow-up wellbeing scores show improvement: SWEMWBS raw 25 (metric 22.35, +3.1),
+    // UCLA 5 (-3: less lonely).
+    for body in [
+        json!({"instrument": "swemwbs", "time_point": "follow_up", "measured_on": day_in(0), "answers": [4, 3, 4, 3, 4, 3, 4]}),
+        json!({"instrument": "ucla3", "time_point": "follow_up", "measured_on": day_in(0), "answers": [2, 2, 1]}),
+    ] {
+        let r = app
+            .post_json(&format!("/v1/referrals/{id}/outcomes"), &jo_token, &body)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
     // The referral closes with goals met.
     let closed = app
         .transition(
@@ -157,8 +301,87 @@ async fn journey_1_a_carer_who_needs_a_push() {
     let (status, readback) = app.get_json(&format!("/v1/referrals/{id}"), &gp).await;
     assert_eq!(status, 200);
     assert_eq!(readback["status"], "closed");
-    // EXTEND (outcomes): the referrer's status view with the outcome summary, and the
-    // `referral.closed` webhook.
+    // Its limited status view: the outcome summary and the connections by category, no
+    // notes and nothing about her.
+    let (status, view) = app
+        .get_json(&format!("/v1/referrals/{id}/status"), &gp)
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "closed");
+    assert_eq!(view["closure_reason"], "goals_met");
+    assert_eq!(view["assigned"], true);
+    assert_eq!(
+        view["connections_by_category"],
+        json!({"arts_and_crafts": 1, "carers_support": 1, "learning_and_local_history": 2})
+    );
+    let change = |instrument: &str, scale: &str| {
+        view["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["instrument"] == instrument)
+            .and_then(|o| {
+                o["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["scale"] == scale)
+            })
+            .map(|c| (c["change"].clone(), c["improved"].clone()))
+            .unwrap_or_else(|| panic!("no {instrument}.{scale} in {view}"))
+    };
+    assert_eq!(change("swemwbs", "metric"), (json!(3.1), json!(true)));
+    assert_eq!(change("ucla3", "total"), (json!(-3.0), json!(true)));
+    let text = view.to_string();
+    for private in ["Margaret", "Hughes", "crochet", "Mornings", "Jo will go"] {
+        assert!(!text.contains(private), "{private} leaked into {text}");
+    }
+    // Its FHIR Task is completed, with the connections and the outcome change as codes.
+    let (status, task) = app.get_json(&format!("/fhir/r4/Task/{id}"), &gp).await;
+    assert_eq!(status, 200, "{task}");
+    assert_eq!(task["status"], "completed");
+    let outputs = task["output"].as_array().unwrap();
+    let connection_statuses: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o["type"]["coding"][0]["code"] == "connection")
+        .map(|o| {
+            o["valueCodeableConcept"]["coding"][0]["code"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        connection_statuses,
+        vec!["declined", "completed", "suggested", "attending"]
+    );
+    let swemwbs_metric = outputs
+        .iter()
+        .find(|o| o["type"]["coding"][2]["code"] == "swemwbs.metric")
+        .unwrap_or_else(|| panic!("no SWEMWBS change in {task}"));
+    assert_eq!(swemwbs_metric["valueDecimal"], 3.1);
+    // And the practice system received the closure and the outcome events, signed.
+    practice_system.wait_for(5, 20).await;
+    let events: Vec<Value> = practice_system
+        .all()
+        .iter()
+        .map(|r| {
+            assert!(r.verifies(SECRET));
+            r.json()
+        })
+        .collect();
+    let closed_event = events
+        .iter()
+        .find(|e| e["type"] == "referral.closed")
+        .unwrap_or_else(|| panic!("no referral.closed in {events:?}"));
+    assert_eq!(closed_event["data"]["referral_id"], id.as_str());
+    assert_eq!(closed_event["data"]["closure_reason"], "goals_met");
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e["type"] == "outcome.recorded")
+            .count(),
+        4
+    );
 
     // The timeline tells the whole story, in order.
     assert_eq!(
@@ -171,10 +394,23 @@ async fn journey_1_a_carer_who_needs_a_push() {
             "contact",
             "status:in_progress",
             "plan_updated",
+            "connection",
+            "connection",
+            "connection",
+            "connection",
+            "outcome_recorded",
+            "outcome_recorded",
+            "connection",
+            "connection",
             "contact",
             "plan_updated",
             "contact",
+            "connection",
+            "connection",
+            "connection",
             "plan_updated",
+            "outcome_recorded",
+            "outcome_recorded",
             "status:closed",
         ]
     );
@@ -190,13 +426,156 @@ async fn journey_1_a_carer_who_needs_a_push() {
         ),
         (json!("closed"), json!("goals_met"), json!("kirklees|jo"))
     );
-    app.finish().await;
 }
 
-/// 3. A little bit about a lot (Leeds North).
-#[tokio::test]
-async fn journey_3_a_little_bit_about_a_lot() {
-    let app = spawn_app().await;
+/// Journey 2, on a fresh app.
+pub async fn many_surgeries_many_doors(app: &TestApp) {
+    let coordinator = app.coordinator();
+    let today = time::OffsetDateTime::now_utc().date();
+
+    // Referrals arrive from several practices (each its own GP system and ODS code)...
+    let mut ids = Vec::new();
+    for (n, practice) in [
+        (21, "M85001"),
+        (22, "M85001"),
+        (23, "M85002"),
+        (24, "M85003"),
+    ] {
+        let practice_system = app.token_with(|c| {
+            c.sub = format!("{practice}-emis");
+            c.roles = vec!["referrer".into()];
+        });
+        let mut body = person_body(n);
+        body["referrer"]["ods_code"] = json!(practice);
+        body["person"]["registered_practice"] = json!(practice);
+        body["person"]["postcode"] = json!("B11 4BW");
+        body["reasons"] = json!(["loneliness_isolation"]);
+        ids.push(id_of(&app.create_referral(&practice_system, &body).await));
+    }
+    // ...from a self-referral form on a partner's website (no NHS number, minimal data)...
+    let (_, key) = app
+        .register_partner(
+            ORG,
+            "Carers Trust Birmingham",
+            &["https://carers-birmingham.example.org"],
+        )
+        .await;
+    let response = app.post_self_referral(&key, &self_referral_body()).await;
+    assert_eq!(response.status(), 201);
+    // ...and from a local agency, without an ODS code.
+    let agency = app.token(ORG, &["referrer"]);
+    let mut body = person_body(25);
+    body["source"] = json!("local_agency");
+    body["referrer"] = json!({"name": "Birmingham Settlement", "role": "Money advice worker"});
+    body["reasons"] = json!(["money_benefits_debt", "loneliness_isolation"]);
+    ids.push(id_of(&app.create_referral(&agency, &body).await));
+
+    // The coordinator sees the unassigned queue, oldest first: all six.
+    let (_, queue) = app.get_json("/v1/queue", &coordinator).await;
+    let queued: Vec<&str> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["referral_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(queued.len(), 6);
+    assert_eq!(queued[0], ids[0].as_str());
+
+    // Assignment follows capacity: Aisha has room for two, Ben for more.
+    let aisha = id_of(&app.create_link_worker("birmingham|aisha", 2).await);
+    let ben = id_of(&app.create_link_worker("birmingham|ben", 20).await);
+    for (i, id) in ids.iter().enumerate() {
+        app.move_to(id, json!({"to": "accepted"})).await;
+        let worker = if i < 2 { &aisha } else { &ben };
+        let r = app.assign(id, json!({"link_worker_id": worker})).await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    let (_, queue) = app.get_json("/v1/queue", &coordinator).await;
+    assert_eq!(
+        queue["items"].as_array().unwrap().len(),
+        1,
+        "the self-referral waits"
+    );
+    let self_referral = queue["items"][0]["referral_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.move_to(&self_referral, json!({"to": "accepted"})).await;
+    let full = app
+        .assign(&self_referral, json!({"link_worker_id": aisha}))
+        .await;
+    assert_eq!(problem(full, 409).await["status"], 409);
+    let r = app
+        .assign(&self_referral, json!({"link_worker_id": ben}))
+        .await;
+    assert_eq!(r.status(), 200);
+
+    // The activities they are connected to: volunteering, social groups, gardening,
+    // befriending calls, cookery, healthy eating and family activities.
+    let editor = editor(app);
+    let provider = add_provider(app, &editor, "Birmingham Community Partnership").await;
+    let mut activities = Vec::new();
+    for (name, category) in [
+        ("Sparkbrook food bank volunteers", "volunteering"),
+        ("Friday friendship group", "social_groups_and_befriending"),
+        ("Balsall Heath community garden", "nature_and_gardening"),
+        ("Befriending calls", "social_groups_and_befriending"),
+        ("Cook and eat on a budget", "food_and_cooking"),
+        ("Healthy eating advice", "food_and_cooking"),
+        ("Family fun Saturdays", "family_activities"),
+    ] {
+        let mut body = activity_body(&provider, name);
+        body["categories"] = json!([category]);
+        body["location"] =
+            json!({"address": "Ladypool Road", "town": "Birmingham", "postcode": "B12 8LA"});
+        activities.push(id_of(&add_activity(app, &editor, &body).await));
+    }
+    let ben_token = app.link_worker_token("birmingham|ben");
+    for (referral, activity) in [(&ids[2], 0), (&ids[2], 4), (&ids[3], 2), (&ids[4], 3)] {
+        connect(app, &ben_token, referral, &activities[activity], false).await;
+    }
+
+    // The month's report: referrals by source and by practice.
+    let first = today.replace_day(1).unwrap();
+    let next = if first.month() == time::Month::December {
+        time::Date::from_calendar_date(first.year() + 1, time::Month::January, 1).unwrap()
+    } else {
+        time::Date::from_calendar_date(first.year(), first.month().next(), 1).unwrap()
+    };
+    let (status, report) = app
+        .get_json(
+            &format!("/v1/reports/summary?from={first}&to={next}"),
+            &coordinator,
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["referrals"], 6);
+    assert_eq!(
+        report["by_source"],
+        json!([{"code": "gp", "count": 4}, {"code": "local_agency", "count": 1}, {"code": "self", "count": 1}])
+    );
+    assert_eq!(
+        report["by_practice"],
+        json!([
+            {"code": "M85001", "count": 2},
+            {"code": null, "count": 2},
+            {"code": "M85002", "count": 1},
+            {"code": "M85003", "count": 1}
+        ])
+    );
+    assert_eq!(
+        report["by_status"],
+        json!([{"code": "assigned", "count": 6}])
+    );
+    assert_eq!(
+        report["connections_by_category"],
+        json!({"food_and_cooking": 1, "nature_and_gardening": 1, "social_groups_and_befriending": 1, "volunteering": 1})
+    );
+    assert_eq!(report["connections_by_status"], json!({"suggested": 4}));
+}
+
+/// Journey 3, on a fresh app.
+pub async fn a_little_bit_about_a_lot(app: &TestApp) {
     let coordinator = app.coordinator();
 
     // Referred by his surgery for housing support.
@@ -280,9 +659,113 @@ async fn journey_3_a_little_bit_about_a_lot() {
     assert_eq!(plan["steps"][0]["status"], "done");
     assert_eq!(plan["steps"][1]["status"], "planned");
 
-    // EXTEND (directory): activity search near LS7 finds Tai Chi on a weekday morning,
-    // free, and a walking group; a domestic abuse service marked confidential-location is
-    // never shown as "near" by a public search. Connections to them join the timeline.
+    // The directory holds what Leeds North connects people to.
+    let editor = editor(app);
+    let provider = add_provider(app, &editor, "Leeds North Wellbeing").await;
+    let place =
+        |mut body: Value, category: &str, postcode: &str, day: &str, start: &str, end: &str| {
+            body["categories"] = json!([category]);
+            body["location"] =
+                json!({"address": "Chapel Allerton", "town": "Leeds", "postcode": postcode});
+            body["schedule"] = json!([{"day": day, "start": start, "end": end}]);
+            body
+        };
+    for body in [
+        place(
+            activity_body(&provider, "Tai Chi for beginners"),
+            "physical_activity",
+            "LS7 4NZ",
+            "wednesday",
+            "10:00",
+            "11:00",
+        ),
+        place(
+            activity_body(&provider, "Tai Chi (evening)"),
+            "physical_activity",
+            "LS7 4NZ",
+            "wednesday",
+            "18:30",
+            "19:30",
+        ),
+        place(
+            activity_body(&provider, "Potternewton Park Walking Group"),
+            "physical_activity",
+            "LS7 4HB",
+            "friday",
+            "10:30",
+            "11:30",
+        ),
+        place(
+            activity_body(&provider, "Welfare benefits advice"),
+            "money_and_benefits_advice",
+            "LS7 3EF",
+            "monday",
+            "09:00",
+            "12:00",
+        ),
+        place(
+            activity_body(&provider, "Tai Chi in Bristol"),
+            "physical_activity",
+            "BS1 4DJ",
+            "tuesday",
+            "10:00",
+            "11:00",
+        ),
+    ] {
+        add_activity(app, &editor, &body).await;
+    }
+    let mut refuge = activity_body(&provider, "Domestic abuse support drop-in");
+    refuge["categories"] = json!(["domestic_abuse_support"]);
+    refuge["join_method"] = json!("referral");
+    refuge["confidential_location"] = json!(true);
+    refuge["location"] = json!({"postcode": "LS7 3JB", "area": "North Leeds"});
+    add_activity(app, &editor, &refuge).await;
+
+    // The coordinator searches near his postcode: Tai Chi on a weekday morning, free, and
+    // a walking group. Search is public: no token.
+    let search = |query: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .get(&format!("/v1/activities?{query}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let tai_chi = search(
+        "q=tai+chi&near=LS7+3JB&radius_km=5&free=true&day=monday&day=tuesday&day=wednesday&day=thursday&day=friday&from=06:00&to=12:00".into(),
+    )
+    .await;
+    assert_eq!(names(&tai_chi), vec!["Tai Chi for beginners"]);
+    assert!(tai_chi["items"][0]["distance_km"].as_f64().unwrap() < 5.0);
+    let walking = search("q=walk&near=LS7+3JB&radius_km=5".into()).await;
+    assert_eq!(names(&walking), vec!["Potternewton Park Walking Group"]);
+    // A domestic abuse service marked confidential is never "near", though it is at his
+    // very postcode.
+    let near = search("near=LS7+3JB&radius_km=50".into()).await;
+    assert!(!names(&near).iter().any(|n| n.contains("abuse")), "{near}");
+    assert!(
+        !names(&near).iter().any(|n| n.contains("Bristol")),
+        "{near}"
+    );
+
+    // Both go on his plan as connections; they join the timeline.
+    for page in [&tai_chi, &walking] {
+        let activity = page["items"][0]["id"].as_str().unwrap();
+        let made = connect(app, &me, &id, activity, false).await;
+        assert_eq!(made["status"], "suggested");
+    }
 
     let kinds = app.timeline_kinds(&coordinator, &id).await;
     assert_eq!(
@@ -297,7 +780,8 @@ async fn journey_3_a_little_bit_about_a_lot() {
             "plan_updated",
             "contact",
             "plan_updated",
+            "connection",
+            "connection",
         ]
     );
-    app.finish().await;
 }

@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use crate::connections::{connect, move_to};
+use crate::directory::{activity_body, add_activity, add_provider, editor};
 use crate::support::*;
 
 fn referral(source: &str, practice: Option<&str>, reasons: &[&str]) -> Value {
@@ -98,6 +100,65 @@ async fn the_summary_counts_a_fixed_data_set_exactly() {
     record(&app, &worker, &ids[4], "ucla3", "baseline", &[2, 2, 2]).await;
     record(&app, &worker, &ids[4], "ucla3", "follow_up", &[2, 2, 2]).await;
 
+    // Connections: two to the garden (one attending, one declined), one to the cookery
+    // class (suggested), one to befriending calls (completed). An activity counts under
+    // its main (first) category.
+    let editor = editor(&app);
+    let provider = add_provider(&app, &editor, "Birmingham Community Partnership").await;
+    let activity = |name: &str, categories: Value| {
+        let mut body = activity_body(&provider, name);
+        body["categories"] = categories;
+        body
+    };
+    let garden = add_activity(
+        &app,
+        &editor,
+        &activity("Community garden", json!(["nature_and_gardening"])),
+    )
+    .await;
+    let cookery = add_activity(
+        &app,
+        &editor,
+        &activity("Cookery class", json!(["food_and_cooking"])),
+    )
+    .await;
+    let calls = add_activity(
+        &app,
+        &editor,
+        &activity(
+            "Befriending calls",
+            json!(["social_groups_and_befriending", "volunteering"]),
+        ),
+    )
+    .await;
+    for (referral, activity, moves) in [
+        (&ids[0], &garden, &["attending"][..]),
+        (&ids[0], &cookery, &[][..]),
+        (&ids[1], &calls, &["attending", "completed"][..]),
+        (&ids[3], &garden, &["declined"][..]),
+    ] {
+        let c = connect(
+            &app,
+            &worker,
+            referral,
+            activity["id"].as_str().unwrap(),
+            false,
+        )
+        .await;
+        for status in moves {
+            let r = move_to(
+                &app,
+                &worker,
+                referral,
+                c["id"].as_str().unwrap(),
+                status,
+                "",
+            )
+            .await;
+            assert_eq!(r.status(), 200);
+        }
+    }
+
     let coordinator = app.token(ORG, &["coordinator"]);
     let today = time::OffsetDateTime::now_utc().date();
     let path = format!(
@@ -134,7 +195,14 @@ async fn the_summary_counts_a_fixed_data_set_exactly() {
         report["days_to_first_contact"],
         json!({"referrals": 0, "median_days": null, "p90_days": null})
     );
-    assert_eq!(report["connections_by_category"], json!({}));
+    assert_eq!(
+        report["connections_by_category"],
+        json!({"food_and_cooking": 1, "nature_and_gardening": 2, "social_groups_and_befriending": 1})
+    );
+    assert_eq!(
+        report["connections_by_status"],
+        json!({"attending": 1, "completed": 1, "declined": 1, "suggested": 1})
+    );
     assert_eq!(
         report["outcomes"],
         json!([
@@ -169,6 +237,8 @@ async fn the_summary_counts_a_fixed_data_set_exactly() {
         "by_reason,loneliness_isolation,count,2",
         "outcomes,swemwbs.metric,mean_change,2.27",
         "outcomes,ucla3.total,share_improved,0.5",
+        "connections_by_category,nature_and_gardening,count,2",
+        "connections_by_status,declined,count,1",
     ] {
         assert!(csv.lines().any(|l| l == line), "no {line} in\n{csv}");
     }
@@ -182,6 +252,7 @@ async fn the_summary_counts_a_fixed_data_set_exactly() {
         .await;
     assert_eq!(empty["referrals"], 0);
     assert_eq!(empty["outcomes"], json!([]));
+    assert_eq!(empty["connections_by_status"], json!({}));
     let r = app
         .get("/v1/reports/summary?from=2026-12-01&to=2026-11-01")
         .bearer_auth(&coordinator)

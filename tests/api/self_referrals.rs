@@ -581,3 +581,43 @@ async fn the_embeddable_form_is_served_for_an_active_key_and_framed_only_by_its_
     );
     app.finish().await;
 }
+
+/// Two instances behind one load balancer share one allowance: the count is kept in the
+/// database, not in each process.
+#[tokio::test]
+async fn two_instances_of_the_service_share_one_limit() {
+    let limits = |s: &mut socialrx_server::config::Settings| {
+        s.self_referral_per_ip_per_minute = 100;
+        s.self_referral_per_partner_per_minute = 3;
+    };
+    let first = spawn_app_with(limits).await;
+    let second = spawn_app_on_with(first.db.clone(), limits).await;
+    let (_, key) = first.register_partner(ORG, "Carers", &[PARTNER_SITE]).await;
+    // The allowance is per minute: start well inside one.
+    let second_of_minute = time::OffsetDateTime::now_utc().second();
+    if second_of_minute > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(u64::from(
+            61 - second_of_minute,
+        )))
+        .await;
+    }
+    for app in [&first, &first, &second] {
+        assert_eq!(
+            app.post_self_referral(&key, &self_referral_body())
+                .await
+                .status(),
+            201
+        );
+    }
+    // The second instance has seen one request of its own; together they have seen three.
+    let response = second.post_self_referral(&key, &self_referral_body()).await;
+    let retry: u64 = header(&response, "retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let p = problem(response, 429).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("for this form"),
+        "{p}"
+    );
+    drop(second);
+    first.finish().await;
+}

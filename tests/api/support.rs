@@ -37,6 +37,12 @@ pub async fn spawn_app_with(edit: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_app_configured(Arc::new(db), edit).await
 }
 
+/// Another instance of the app, with its own settings, on a database already in use (two
+/// instances behind one load balancer).
+pub async fn spawn_app_on_with(db: Arc<TestDatabase>, edit: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_configured(db, edit).await
+}
+
 async fn spawn_app_configured(db: Arc<TestDatabase>, edit: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings {
         bind: "127.0.0.1:0".into(),

@@ -184,3 +184,377 @@ async fn staff_and_organisation_fields_are_checked() {
     .await;
     app.finish().await;
 }
+
+/// Every operation that names a record, tried by another organisation holding every role,
+/// against a full case of ours: referral, person, link worker, contact, plan, connection,
+/// outcome, duplicate flag, provider, activity, partner and webhook delivery. Each is a 404,
+/// exactly as for a record that does not exist (never a 409 or 422 that would tell it
+/// exists), and nothing of ours changes. Lists and reports show none of it. A new operation
+/// with a path parameter fails this test until it is added to the walk.
+#[tokio::test]
+async fn every_operation_on_another_organisations_records_is_a_404_and_changes_nothing() {
+    use crate::connections::connect;
+    use crate::directory::{activity_body, add_activity, add_provider, editor};
+    use crate::steps::{days_ago, id_of};
+    use crate::webhooks::{Receiver, SECRET};
+
+    let app = spawn_app_with(|s| s.webhook_poll_interval_ms = 100).await;
+    // Our side: a whole case.
+    let receiver = Receiver::start(0, std::time::Duration::ZERO);
+    let admin = app.token(ORG, &["admin"]);
+    let r = app
+        .post_json(
+            "/v1/webhooks",
+            &admin,
+            &json!({"url": receiver.url, "secret": SECRET, "event_types": ["outcome.recorded"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let worker = id_of(&app.create_link_worker("ours|jo", 10).await);
+    let referral = app.assigned_referral(61, &worker).await;
+    let duplicate = id_of(
+        &app.create_referral(&app.referrer(), &crate::steps::person_body(61))
+            .await,
+    );
+    let jo = app.link_worker_token("ours|jo");
+    let r = app
+        .record_contact(
+            &jo,
+            &referral,
+            json!({"mode": "phone", "occurred_at": days_ago(1), "notes": "Ours"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let (etag, _) = app.plan(&jo, &referral).await;
+    let plan = json!({"what_matters_to_me": "Ours", "goals": [], "steps": []});
+    assert_eq!(
+        app.put_plan(&jo, &referral, Some(&etag), &plan)
+            .await
+            .status(),
+        200
+    );
+    let ours_editor = editor(&app);
+    let provider = add_provider(&app, &ours_editor, "Our library").await;
+    let activity =
+        id_of(&add_activity(&app, &ours_editor, &activity_body(&provider, "Our group")).await);
+    let connection = id_of(&connect(&app, &jo, &referral, &activity, false).await);
+    let r = app
+        .post_json(
+            &format!("/v1/referrals/{referral}/outcomes"),
+            &jo,
+            &json!({"instrument": "ucla3", "time_point": "baseline", "measured_on": "2026-11-20", "answers": [3, 2, 3]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let (partner, _) = app
+        .register_partner(ORG, "Our partner", &["https://ours.example.org"])
+        .await;
+    receiver.wait_for(1, 20).await;
+    let (_, deliveries) = app.get_json("/v1/webhooks/deliveries", &admin).await;
+    let delivery = deliveries["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, record) = app
+        .get_json(&format!("/v1/referrals/{referral}"), &jo)
+        .await;
+    let person = record["person"]["id"].as_str().unwrap().to_owned();
+
+    // Their side: every role, and records of their own to make each request otherwise valid.
+    let they = app.token(
+        OTHER_ORG,
+        &[
+            "referrer",
+            "link_worker",
+            "coordinator",
+            "directory_editor",
+            "admin",
+        ],
+    );
+    let r = app
+        .post_json(
+            "/v1/link-workers",
+            &they,
+            &json!({"subject": "theirs|al", "display_name": "Al", "capacity": 5}),
+        )
+        .await;
+    let their_worker = id_of(&r.json().await.unwrap());
+    let their_provider = add_provider(&app, &they, "Their library").await;
+    let their_activity =
+        id_of(&add_activity(&app, &they, &activity_body(&their_provider, "Their group")).await);
+
+    // What each operation is tried with: (method, path, body, If-Match).
+    let attempts: Vec<(&str, String, Option<Value>, Option<&str>)> = vec![
+        (
+            "GET",
+            format!("/fhir/r4/ServiceRequest/{referral}"),
+            None,
+            None,
+        ),
+        ("GET", format!("/fhir/r4/Task/{referral}"), None, None),
+        (
+            "PUT",
+            format!("/v1/activities/{activity}"),
+            Some(activity_body(&their_provider, "Taken")),
+            Some("\"1\""),
+        ),
+        (
+            "DELETE",
+            format!("/v1/activities/{activity}"),
+            None,
+            Some("\"1\""),
+        ),
+        (
+            "GET",
+            format!("/v1/activities/{activity}/connection_counts"),
+            None,
+            None,
+        ),
+        ("GET", format!("/v1/link-workers/{worker}"), None, None),
+        (
+            "PUT",
+            format!("/v1/link-workers/{worker}"),
+            Some(
+                json!({"subject": "ours|jo", "display_name": "Taken", "capacity": 1, "active": false}),
+            ),
+            None,
+        ),
+        ("DELETE", format!("/v1/link-workers/{worker}"), None, None),
+        (
+            "GET",
+            format!("/v1/link-workers/{worker}/caseload"),
+            None,
+            None,
+        ),
+        ("DELETE", format!("/v1/partners/{partner}"), None, None),
+        ("GET", format!("/v1/people/{person}/export"), None, None),
+        (
+            "PUT",
+            format!("/v1/providers/{provider}"),
+            Some(json!({"name": "Taken"})),
+            Some("\"1\""),
+        ),
+        ("GET", format!("/v1/referrals/{referral}"), None, None),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/assignment"),
+            Some(json!({"link_worker_id": their_worker, "override": true})),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/connections"),
+            None,
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/connections"),
+            Some(json!({"activity_id": their_activity})),
+            None,
+        ),
+        (
+            "PATCH",
+            format!("/v1/referrals/{referral}/connections/{connection}"),
+            Some(json!({"status": "declined"})),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/contacts"),
+            None,
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/contacts"),
+            Some(json!({"mode": "phone", "occurred_at": days_ago(0)})),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/history"),
+            None,
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/outcomes"),
+            None,
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/outcomes"),
+            Some(
+                json!({"instrument": "ucla3", "time_point": "follow_up", "measured_on": "2026-11-21", "answers": [1, 1, 1]}),
+            ),
+            None,
+        ),
+        ("GET", format!("/v1/referrals/{referral}/plan"), None, None),
+        (
+            "PUT",
+            format!("/v1/referrals/{referral}/plan"),
+            Some(json!({"what_matters_to_me": "Taken", "goals": [], "steps": []})),
+            Some("\"v1\""),
+        ),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/possible-duplicates/{duplicate}"),
+            Some(json!({"resolution": "dismissed"})),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/status"),
+            None,
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/timeline"),
+            None,
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/referrals/{referral}/transitions"),
+            Some(json!({"to": "closed", "reason": "moved_away"})),
+            None,
+        ),
+        (
+            "POST",
+            format!("/v1/webhooks/deliveries/{delivery}/redeliver"),
+            None,
+            None,
+        ),
+    ];
+    // Public by design (directory data), or not naming a record of an organisation.
+    let exempt = [
+        "GET /v1/activities/{id}",
+        "GET /v1/providers/{id}",
+        "GET /oruk/services/{id}",
+        "GET /oruk/service_at_locations/{id}",
+        "GET /oruk/taxonomies/{id}",
+        "GET /oruk/taxonomy_terms/{id}",
+        "PUT /v1/instruments/{code}/wording",
+    ];
+    for op in socialrx_api::routes::operations() {
+        if !op.path.contains('{') || exempt.contains(&format!("{} {}", op.method, op.path).as_str())
+        {
+            continue;
+        }
+        let shape = |path: &str| {
+            let prefix = op.path.split('{').next().unwrap();
+            path.starts_with(prefix)
+                && path.split('/').count() == op.path.split('/').count()
+                && path.ends_with(op.path.rsplit('}').next().unwrap())
+        };
+        assert!(
+            attempts
+                .iter()
+                .any(|(m, p, ..)| *m == op.method && shape(p)),
+            "{} {} is not tried across organisations: add it to this walk",
+            op.method,
+            op.path
+        );
+    }
+    for (method, path, body, if_match) in &attempts {
+        let mut request = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                app.url(path),
+            )
+            .bearer_auth(&they);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(tag) = if_match {
+            request = request.header("If-Match", *tag);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 404, "{method} {path} across organisations: {text}");
+        for ours in ["Ours", "Margaret", "Our group", "9434765919"] {
+            assert!(
+                !text.contains(ours),
+                "{method} {path} told them {ours}: {text}"
+            );
+        }
+    }
+
+    // Their lists and reports hold nothing of ours.
+    let task_search = format!("/fhir/r4/Task?focus=ServiceRequest/{referral}");
+    let today = time::OffsetDateTime::now_utc().date();
+    let report = format!(
+        "/v1/reports/summary?from={}&to={}",
+        today - time::Duration::days(30),
+        today + time::Duration::days(1)
+    );
+    for path in [
+        task_search.as_str(),
+        "/v1/referrals",
+        "/v1/queue",
+        "/v1/audit",
+        "/v1/link-workers",
+        "/v1/partners",
+        "/v1/webhooks",
+        "/v1/webhooks/deliveries",
+        "/v1/staff",
+        report.as_str(),
+    ] {
+        let (status, body) = app.get_json(path, &they).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let text = body.to_string();
+        for ours in [&referral, &person, &worker, &partner, &delivery, &duplicate] {
+            assert!(
+                !text.contains(ours.as_str()),
+                "{path} shows them {ours}: {text}"
+            );
+        }
+        if path.starts_with("/v1/reports") {
+            assert_eq!(body["referrals"], 0, "{body}");
+        } else if path.starts_with("/fhir") {
+            assert_eq!(body["total"], 0, "{body}");
+        } else {
+            assert!(body["items"].is_array(), "{path}: {body}");
+        }
+    }
+
+    // And ours is as it was.
+    let (_, record) = app
+        .get_json(&format!("/v1/referrals/{referral}"), &jo)
+        .await;
+    assert_eq!(record["status"], "in_progress");
+    let (etag, plan) = app.plan(&jo, &referral).await;
+    assert_eq!(
+        (etag.as_str(), plan["what_matters_to_me"].as_str()),
+        ("\"v1\"", Some("Ours"))
+    );
+    let (_, connections) = app
+        .get_json(&format!("/v1/referrals/{referral}/connections"), &jo)
+        .await;
+    assert_eq!(connections["items"].as_array().unwrap().len(), 1);
+    assert_eq!(connections["items"][0]["status"], "suggested");
+    let (_, outcomes) = app
+        .get_json(&format!("/v1/referrals/{referral}/outcomes"), &jo)
+        .await;
+    assert_eq!(outcomes["items"].as_array().unwrap().len(), 1);
+    let (_, contacts) = app
+        .get_json(&format!("/v1/referrals/{referral}/contacts"), &jo)
+        .await;
+    assert_eq!(contacts["items"].as_array().unwrap().len(), 1);
+    let (_, me) = app
+        .get_json(&format!("/v1/link-workers/{worker}"), &app.coordinator())
+        .await;
+    assert_eq!(
+        (me["active"].clone(), me["capacity"].clone()),
+        (json!(true), json!(10))
+    );
+    let (status, group) = app
+        .get_json(&format!("/v1/activities/{activity}"), &jo)
+        .await;
+    assert_eq!((status, group["name"].as_str()), (200, Some("Our group")));
+    let (_, partners) = app.get_json("/v1/partners", &admin).await;
+    assert_eq!(partners["items"][0]["active"], true, "{partners}");
+    app.finish().await;
+}

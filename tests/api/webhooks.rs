@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::binary::Server;
 use crate::support::*;
 
-const SECRET: &str = "whsec-test-0123456789abcdef";
+pub const SECRET: &str = "whsec-test-0123456789abcdef";
 
 #[derive(Debug, Clone)]
 pub struct Received {

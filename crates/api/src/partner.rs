@@ -2,7 +2,8 @@
 //!
 //! [`PartnerCaller`] is the extractor of `POST /v1/self-referrals`. In order: the client
 //! IP's rate limit, the `X-Partner-Key` header (401 when missing, unknown or revoked), the
-//! partner's rate limit, then the browser's `Origin`, which must be one of the partner's
+//! partner's rate limit, both limits again as counted by every instance together (in the
+//! database), then the browser's `Origin`, which must be one of the partner's
 //! allowed origins or this service's own (the embedded form, served by us, posts
 //! same-origin); any other origin is 403. A client that is not a browser can send any
 //! `Origin` it likes, so the origin rule protects partners' keys from use on other
@@ -18,6 +19,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -30,7 +32,10 @@ use socialrx_store::{AuditContext, Store, StoreError};
 
 use crate::error::ApiError;
 use crate::observe::RequestId;
-use crate::ratelimit::{SelfReferralLimits, client_key, retry_after_seconds};
+use crate::ratelimit::{
+    SelfReferralLimits, client_key, network_bucket, partner_bucket, retry_after_seconds,
+    shared_check,
+};
 
 pub const PARTNER_KEY: HeaderName = HeaderName::from_static("x-partner-key");
 
@@ -121,6 +126,20 @@ async fn identify(req: &HttpRequest) -> Result<PartnerCaller, ApiError> {
         .per_partner
         .check(&partner.id)
         .map_err(|wait| too_many(wait, "for this form"))?;
+    // The same limits across every instance of the service.
+    let store = store.as_ref().as_ref();
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        shared_check(store, network_bucket(ip), limits.limits.per_ip_per_minute)
+            .await?
+            .map_err(|seconds| too_many(Duration::from_secs(seconds), "from your address"))?;
+    }
+    shared_check(
+        store,
+        partner_bucket(partner.id),
+        limits.limits.per_partner_per_minute,
+    )
+    .await?
+    .map_err(|seconds| too_many(Duration::from_secs(seconds), "for this form"))?;
 
     if let Some(origin) = origin_of(req.headers())
         && !partner.allows(origin)

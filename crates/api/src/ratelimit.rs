@@ -1,8 +1,11 @@
-//! Token buckets for the public self-referral route: one per client IP, one per partner.
+//! Rate limits of the public self-referral route, per client network and per partner, in
+//! two layers:
 //!
-//! In-process: each instance keeps its own buckets, so behind a load balancer with N
-//! instances a client gets up to N times the limit. A deployment with several instances
-//! needs a shared limiter as well (at the load balancer, or in PostgreSQL or Redis).
+//! - in-process token buckets ([`RateLimiter`]), which turn a flood away before it costs
+//!   a database write;
+//! - a count per minute in the database ([`shared_check`]), which every instance of the
+//!   service shares, so that N instances behind a load balancer still allow the limit once,
+//!   not N times. The stateless API tier keeps no state of its own that matters.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -34,6 +37,7 @@ impl Default for RateLimits {
 pub struct SelfReferralLimits {
     pub per_ip: RateLimiter<IpAddr>,
     pub per_partner: RateLimiter<Uuid>,
+    pub limits: RateLimits,
 }
 
 impl SelfReferralLimits {
@@ -41,8 +45,46 @@ impl SelfReferralLimits {
         Self {
             per_ip: RateLimiter::per_minute(limits.per_ip_per_minute),
             per_partner: RateLimiter::per_minute(limits.per_partner_per_minute),
+            limits,
         }
     }
+}
+
+/// The database bucket of a client network: a hash, so that the table never holds an
+/// address (an IP address is personal data).
+pub fn network_bucket(ip: IpAddr) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("socialrx-self-referral:{}", client_key(ip)).as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("net:{hex}")
+}
+
+/// The database bucket of a partner.
+pub fn partner_bucket(partner: Uuid) -> String {
+    format!("partner:{partner}")
+}
+
+/// The minute `unix_seconds` falls in, and the seconds left of it (at least one).
+pub fn minute_window(unix_seconds: i64) -> (i64, u64) {
+    let window = unix_seconds.div_euclid(60);
+    let left = 60 - unix_seconds.rem_euclid(60);
+    (window, left.max(1) as u64)
+}
+
+/// Counts a hit on `bucket` in the database for this minute; `Err(seconds)` to wait when
+/// the minute's hits, across every instance, are over `per_minute`.
+pub async fn shared_check(
+    store: &dyn socialrx_store::Store,
+    bucket: String,
+    per_minute: u32,
+) -> Result<Result<(), u64>, socialrx_store::StoreError> {
+    let (window, left) = minute_window(time::OffsetDateTime::now_utc().unix_timestamp());
+    let hits = store.count_rate_limit_hits(&[bucket], window).await?;
+    Ok(if hits.first().copied().unwrap_or(0) > per_minute.max(1) {
+        Err(left)
+    } else {
+        Ok(())
+    })
 }
 
 impl Default for SelfReferralLimits {
@@ -131,6 +173,27 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         if buckets.len() > PRUNE_ABOVE {
             buckets.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn a_minute_window_says_how_long_is_left_of_it() {
+        assert_eq!(minute_window(120), (2, 60));
+        assert_eq!(minute_window(179), (2, 1));
+        assert_eq!(minute_window(-1), (-1, 1));
+    }
+
+    #[test]
+    fn a_network_bucket_is_a_hash_of_the_network_not_the_address() {
+        let a = network_bucket("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = network_bucket("2001:db8:1:2:bbbb::9".parse().unwrap());
+        assert_eq!(a, b, "one /64");
+        assert!(!a.contains("2001"));
+        assert_ne!(a, network_bucket("192.0.2.1".parse().unwrap()));
     }
 }
 

@@ -62,6 +62,9 @@ pub struct NewConnection {
 pub struct StatusChange {
     pub status: ConnectionStatus,
     pub note: Option<String>,
+    /// Set when the link worker decides to go along after all (or no longer will);
+    /// `None` leaves it as it was.
+    pub supported_first_attendance: Option<bool>,
 }
 
 /// One recorded move of a connection.

@@ -137,6 +137,8 @@ pub struct Results {
 
 /// The compact form of an activity that filters read.
 struct Entry {
+    /// The activity's id, kept here so that ordering never has to reach into the activity.
+    id: Uuid,
     activity: Arc<Activity>,
     name_key: String,
     categories: u32,
@@ -150,6 +152,7 @@ impl Entry {
     fn new(activity: Arc<Activity>) -> Self {
         let d = &activity.details;
         Self {
+            id: activity.id,
             name_key: name_key(&d.name),
             categories: d.categories.iter().fold(0, |acc, c| acc | c.bit()),
             accessible: d.accessibility.iter().fold(0, |acc, f| acc | f.bit()),
@@ -205,11 +208,55 @@ struct Filters {
     verified_since: Option<Date>,
 }
 
+impl Filters {
+    /// No filter at all: every entry matches.
+    fn is_empty(&self) -> bool {
+        self.categories == 0
+            && self.accessible == 0
+            && self.days == 0
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.free.is_none()
+            && self.online.is_none()
+            && self.age.is_none()
+            && self.open_to_new.is_none()
+            && self.verified_since.is_none()
+    }
+}
+
 struct Near {
     centre: Point,
     radius_km: f64,
     bbox: BoundingBox,
 }
+
+/// The codes and flags of an entry that the cheapest filters read (see [`Entry::matches`]).
+#[derive(Clone, Copy, Default)]
+struct Tags {
+    categories: u32,
+    accessible: u32,
+    days: u8,
+    free: bool,
+    online: bool,
+    open: bool,
+}
+
+impl Tags {
+    fn of(e: &Entry) -> Self {
+        let d = &e.activity.details;
+        Self {
+            categories: e.categories,
+            accessible: e.accessible,
+            days: e.days,
+            free: d.cost.is_free(),
+            online: d.online,
+            open: d.taking_new_people,
+        }
+    }
+}
+
+/// The point of a slot without one: outside every box.
+const NOWHERE: (f64, f64) = (f64::NAN, f64::NAN);
 
 /// Latitude in millionths of a degree: an ordered key for the latitude band scan.
 fn lat_key(p: Point) -> i32 {
@@ -219,6 +266,12 @@ fn lat_key(p: Point) -> i32 {
 #[derive(Default)]
 struct Table {
     slots: Vec<Option<Entry>>,
+    /// Each slot's public point (NaN when it has none), dense beside `slots`: a search
+    /// around a point rules out most candidates here without reading their entries.
+    points: Vec<(f64, f64)>,
+    /// Each slot's codes and flags (none when empty), dense beside `slots`: the cheap
+    /// filters rule most candidates out here without reading their entries.
+    tags: Vec<Tags>,
     free: Vec<u32>,
     by_id: HashMap<Uuid, u32>,
     by_name: BTreeSet<(String, Uuid, u32)>,
@@ -228,7 +281,7 @@ struct Table {
 impl Table {
     /// Puts the entry in its slot (reusing the activity's slot); returns the slot.
     fn put(&mut self, entry: Entry) -> u32 {
-        let id = entry.activity.id;
+        let id = entry.id;
         let slot = match self.by_id.get(&id) {
             Some(&slot) => {
                 self.unlink(slot);
@@ -238,6 +291,8 @@ impl Table {
                 Some(slot) => slot,
                 None => {
                     self.slots.push(None);
+                    self.points.push(NOWHERE);
+                    self.tags.push(Tags::default());
                     (self.slots.len() - 1) as u32
                 }
             },
@@ -246,7 +301,9 @@ impl Table {
         self.by_name.insert((entry.name_key.clone(), id, slot));
         if let Some(p) = entry.point {
             self.by_lat.insert((lat_key(p), id, slot));
+            self.points[slot as usize] = (p.lat, p.lon);
         }
+        self.tags[slot as usize] = Tags::of(&entry);
         self.slots[slot as usize] = Some(entry);
         slot
     }
@@ -254,8 +311,10 @@ impl Table {
     /// Removes the entry from the ordered sets and empties its slot (the slot stays the
     /// activity's until [`Table::remove`]).
     fn unlink(&mut self, slot: u32) {
+        self.points[slot as usize] = NOWHERE;
+        self.tags[slot as usize] = Tags::default();
         if let Some(old) = self.slots[slot as usize].take() {
-            let id = old.activity.id;
+            let id = old.id;
             self.by_name.remove(&(old.name_key, id, slot));
             if let Some(p) = old.point {
                 self.by_lat.remove(&(lat_key(p), id, slot));
@@ -272,6 +331,27 @@ impl Table {
 
     fn get(&self, slot: u32) -> Option<&Entry> {
         self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// Whether the slot may pass the filters: `false` rules it out, `true` leaves it to
+    /// [`Entry::matches`], which decides.
+    fn may_match(&self, slot: u32, f: &Filters) -> bool {
+        self.tags.get(slot as usize).is_some_and(|t| {
+            (f.categories == 0 || t.categories & f.categories != 0)
+                && (f.days == 0 || t.days & f.days != 0)
+                && t.accessible & f.accessible == f.accessible
+                && f.free.is_none_or(|x| t.free == x)
+                && f.online.is_none_or(|x| t.online == x)
+                && f.open_to_new.is_none_or(|x| t.open == x)
+        })
+    }
+
+    /// Whether the slot's public point may lie within the search: `false` rules the
+    /// slot out, `true` leaves it to [`Entry::distance`], which decides.
+    fn may_be_near(&self, slot: u32, near: &Near) -> bool {
+        self.points
+            .get(slot as usize)
+            .is_some_and(|&(lat, lon)| near.bbox.contains(Point { lat, lon }))
     }
 }
 
@@ -387,7 +467,7 @@ impl SearchIndex {
             radius_km,
             bbox: BoundingBox::around(centre, radius_km),
         });
-        let scored = match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let mut scored = match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(text) => Some(self.text.search(text)?),
             None => None,
         };
@@ -404,8 +484,11 @@ impl SearchIndex {
                 _ => std::ops::Bound::Unbounded,
             };
             let mut hits = Vec::with_capacity(limit.min(1024) + 1);
-            for (_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
-                if let Some(e) = table.get(*slot).filter(|e| e.matches(&filters)) {
+            for &(_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
+                if !table.may_match(slot, &filters) {
+                    continue;
+                }
+                if let Some(e) = table.get(slot).filter(|e| e.matches(&filters)) {
                     hits.push((e, None, None));
                     if hits.len() > limit {
                         break;
@@ -415,15 +498,74 @@ impl SearchIndex {
             return Ok(page(hits, limit, q.sort));
         }
 
+        // The first page of a text search with nothing else to filter on: only the best
+        // scores can make the page. Find the lowest score that can, and read just the
+        // entries scored at or above it (ties at that score are decided by id, as in
+        // every order). A match whose slot is gone (a change being applied) sends the
+        // search the general way below, which skips it.
+        let k = limit.saturating_add(1);
+        if let Some(scored) = scored.as_mut()
+            && q.sort == Sort::Relevance
+            && q.after.is_none()
+            && near.is_none()
+            && filters.is_empty()
+            && scored.len() > k
+        {
+            scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+            let floor = scored[k - 1].0;
+            let mut best = Best::new(k);
+            let mut complete = true;
+            for &(score, slot) in scored.iter() {
+                if score < floor {
+                    continue;
+                }
+                let Some(e) = table.get(slot) else {
+                    complete = false;
+                    break;
+                };
+                best.offer(Candidate {
+                    key: SortKey::Relevance(-score, e.id),
+                    entry: e,
+                    distance: None,
+                    score: Some(score),
+                });
+            }
+            if complete {
+                return Ok(page(best.into_hits(), limit, q.sort));
+            }
+        }
+
         // Otherwise: the candidates (text matches, or the latitude band around the
-        // point, or everything), filtered, then ordered.
-        let mut hits: Vec<(&Entry, Option<f64>, Option<f32>)> = Vec::new();
-        let mut consider = |e, score| consider(&mut hits, e, score, &filters, near.as_ref());
+        // point, or everything), filtered, then the best `limit + 1` kept in order. Each
+        // candidate's sort key is made once, from the entry itself: ordering never reads
+        // the activities (scattered on the heap) nor allocates.
+        let after = q.after.as_ref().map(|after| match after {
+            Cursor::Relevance { score, id } => SortKey::Relevance(-score, *id),
+            Cursor::Distance { km, id } => SortKey::Distance(*km, *id),
+            Cursor::Name { key, id } => SortKey::Name(key.as_str(), *id),
+        });
+        let mut best = Best::new(k);
+        let mut consider = |e, score| {
+            consider(
+                &mut best,
+                e,
+                score,
+                &filters,
+                near.as_ref(),
+                q.sort,
+                after.as_ref(),
+            )
+        };
         match (&scored, &near) {
             (Some(scored), _) => {
-                for (score, slot) in scored {
-                    if let Some(e) = table.get(*slot) {
-                        consider(e, Some(*score));
+                for &(score, slot) in scored {
+                    if near.as_ref().is_some_and(|n| !table.may_be_near(slot, n))
+                        || !table.may_match(slot, &filters)
+                    {
+                        continue;
+                    }
+                    if let Some(e) = table.get(slot) {
+                        consider(e, Some(score));
                     }
                 }
             }
@@ -444,59 +586,40 @@ impl SearchIndex {
                     Uuid::max(),
                     u32::MAX,
                 );
-                for (_, _, slot) in table.by_lat.range(lo..=hi) {
-                    if let Some(e) = table.get(*slot) {
+                for &(_, _, slot) in table.by_lat.range(lo..=hi) {
+                    if !table.may_be_near(slot, n) || !table.may_match(slot, &filters) {
+                        continue;
+                    }
+                    if let Some(e) = table.get(slot) {
                         consider(e, None);
                     }
                 }
             }
             (None, None) => {
-                for (_, _, slot) in &table.by_name {
-                    if let Some(e) = table.get(*slot) {
+                for &(_, _, slot) in &table.by_name {
+                    if !table.may_match(slot, &filters) {
+                        continue;
+                    }
+                    if let Some(e) = table.get(slot) {
                         consider(e, None);
                     }
                 }
             }
         }
-
-        let key = |h: &(&Entry, Option<f64>, Option<f32>)| -> SortKey {
-            let id = h.0.activity.id;
-            match q.sort {
-                Sort::Relevance => SortKey::Relevance(-h.2.unwrap_or(0.0), id),
-                Sort::Distance => SortKey::Distance(h.1.unwrap_or(f64::MAX), id),
-                Sort::Name => SortKey::Name(h.0.name_key.clone(), id),
-            }
-        };
-        if let Some(after) = &q.after {
-            let after = match after {
-                Cursor::Relevance { score, id } => SortKey::Relevance(-score, *id),
-                Cursor::Distance { km, id } => SortKey::Distance(*km, *id),
-                Cursor::Name { key, id } => SortKey::Name(key.clone(), *id),
-            };
-            hits.retain(|h| key(h) > after);
-        }
-        let cmp = |a: &(&Entry, Option<f64>, Option<f32>),
-                   b: &(&Entry, Option<f64>, Option<f32>)| {
-            key(a)
-                .partial_cmp(&key(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        };
-        if hits.len() > limit + 1 {
-            hits.select_nth_unstable_by(limit, cmp);
-            hits.truncate(limit + 1);
-        }
-        hits.sort_by(cmp);
-        Ok(page(hits, limit, q.sort))
+        Ok(page(best.into_hits(), limit, q.sort))
     }
 }
 
-/// Keeps `e` when it passes the filters and lies within the search circle.
+/// Offers `e` to the page when it passes the filters, lies within the search circle and
+/// comes after the cursor.
 fn consider<'t>(
-    hits: &mut Vec<(&'t Entry, Option<f64>, Option<f32>)>,
+    best: &mut Best<'t>,
     e: &'t Entry,
     score: Option<f32>,
     filters: &Filters,
     near: Option<&Near>,
+    sort: Sort,
+    after: Option<&SortKey<'t>>,
 ) {
     if !e.matches(filters) {
         return;
@@ -508,14 +631,98 @@ fn consider<'t>(
         },
         None => None,
     };
-    hits.push((e, distance, score));
+    let key = match sort {
+        Sort::Relevance => SortKey::Relevance(-score.unwrap_or(0.0), e.id),
+        Sort::Distance => SortKey::Distance(distance.unwrap_or(f64::MAX), e.id),
+        Sort::Name => SortKey::Name(e.name_key.as_str(), e.id),
+    };
+    if after.is_some_and(|after| key.partial_cmp(after) != Some(std::cmp::Ordering::Greater)) {
+        return;
+    }
+    best.offer(Candidate {
+        key,
+        entry: e,
+        distance,
+        score,
+    });
 }
 
+/// Where a result stands in its order: smaller comes first. The id breaks every tie.
 #[derive(PartialEq, PartialOrd)]
-enum SortKey {
+enum SortKey<'a> {
     Relevance(f32, Uuid),
     Distance(f64, Uuid),
-    Name(String, Uuid),
+    Name(&'a str, Uuid),
+}
+
+struct Candidate<'a> {
+    key: SortKey<'a>,
+    entry: &'a Entry,
+    distance: Option<f64>,
+    score: Option<f32>,
+}
+
+impl Candidate<'_> {
+    fn cmp_key(&self, other: &Self) -> std::cmp::Ordering {
+        self.key
+            .partial_cmp(&other.key)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    }
+}
+
+impl PartialEq for Candidate<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp_key(other).is_eq()
+    }
+}
+
+impl Eq for Candidate<'_> {}
+
+impl PartialOrd for Candidate<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.cmp_key(other)
+    }
+}
+
+/// The `keep` smallest candidates offered, by sort key: a max-heap whose top is the
+/// worst kept, so that a candidate that cannot make the page costs one comparison.
+struct Best<'a> {
+    keep: usize,
+    heap: std::collections::BinaryHeap<Candidate<'a>>,
+}
+
+impl<'a> Best<'a> {
+    fn new(keep: usize) -> Self {
+        Self {
+            keep,
+            heap: std::collections::BinaryHeap::with_capacity(keep.min(128)),
+        }
+    }
+
+    fn offer(&mut self, c: Candidate<'a>) {
+        if self.heap.len() < self.keep {
+            self.heap.push(c);
+        } else if let Some(mut worst) = self.heap.peek_mut()
+            && c < *worst
+        {
+            *worst = c;
+        }
+    }
+
+    /// The kept candidates, best first.
+    fn into_hits(self) -> Vec<(&'a Entry, Option<f64>, Option<f32>)> {
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|c| (c.entry, c.distance, c.score))
+            .collect()
+    }
 }
 
 fn page(mut hits: Vec<(&Entry, Option<f64>, Option<f32>)>, limit: usize, sort: Sort) -> Results {
@@ -523,7 +730,7 @@ fn page(mut hits: Vec<(&Entry, Option<f64>, Option<f32>)>, limit: usize, sort: S
     hits.truncate(limit);
     let next = if more {
         hits.last().map(|(e, d, s)| {
-            let id = e.activity.id;
+            let id = e.id;
             match sort {
                 Sort::Relevance => Cursor::Relevance {
                     score: s.unwrap_or(0.0),

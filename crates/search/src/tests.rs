@@ -399,3 +399,55 @@ fn cursors_round_trip_and_garbage_is_refused() {
         assert_eq!(Cursor::decode(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_first_page_of_text_alone_is_the_same_page_as_by_the_general_way() {
+    // Many equal scores (identical texts), so that the page is decided by id at the
+    // lowest score that makes it. A filter every entry passes (any age) sends the same
+    // search the general way.
+    let all: Vec<Activity> = (1..=60)
+        .map(|n| {
+            activity(
+                n * 7919 % 1000,
+                &format!("Walking group {}", n % 3),
+                if n % 4 == 0 {
+                    "walking and talking, walking again"
+                } else {
+                    "walking and talking"
+                },
+                Category::PhysicalActivity,
+                Some(north(n as f64 * 0.1)),
+            )
+        })
+        .collect();
+    let index = index(all);
+    for limit in [1, 3, 5, 20, 59, 60, 100] {
+        for text in ["walking", "walking talking", "group 2"] {
+            let fast = index
+                .search(&Query {
+                    text: Some(text.to_owned()),
+                    sort: Sort::Relevance,
+                    limit,
+                    ..query()
+                })
+                .unwrap();
+            let general = index
+                .search(&Query {
+                    text: Some(text.to_owned()),
+                    sort: Sort::Relevance,
+                    limit,
+                    age: Some(50),
+                    ..query()
+                })
+                .unwrap();
+            let ids = |r: &Results| {
+                r.hits
+                    .iter()
+                    .map(|h| (h.activity.id, h.score))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ids(&fast), ids(&general), "{text} {limit}");
+            assert_eq!(fast.next, general.next, "{text} {limit}");
+        }
+    }
+}

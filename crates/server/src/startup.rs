@@ -50,6 +50,7 @@ impl Application {
             .port();
         let verifier = settings.verifier().map_err(|e| StartError(e.to_string()))?;
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
+        spawn_rate_limit_purge(store.clone());
         if settings.webhooks_enabled {
             tokio::spawn(socialrx_api::delivery::run_worker(
                 store.clone(),
@@ -131,6 +132,23 @@ fn spawn_idempotency_purge(store: Arc<dyn Store>, hours: u64) {
             match store.purge_idempotency_keys(cutoff).await {
                 Ok(n) => tracing::debug!(purged = n, "idempotency keys purged"),
                 Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
+            }
+        }
+    });
+}
+
+/// Forgets the self-referral hit counts of past minutes, every five minutes.
+fn spawn_rate_limit_purge(store: Arc<dyn Store>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let (window, _) = socialrx_api::ratelimit::minute_window(
+                time::OffsetDateTime::now_utc().unix_timestamp(),
+            );
+            match store.purge_rate_limit_hits(window - 1).await {
+                Ok(n) => tracing::debug!(purged = n, "rate limit counts purged"),
+                Err(e) => tracing::warn!(error = %e, "rate limit purge failed"),
             }
         }
     });

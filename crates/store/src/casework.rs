@@ -1,8 +1,10 @@
 //! Working with the person: contacts, the plan, and the referral's timeline.
 
 use async_trait::async_trait;
+use socialrx_domain::connection::ConnectionStatus;
 use socialrx_domain::contact::{Contact, NewContact};
 use socialrx_domain::duplicates::Resolution;
+use socialrx_domain::outcome::{Instrument, TimePoint};
 use socialrx_domain::plan::{Plan, StoredPlan};
 use socialrx_domain::referral::Status;
 use time::OffsetDateTime;
@@ -64,6 +66,26 @@ pub enum Event {
         other_referral_id: Uuid,
         resolution: Resolution,
     },
+    /// A connection to an activity was made (`from` empty) or moved on.
+    Connection(ConnectionMove),
+    /// An outcome measurement was recorded (its answers stay with the outcomes).
+    OutcomeRecorded {
+        measurement_id: Uuid,
+        instrument: Instrument,
+        time_point: TimePoint,
+        measured_on: time::Date,
+    },
+}
+
+/// One step in a connection's history, with the activity it is to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionMove {
+    pub connection_id: Uuid,
+    pub activity_id: Uuid,
+    pub activity_name: String,
+    pub from: Option<ConnectionStatus>,
+    pub to: ConnectionStatus,
+    pub note: Option<String>,
 }
 
 #[async_trait]

@@ -37,7 +37,9 @@ use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditStore};
 pub use caseload::{Caseload, CaseloadItem, CaseloadRead, CaseloadStore, QueueItem};
-pub use casework::{CaseworkStore, ContactRecorded, Event, PlanSaved, TimelineEvent};
+pub use casework::{
+    CaseworkStore, ConnectionMove, ContactRecorded, Event, PlanSaved, TimelineEvent,
+};
 pub use connections::ConnectionStore;
 pub use directory::{ActivityChange, DirectoryStore, Upserted};
 pub use error::StoreError;
@@ -48,9 +50,11 @@ pub use lifecycle::{
 pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, Versioned};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
-pub use outcomes::{InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusStep};
+pub use outcomes::{
+    ConnectionSummary, InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusStep,
+};
 pub use partners::PartnerStore;
-pub use people::{PersonExport, PersonStore};
+pub use people::{CaseRecord, PersonExport, PersonStore};
 pub use referrals::{ReferralFilter, ReferralStore};
 pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};

@@ -61,9 +61,33 @@ pub struct AuditEvent {
     pub at: OffsetDateTime,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// For a list read (`action` "list"): every record it returned. Empty otherwise.
+    pub listed: Vec<Listed>,
+}
+
+/// One record a list read returned.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Listed {
+    pub resource_id: Uuid,
+    pub person_id: Option<Uuid>,
 }
 
 impl AuditEvent {
+    /// One event for a list read: `resource_type` is what was listed, `context_id` the
+    /// record the list belongs to (a link worker for a caseload; the nil id for a search
+    /// or queue of the whole organisation), and `listed` every record returned. One event
+    /// per read, not per record, so that a busy list costs one row.
+    pub fn listing(
+        ctx: &AuditContext,
+        resource_type: &'static str,
+        context_id: Uuid,
+        listed: Vec<Listed>,
+    ) -> Self {
+        let mut event = Self::new(ctx, "list", resource_type, context_id, None);
+        event.listed = listed;
+        event
+    }
+
     pub fn new(
         ctx: &AuditContext,
         action: &'static str,
@@ -82,6 +106,7 @@ impl AuditEvent {
             at: OffsetDateTime::now_utc(),
             client_ip: ctx.client_ip.map(|ip| ip.to_string()),
             request_id: ctx.request_id.clone(),
+            listed: Vec::new(),
         }
     }
 }

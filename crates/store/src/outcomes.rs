@@ -53,6 +53,16 @@ pub struct ReferralStatusView {
     pub history: Vec<StatusStep>,
     /// Every measurement, oldest first.
     pub outcomes: Vec<Measurement>,
+    /// The referral's connections to activities, oldest first: codes only.
+    pub connections: Vec<ConnectionSummary>,
+}
+
+/// A connection as a referrer may see it: the activity's category codes and the status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionSummary {
+    /// The activity's categories, its main one first.
+    pub categories: Vec<String>,
+    pub status: String,
 }
 
 #[async_trait]

@@ -37,4 +37,16 @@ pub trait PartnerStore {
     /// Whether any active partner lists `origin` (the CORS preflight rule: a preflight
     /// carries no key).
     async fn origin_allowed(&self, origin: &str) -> Result<bool, StoreError>;
+
+    /// Counts one hit on each bucket for the minute `window` (Unix seconds / 60) and
+    /// returns each bucket's hits so far in that minute, in order: the self-referral rate
+    /// limits, shared by every instance of the service. One transaction.
+    async fn count_rate_limit_hits(
+        &self,
+        buckets: &[String],
+        window: i64,
+    ) -> Result<Vec<u32>, StoreError>;
+
+    /// Forgets the hits of minutes before `window`.
+    async fn purge_rate_limit_hits(&self, window: i64) -> Result<u64, StoreError>;
 }

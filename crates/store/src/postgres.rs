@@ -17,11 +17,20 @@ fn days_between(later: &str, earlier: &str) -> String {
     format!("CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0 AS DOUBLE PRECISION)")
 }
 
+/// The first element of a JSON list column, as text.
+fn first_in_json_list(column: &str) -> String {
+    format!("({column} ->> 0)")
+}
+
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
     read_audit: read_audit::ReadAudit,
+    intake: intake::Intake,
 }
+
+/// Many writers: each referral has its own transaction, and PostgreSQL groups their WAL flushes itself.
+const GROUP_INTAKE: bool = false;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -44,6 +53,7 @@ impl Store {
             writer: pool.clone(),
             reader: pool,
             read_audit: Default::default(),
+            intake: Default::default(),
         })
     }
 }

@@ -42,6 +42,10 @@ pub struct Summary {
     pub by_reason: Vec<CodeCount>,
     pub by_status: Vec<CodeCount>,
     pub first_contact: DaysToFirstContact,
+    /// Connections of these referrals, by the activity's main (first) category.
+    pub connections_by_category: Vec<CodeCount>,
+    /// Connections of these referrals, by their status.
+    pub connections_by_status: Vec<CodeCount>,
     pub outcomes: Vec<OutcomeChange>,
 }
 

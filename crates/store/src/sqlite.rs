@@ -21,11 +21,20 @@ fn days_between(later: &str, earlier: &str) -> String {
     format!("CAST(julianday({later}) - julianday({earlier}) AS DOUBLE PRECISION)")
 }
 
+/// The first element of a JSON list column, as text.
+fn first_in_json_list(column: &str) -> String {
+    format!("json_extract({column}, '$[0]')")
+}
+
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
     read_audit: read_audit::ReadAudit,
+    intake: intake::Intake,
 }
+
+/// One writer: concurrent referrals share a transaction and its fsync (see `intake`).
+const GROUP_INTAKE: bool = true;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -61,6 +70,7 @@ impl Store {
             writer,
             reader,
             read_audit: Default::default(),
+            intake: Default::default(),
         })
     }
 }

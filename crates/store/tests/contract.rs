@@ -183,6 +183,130 @@ async fn an_idempotency_key_is_used_once_per_organisation() {
     .await;
 }
 
+/// Many referrals at once (on SQLite they share one group-committed transaction): each is
+/// written once, each answer is its own, and requests sharing an idempotency key resolve
+/// to one referral, whichever group they fall in.
+#[tokio::test]
+async fn concurrent_referrals_are_each_written_once_and_answered_with_their_own() {
+    with_store(|store| async move {
+        let mut tasks = Vec::new();
+        for n in 0..40u32 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut new = referral(Source::Gp);
+                new.person.given_name = format!("Person {n}");
+                let key = (n % 4 == 0).then(|| IdempotencyKey {
+                    key: "shared".into(),
+                    fingerprint: "same-body".into(),
+                });
+                (
+                    n,
+                    store
+                        .create_referral(&ctx("Y02794"), new, key)
+                        .await
+                        .unwrap(),
+                )
+            }));
+        }
+        let mut fresh = Vec::new();
+        let mut replayed = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                (n, Created::New(r)) => {
+                    if n % 4 != 0 {
+                        assert_eq!(r.details.person.given_name, format!("Person {n}"));
+                    }
+                    fresh.push((n, r.id));
+                }
+                (n, Created::AlreadyDone { id, fingerprint }) => {
+                    assert_eq!(n % 4, 0, "only keyed requests replay");
+                    assert_eq!(fingerprint, "same-body");
+                    replayed.push(id);
+                }
+            }
+        }
+        // 30 without a key, one of the ten with it; the other nine name that one.
+        assert_eq!(fresh.len(), 31, "{fresh:?}");
+        assert_eq!(replayed.len(), 9);
+        let keyed: Vec<_> = fresh.iter().filter(|(n, _)| n % 4 == 0).collect();
+        assert_eq!(keyed.len(), 1);
+        assert!(replayed.iter().all(|id| *id == keyed[0].1));
+        let page = store
+            .list_referrals(
+                &ctx("Y02794"),
+                &ReferralFilter::default(),
+                PageRequest {
+                    limit: 100,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 31);
+        for (_, id) in &fresh {
+            let read = store.get_referral(&ctx("Y02794"), *id).await.unwrap();
+            assert_eq!(read.id, *id);
+        }
+    })
+    .await;
+}
+
+/// Rate-limit counts: per bucket and minute, counted atomically under concurrency, and
+/// purged by minute.
+#[tokio::test]
+async fn rate_limit_hits_are_counted_per_bucket_and_minute_and_purged() {
+    with_store(|store| async move {
+        let buckets = vec!["partner:a".to_owned(), "net:b".to_owned()];
+        assert_eq!(
+            store.count_rate_limit_hits(&buckets, 100).await.unwrap(),
+            vec![1, 1]
+        );
+        assert_eq!(
+            store
+                .count_rate_limit_hits(&buckets[..1], 100)
+                .await
+                .unwrap(),
+            vec![2]
+        );
+        assert_eq!(
+            store
+                .count_rate_limit_hits(&buckets[..1], 101)
+                .await
+                .unwrap(),
+            vec![1]
+        );
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .count_rate_limit_hits(&["net:c".to_owned()], 100)
+                    .await
+                    .unwrap()[0]
+            }));
+        }
+        let mut seen = Vec::new();
+        for t in tasks {
+            seen.push(t.await.unwrap());
+        }
+        seen.sort();
+        assert_eq!(
+            seen,
+            (1..=20).collect::<Vec<u32>>(),
+            "each hit counted once"
+        );
+        assert_eq!(store.purge_rate_limit_hits(101).await.unwrap(), 3);
+        assert_eq!(
+            store
+                .count_rate_limit_hits(&buckets[..1], 101)
+                .await
+                .unwrap(),
+            vec![2]
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn lists_are_newest_first_filtered_paged_and_scoped() {
     with_store(|store| async move {
@@ -1376,6 +1500,7 @@ mod directory {
                     StatusChange {
                         status: ConnectionStatus::Attending,
                         note: None,
+                        supported_first_attendance: None,
                     },
                 )
                 .await
@@ -1393,6 +1518,7 @@ mod directory {
                     StatusChange {
                         status: ConnectionStatus::Suggested,
                         note: None,
+                        supported_first_attendance: None,
                     },
                 )
                 .await

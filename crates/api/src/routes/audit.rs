@@ -36,7 +36,7 @@ pub const OPERATIONS: &[Operation] = &[Operation::needs("GET", "/v1/audit", Perm
 #[schema(example = json!({"id": "01a2015a-0000-7000-8000-000000000001", "actor": "lw-17", "action": "read",
     "resource_type": "referral", "resource_id": "01a20159-67f6-732d-b6ed-d9503e62ffc1",
     "person_id": "01a20159-67f6-732d-b6ed-d951bdd04a04", "at": "2026-11-22T09:31:02.120Z",
-    "client_ip": "10.0.4.12", "request_id": "01a2015a-67f5-7199-a896-a44f0dde2a1d"}))]
+    "client_ip": "10.0.4.12", "request_id": "01a2015a-67f5-7199-a896-a44f0dde2a1d", "listed": []}))]
 pub struct AuditEventResponse {
     pub id: Uuid,
     /// The token subject who acted.
@@ -44,6 +44,8 @@ pub struct AuditEventResponse {
     /// `create`, `read`, `list`, `update`, `export`, ...
     pub action: String,
     pub resource_type: String,
+    /// The record acted on. For a list read, the record the list belongs to (the link
+    /// worker of a caseload), or the nil id for a search or queue of the organisation.
     pub resource_id: Uuid,
     pub person_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
@@ -51,6 +53,15 @@ pub struct AuditEventResponse {
     pub at: OffsetDateTime,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// For a list read: every record it returned, with its person. The `person_id` and
+    /// `resource_id` filters find a list read by any record in it.
+    pub listed: Vec<ListedResponse>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListedResponse {
+    pub resource_id: Uuid,
+    pub person_id: Option<Uuid>,
 }
 
 impl From<AuditEvent> for AuditEventResponse {
@@ -65,6 +76,14 @@ impl From<AuditEvent> for AuditEventResponse {
             at: e.at,
             client_ip: e.client_ip,
             request_id: e.request_id,
+            listed: e
+                .listed
+                .into_iter()
+                .map(|l| ListedResponse {
+                    resource_id: l.resource_id,
+                    person_id: l.person_id,
+                })
+                .collect(),
         }
     }
 }

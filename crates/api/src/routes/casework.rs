@@ -21,7 +21,9 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::precondition::{IfMatch, etag};
 use crate::resource::resource;
+use crate::routes::connections::ConnectionStatusCodes;
 use crate::routes::lifecycle::{AssignmentResponse, ResolutionCodes, StatusChangeResponse};
+use crate::routes::outcomes::{InstrumentCodes, TimePointCodes};
 use crate::routes::referrals::{StatusCodes, parse_date, parse_datetime};
 use crate::schema::{code_list_schema, validation_errors};
 
@@ -501,6 +503,8 @@ socialrx_domain::code_list!(
         PlanUpdated => "plan_updated",
         DuplicateFlagged => "duplicate_flagged",
         DuplicateResolved => "duplicate_resolved",
+        Connection => "connection",
+        OutcomeRecorded => "outcome_recorded",
     }
 );
 
@@ -526,6 +530,35 @@ pub struct TimelineEventResponse {
     pub plan: Option<PlanVersion>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate: Option<DuplicateEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<ConnectionEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeEvent>,
+}
+
+/// A connection made (`from` empty) or moved on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectionEvent {
+    pub connection_id: Uuid,
+    pub activity_id: Uuid,
+    pub activity_name: String,
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ConnectionStatusCodes>)]
+    pub from: Option<String>,
+    #[schema(schema_with = code_list_schema::<ConnectionStatusCodes>)]
+    pub to: String,
+    pub note: Option<String>,
+}
+
+/// An outcome measurement recorded (scores and answers are under `/outcomes`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeEvent {
+    pub measurement_id: Uuid,
+    #[schema(schema_with = code_list_schema::<InstrumentCodes>)]
+    pub instrument: String,
+    #[schema(schema_with = code_list_schema::<TimePointCodes>)]
+    pub time_point: String,
+    #[schema(format = Date)]
+    pub measured_on: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -557,6 +590,8 @@ impl From<TimelineEvent> for TimelineEventResponse {
             contact: None,
             plan: None,
             duplicate: None,
+            connection: None,
+            outcome: None,
         };
         let kind = match e.event {
             Event::StatusChanged(c) => {
@@ -597,6 +632,31 @@ impl From<TimelineEvent> for TimelineEventResponse {
                 });
                 EventKind::DuplicateResolved
             }
+            Event::Connection(m) => {
+                out.connection = Some(ConnectionEvent {
+                    connection_id: m.connection_id,
+                    activity_id: m.activity_id,
+                    activity_name: m.activity_name,
+                    from: m.from.map(|s| s.as_str().to_owned()),
+                    to: m.to.as_str().to_owned(),
+                    note: m.note,
+                });
+                EventKind::Connection
+            }
+            Event::OutcomeRecorded {
+                measurement_id,
+                instrument,
+                time_point,
+                measured_on,
+            } => {
+                out.outcome = Some(OutcomeEvent {
+                    measurement_id,
+                    instrument: instrument.as_str().to_owned(),
+                    time_point: time_point.as_str().to_owned(),
+                    measured_on: measured_on.to_string(),
+                });
+                EventKind::OutcomeRecorded
+            }
         };
         out.kind = kind.as_str().to_owned();
         out
@@ -611,9 +671,11 @@ pub struct Timeline {
 
 /// Everything that happened to a referral, in order.
 ///
-/// Status moves, assignments, contacts, plan versions, and possible-duplicate flags with
-/// their resolution, each at the time it was recorded (a contact also says when it took
-/// place: `contact.occurred_at`).
+/// Status moves, assignments, contacts, plan versions, possible-duplicate flags with
+/// their resolution, connections to activities (made and each move), and outcome
+/// measurements (which instrument and when; the answers stay under `/outcomes`), each at
+/// the time it was recorded (a contact also says when it took place:
+/// `contact.occurred_at`).
 #[utoipa::path(get, path = "/v1/referrals/{id}/timeline", tag = "casework", operation_id = "get_timeline",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),

@@ -89,6 +89,10 @@ pub struct UpdateConnectionRequest {
     #[validate(length(max = 4000))]
     #[schema(max_length = 4000, nullable = false)]
     pub note: Option<String>,
+    /// Change whether the link worker goes along to the first session (for example,
+    /// arranged after a missed start). Absent: unchanged.
+    #[schema(nullable = false)]
+    pub supported_first_attendance: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -295,6 +299,7 @@ pub async fn update_connection(
         Some(StatusChange {
             status: status?,
             note: note?,
+            supported_first_attendance: body.supported_first_attendance,
         })
     })?;
     let (referral_id, connection_id) = path.into_inner();

@@ -238,7 +238,7 @@ fn baseline_of(all: &[Measurement], instrument: Instrument) -> Option<&Measureme
         .find(|m| m.instrument == instrument && m.time_point == TimePoint::Baseline)
 }
 
-fn measurement_response(m: &Measurement, all: &[Measurement]) -> MeasurementResponse {
+pub fn measurement_response(m: &Measurement, all: &[Measurement]) -> MeasurementResponse {
     let change = match m.time_point {
         TimePoint::Baseline => None,
         _ => baseline_of(all, m.instrument).map(|b| {
@@ -299,7 +299,7 @@ pub fn summaries(all: &[Measurement]) -> Vec<InstrumentSummary> {
 
 /// The limited view a referrer reads: no person details and no free text.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "closed", "received_at": "2026-11-20T10:20:00Z", "updated_at": "2027-02-01T09:00:00Z", "accepted_at": "2026-11-20T14:00:00Z", "declined_at": null, "assigned_at": "2026-11-21T09:00:00Z", "first_contact_at": "2026-11-24T10:00:00Z", "closed_at": "2027-02-01T09:00:00Z", "assigned": true, "closure_reason": "goals_met", "connections_by_category": {}, "outcomes": []}))]
+#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "closed", "received_at": "2026-11-20T10:20:00Z", "updated_at": "2027-02-01T09:00:00Z", "accepted_at": "2026-11-20T14:00:00Z", "declined_at": null, "assigned_at": "2026-11-21T09:00:00Z", "first_contact_at": "2026-11-24T10:00:00Z", "closed_at": "2027-02-01T09:00:00Z", "assigned": true, "closure_reason": "goals_met", "connections_by_category": {"carers_support": 1, "learning_and_local_history": 2}, "outcomes": []}))]
 pub struct ReferralStatusResponse {
     pub id: Uuid,
     pub reference: String,
@@ -331,7 +331,7 @@ pub struct ReferralStatusResponse {
     pub assigned: bool,
     #[schema(schema_with = crate::schema::optional_code_list_schema::<ClosureReasonCodes>)]
     pub closure_reason: Option<String>,
-    /// Connections to activities, counted by activity category.
+    /// Connections to activities, counted by the activity's main (first) category.
     pub connections_by_category: BTreeMap<String, i64>,
     /// Change from baseline per instrument: scores only, no answers.
     pub outcomes: Vec<InstrumentSummary>,
@@ -359,8 +359,12 @@ impl From<ReferralStatusView> for ReferralStatusResponse {
                 .and_then(|h| h.reason.as_deref())
                 .and_then(|r| ClosureReason::parse(r).ok())
                 .map(|r| r.as_str().to_owned()),
-            // Filled from connections once the directory and connections work lands.
-            connections_by_category: BTreeMap::new(),
+            connections_by_category: v.connections.iter().fold(BTreeMap::new(), |mut by, c| {
+                if let Some(main) = c.categories.first() {
+                    *by.entry(main.clone()).or_default() += 1;
+                }
+                by
+            }),
             outcomes: summaries(&v.outcomes),
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use socialrx_domain::Permission;
-use socialrx_store::Store;
+use socialrx_store::{CaseRecord, Store};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,6 +14,8 @@ use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::resource::resource;
 use crate::routes::audit::AuditEventResponse;
+use crate::routes::casework::{PlanResponse, TimelineEventResponse};
+use crate::routes::outcomes::{MeasurementResponse, measurement_response};
 use crate::routes::referrals::ReferralResponse;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,8 +44,40 @@ pub struct PersonExportResponse {
     pub exported_at: OffsetDateTime,
     /// Every referral for the person, with the details given about them.
     pub referrals: Vec<ReferralResponse>,
+    /// For each referral, in the same order, everything recorded in the work with them:
+    /// the timeline (contacts and connections with their notes), every version of the
+    /// plan, and every outcome measurement with its answers.
+    pub case_records: Vec<CaseRecordResponse>,
     /// Every recorded access to their data, oldest first.
     pub audit_events: Vec<AuditEventResponse>,
+}
+
+/// Everything recorded in the work on one referral.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseRecordResponse {
+    pub referral_id: Uuid,
+    pub timeline: Vec<TimelineEventResponse>,
+    pub plans: Vec<PlanResponse>,
+    pub outcomes: Vec<MeasurementResponse>,
+}
+
+impl From<CaseRecord> for CaseRecordResponse {
+    fn from(r: CaseRecord) -> Self {
+        Self {
+            referral_id: r.referral_id,
+            timeline: r
+                .timeline
+                .into_iter()
+                .map(TimelineEventResponse::from)
+                .collect(),
+            plans: r.plans.into_iter().map(PlanResponse::from).collect(),
+            outcomes: r
+                .outcomes
+                .iter()
+                .map(|m| measurement_response(m, &r.outcomes))
+                .collect(),
+        }
+    }
 }
 
 /// Export everything held about a person (subject access request).
@@ -75,6 +109,11 @@ pub async fn export_person(
             .referrals
             .into_iter()
             .map(ReferralResponse::from)
+            .collect(),
+        case_records: export
+            .records
+            .into_iter()
+            .map(CaseRecordResponse::from)
             .collect(),
         audit_events: export
             .audit_events

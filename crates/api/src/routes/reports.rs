@@ -86,7 +86,7 @@ pub struct OutcomeChangeResponse {
 
 /// Referrals received in the period, counted, with first-contact times and outcomes.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"from": "2026-11-01", "to": "2026-11-30", "referrals": 3, "by_source": [{"code": "gp", "count": 2}, {"code": "self", "count": 1}], "by_practice": [{"code": "B85001", "count": 2}, {"code": null, "count": 1}], "by_reason": [{"code": "loneliness_isolation", "count": 2}], "by_status": [{"code": "received", "count": 3}], "days_to_first_contact": {"referrals": 0, "median_days": null, "p90_days": null}, "connections_by_category": {}, "connections_by_status": {}, "outcomes": []}))]
+#[schema(example = json!({"from": "2026-11-01", "to": "2026-11-30", "referrals": 3, "by_source": [{"code": "gp", "count": 2}, {"code": "self", "count": 1}], "by_practice": [{"code": "B85001", "count": 2}, {"code": null, "count": 1}], "by_reason": [{"code": "loneliness_isolation", "count": 2}], "by_status": [{"code": "received", "count": 3}], "days_to_first_contact": {"referrals": 0, "median_days": null, "p90_days": null}, "connections_by_category": {"nature_and_gardening": 2}, "connections_by_status": {"attending": 1, "suggested": 1}, "outcomes": []}))]
 pub struct SummaryResponse {
     #[schema(format = Date)]
     pub from: String,
@@ -100,11 +100,20 @@ pub struct SummaryResponse {
     pub by_reason: Vec<CountResponse>,
     pub by_status: Vec<CountResponse>,
     pub days_to_first_contact: FirstContactResponse,
-    /// Connections to activities by category (filled once connections exist).
+    /// Connections of these referrals to activities, by the activity's main (first)
+    /// category: each connection counts once.
     pub connections_by_category: BTreeMap<String, i64>,
-    /// Connections by status (filled once connections exist).
+    /// Connections of these referrals, by their current status.
     pub connections_by_status: BTreeMap<String, i64>,
     pub outcomes: Vec<OutcomeChangeResponse>,
+}
+
+/// Counts keyed by code (a connection's activity always has a category and a status).
+fn by_code(counts: Vec<CodeCount>) -> BTreeMap<String, i64> {
+    counts
+        .into_iter()
+        .map(|c| (c.code.unwrap_or_default(), c.count))
+        .collect()
 }
 
 impl SummaryResponse {
@@ -122,8 +131,8 @@ impl SummaryResponse {
                 median_days: s.first_contact.median,
                 p90_days: s.first_contact.p90,
             },
-            connections_by_category: BTreeMap::new(),
-            connections_by_status: BTreeMap::new(),
+            connections_by_category: by_code(s.connections_by_category),
+            connections_by_status: by_code(s.connections_by_status),
             outcomes: s
                 .outcomes
                 .into_iter()

@@ -1,6 +1,6 @@
 mod audit {
     use super::*;
-    use crate::{AuditFilter, Page, PageRequest};
+    use crate::{AuditFilter, Listed, Page, PageRequest};
 
     #[derive(sqlx::FromRow)]
     pub(super) struct AuditRow {
@@ -14,6 +14,7 @@ mod audit {
         at: OffsetDateTime,
         client_ip: Option<String>,
         request_id: Option<String>,
+        listed: Option<String>,
     }
 
     impl From<AuditRow> for AuditEvent {
@@ -29,6 +30,11 @@ mod audit {
                 at: r.at,
                 client_ip: r.client_ip,
                 request_id: r.request_id,
+                // Written by `append` below; unreadable JSON would be a bug, not data.
+                listed: r
+                    .listed
+                    .and_then(|l| serde_json::from_str(&l).ok())
+                    .unwrap_or_default(),
             }
         }
     }
@@ -43,11 +49,18 @@ mod audit {
         ) -> Result<Page<AuditEvent>, StoreError> {
             let mut query = QueryBuilder::<Db>::new(
                 "SELECT id, organisation, actor, action, resource_type, resource_id, person_id, \
-                 at, client_ip, request_id FROM audit_events WHERE organisation = ",
+                 at, client_ip, request_id, listed FROM audit_events WHERE organisation = ",
             );
             query.push_bind(organisation);
+            // A list read names its records in `listed`: matched as text, which reads the
+            // same on both backends (and scans the organisation's list events).
             if let Some(v) = filter.person_id {
-                query.push(" AND person_id = ").push_bind(v);
+                query
+                    .push(" AND (person_id = ")
+                    .push_bind(v)
+                    .push(" OR listed LIKE ")
+                    .push_bind(listed_pattern(v))
+                    .push(")");
             }
             if let Some(v) = &filter.actor {
                 query.push(" AND actor = ").push_bind(v);
@@ -56,7 +69,12 @@ mod audit {
                 query.push(" AND resource_type = ").push_bind(v);
             }
             if let Some(v) = filter.resource_id {
-                query.push(" AND resource_id = ").push_bind(v);
+                query
+                    .push(" AND (resource_id = ")
+                    .push_bind(v)
+                    .push(" OR listed LIKE ")
+                    .push_bind(listed_pattern(v))
+                    .push(")");
             }
             if let Some(v) = filter.from {
                 query.push(" AND at >= ").push_bind(v);
@@ -79,6 +97,26 @@ mod audit {
         }
     }
 
+    /// The audit of a list of referrals of the whole organisation (a search, the queue):
+    /// one event naming them all, or none when the list was empty.
+    pub(super) fn listing(
+        ctx: &AuditContext,
+        referrals: impl Iterator<Item = (Uuid, Uuid)>,
+    ) -> Vec<AuditEvent> {
+        let listed: Vec<Listed> = referrals
+            .map(|(id, person)| Listed { resource_id: id, person_id: Some(person) })
+            .collect();
+        if listed.is_empty() {
+            return Vec::new();
+        }
+        vec![AuditEvent::listing(ctx, "referral", Uuid::nil(), listed)]
+    }
+
+    /// A LIKE pattern that finds `id` among a list event's records.
+    pub(super) fn listed_pattern(id: Uuid) -> String {
+        format!("%\"{id}\"%")
+    }
+
     /// Appends audit events inside the caller's transaction, in one statement.
     pub(super) async fn append(
         tx: &mut sqlx::Transaction<'_, Db>,
@@ -89,7 +127,7 @@ mod audit {
         }
         let mut insert = QueryBuilder::<Db>::new(
             "INSERT INTO audit_events (id, organisation, actor, action, resource_type, \
-             resource_id, person_id, at, client_ip, request_id) ",
+             resource_id, person_id, at, client_ip, request_id, listed) ",
         );
         insert.push_values(events, |mut row, e| {
             row.push_bind(e.id)
@@ -101,7 +139,12 @@ mod audit {
                 .push_bind(e.person_id)
                 .push_bind(e.at)
                 .push_bind(&e.client_ip)
-                .push_bind(&e.request_id);
+                .push_bind(&e.request_id)
+                .push_bind(if e.listed.is_empty() {
+                    None
+                } else {
+                    serde_json::to_string(&e.listed).ok()
+                });
         });
         insert.build().execute(&mut **tx).await?;
         Ok(())

@@ -1,7 +1,7 @@
 mod caseload {
     use super::lifecycle::sql_list;
     use super::*;
-    use crate::{Caseload, CaseloadItem, CaseloadRead, Page, PageRequest, QueueItem};
+    use crate::{Caseload, CaseloadItem, CaseloadRead, Listed, Page, PageRequest, QueueItem};
     use socialrx_domain::caseload::{self, CaseFacts, CaseloadScope};
     use socialrx_domain::link_worker::LinkWorker;
     use socialrx_domain::referral::{Reason, ReferralReference, Source, Status, Urgency};
@@ -83,11 +83,16 @@ mod caseload {
             .bind(&ctx.organisation)
             .fetch_all(&self.reader)
             .await?;
-            let events: Vec<AuditEvent> = rows
+            // One event for the read, naming every referral it returned (none for an
+            // empty caseload: nothing personal was read).
+            let listed: Vec<Listed> = rows
                 .iter()
-                .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))
+                .map(|r| Listed { resource_id: r.id, person_id: Some(r.person_id) })
                 .collect();
-            self.read_audit.append(&self.writer, events).await?;
+            if !listed.is_empty() {
+                let event = AuditEvent::listing(ctx, "referral", link_worker_id, listed);
+                self.read_audit.append(&self.writer, vec![event]).await?;
+            }
 
             let mut open = Vec::with_capacity(rows.len());
             for r in rows {
@@ -155,11 +160,7 @@ mod caseload {
             let rows: Vec<QueueRow> = rows.into_iter().take(page.limit as usize).collect();
             let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
             let mut flags = super::lifecycle::flags_for(&mut tx, ctx, &ids).await?;
-            let events: Vec<AuditEvent> = rows
-                .iter()
-                .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))
-                .collect();
-            audit::append(&mut tx, &events).await?;
+            audit::append(&mut tx, &audit::listing(ctx, rows.iter().map(|r| (r.id, r.person_id)))).await?;
             tx.commit().await?;
 
             let items = rows

@@ -1,12 +1,27 @@
 mod casework {
     use super::lifecycle::{assignments, current, history, set_status};
     use super::*;
-    use crate::{ContactRecorded, Event, PlanSaved, TimelineEvent};
+    use crate::{ConnectionMove, ContactRecorded, Event, PlanSaved, TimelineEvent};
+    use socialrx_domain::connection::ConnectionStatus;
     use socialrx_domain::contact::{Contact, ContactMode, NewContact};
     use socialrx_domain::duplicates::Resolution;
+    use socialrx_domain::outcome::{Instrument, TimePoint};
     use socialrx_domain::plan::{Plan, Step, StepStatus, StoredPlan};
     use socialrx_domain::referral::Status;
     use sqlx::types::Json;
+
+    #[derive(sqlx::FromRow)]
+    struct ConnectionMoveRow {
+        id: Uuid,
+        connection_id: Uuid,
+        activity_id: Uuid,
+        activity_name: String,
+        from_status: Option<String>,
+        to_status: String,
+        note: Option<String>,
+        actor: String,
+        at: OffsetDateTime,
+    }
 
     #[derive(sqlx::FromRow)]
     struct ContactRow {
@@ -163,6 +178,166 @@ mod casework {
         resolution: Option<String>,
         resolved_by: Option<String>,
         resolved_at: Option<OffsetDateTime>,
+    }
+
+    /// Every event of a referral (already checked to be the caller's), in the order
+    /// things happened; events of one moment in the order recorded.
+    pub(super) async fn timeline_events(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        ctx: &AuditContext,
+        referral_id: Uuid,
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let mut events = Vec::new();
+        // Each source of events adds its own.
+        for change in history(tx, referral_id).await? {
+            events.push(TimelineEvent {
+                id: change.id,
+                at: change.at,
+                actor: change.actor.clone(),
+                event: Event::StatusChanged(change),
+            });
+        }
+        for assignment in assignments(tx, referral_id).await? {
+            events.push(TimelineEvent {
+                id: assignment.id,
+                at: assignment.at,
+                actor: assignment.actor.clone(),
+                event: Event::Assigned(assignment),
+            });
+        }
+        // A contact enters the timeline when it was recorded (which is when the move it
+        // may have made happened too); it carries when it took place.
+        for contact in contacts(tx, referral_id).await? {
+            events.push(TimelineEvent {
+                id: contact.id,
+                at: contact.recorded_at,
+                actor: contact.recorded_by.clone(),
+                event: Event::Contact(contact),
+            });
+        }
+        let plans: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_PLAN} ORDER BY version"
+        )))
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in plans {
+            let id = row.id;
+            let stored = row.into_stored(referral_id)?;
+            events.push(TimelineEvent {
+                id,
+                at: stored.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                actor: stored.updated_by.clone().unwrap_or_default(),
+                event: Event::PlanUpdated {
+                    version: stored.version,
+                    steps: stored.plan.step_counts(),
+                },
+            });
+        }
+        let flags: Vec<FlagRow> = sqlx::query_as(
+            "SELECT id, other_referral_id, detected_at, detected_by, resolution, \
+             resolved_by, resolved_at FROM possible_duplicates \
+             WHERE organisation = $1 AND referral_id = $2 ORDER BY id",
+        )
+        .bind(&ctx.organisation)
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for flag in flags {
+            events.push(TimelineEvent {
+                id: flag.id,
+                at: flag.detected_at,
+                actor: flag.detected_by,
+                event: Event::DuplicateFlagged {
+                    other_referral_id: flag.other_referral_id,
+                },
+            });
+            if let (Some(resolution), Some(by), Some(at)) =
+                (flag.resolution, flag.resolved_by, flag.resolved_at)
+            {
+                events.push(TimelineEvent {
+                    id: flag.id,
+                    at,
+                    actor: by,
+                    event: Event::DuplicateResolved {
+                        other_referral_id: flag.other_referral_id,
+                        resolution: Resolution::parse(&resolution)
+                            .map_err(rows::corrupt("resolution"))?,
+                    },
+                });
+            }
+        }
+        let moves: Vec<ConnectionMoveRow> = sqlx::query_as(
+            "SELECT h.id, h.connection_id, c.activity_id, a.name AS activity_name, \
+             h.from_status, h.to_status, h.note, h.actor, h.at \
+             FROM connection_status_history h \
+             JOIN connections c ON c.id = h.connection_id \
+             JOIN activities a ON a.id = c.activity_id \
+             WHERE c.organisation = $1 AND c.referral_id = $2 ORDER BY h.id",
+        )
+        .bind(&ctx.organisation)
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for m in moves {
+            let status = |raw: &str| {
+                ConnectionStatus::parse(raw).map_err(rows::corrupt("connection status"))
+            };
+            events.push(TimelineEvent {
+                id: m.id,
+                at: m.at,
+                actor: m.actor,
+                event: Event::Connection(ConnectionMove {
+                    connection_id: m.connection_id,
+                    activity_id: m.activity_id,
+                    activity_name: m.activity_name,
+                    from: m.from_status.as_deref().map(status).transpose()?,
+                    to: status(&m.to_status)?,
+                    note: m.note,
+                }),
+            });
+        }
+        let measurements: Vec<(Uuid, String, String, time::Date, String, OffsetDateTime)> =
+            sqlx::query_as(
+                "SELECT id, instrument, time_point, measured_on, recorded_by, recorded_at \
+                 FROM outcome_measurements WHERE organisation = $1 AND referral_id = $2 \
+                 ORDER BY id",
+            )
+            .bind(&ctx.organisation)
+            .bind(referral_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        for (id, instrument, time_point, measured_on, by, at) in measurements {
+            events.push(TimelineEvent {
+                id,
+                at,
+                actor: by,
+                event: Event::OutcomeRecorded {
+                    measurement_id: id,
+                    instrument: Instrument::parse(&instrument)
+                        .map_err(rows::corrupt("instrument"))?,
+                    time_point: TimePoint::parse(&time_point)
+                        .map_err(rows::corrupt("time_point"))?,
+                    measured_on,
+                },
+            });
+        }
+        events.sort_by_key(|e| (e.at, e.id));
+        Ok(events)
+    }
+
+    /// Every version of a referral's plan, oldest first.
+    pub(super) async fn plan_versions(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+    ) -> Result<Vec<StoredPlan>, StoreError> {
+        let rows: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_PLAN} ORDER BY version"
+        )))
+        .bind(referral_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter().map(|r| r.into_stored(referral_id)).collect()
     }
 
     #[async_trait]
@@ -365,86 +540,7 @@ mod casework {
         ) -> Result<Vec<TimelineEvent>, StoreError> {
             let mut tx = self.writer.begin().await?;
             let referral = current(&mut tx, ctx, referral_id).await?;
-            let mut events = Vec::new();
-            // Each source of events adds its own; connections and outcomes join here.
-            for change in history(&mut tx, referral_id).await? {
-                events.push(TimelineEvent {
-                    id: change.id,
-                    at: change.at,
-                    actor: change.actor.clone(),
-                    event: Event::StatusChanged(change),
-                });
-            }
-            for assignment in assignments(&mut tx, referral_id).await? {
-                events.push(TimelineEvent {
-                    id: assignment.id,
-                    at: assignment.at,
-                    actor: assignment.actor.clone(),
-                    event: Event::Assigned(assignment),
-                });
-            }
-            // A contact enters the timeline when it was recorded (which is when the move it
-            // may have made happened too); it carries when it took place.
-            for contact in contacts(&mut tx, referral_id).await? {
-                events.push(TimelineEvent {
-                    id: contact.id,
-                    at: contact.recorded_at,
-                    actor: contact.recorded_by.clone(),
-                    event: Event::Contact(contact),
-                });
-            }
-            let plans: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT_PLAN} ORDER BY version"
-            )))
-            .bind(referral_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in plans {
-                let id = row.id;
-                let stored = row.into_stored(referral_id)?;
-                events.push(TimelineEvent {
-                    id,
-                    at: stored.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-                    actor: stored.updated_by.clone().unwrap_or_default(),
-                    event: Event::PlanUpdated {
-                        version: stored.version,
-                        steps: stored.plan.step_counts(),
-                    },
-                });
-            }
-            let flags: Vec<FlagRow> = sqlx::query_as(
-                "SELECT id, other_referral_id, detected_at, detected_by, resolution, \
-                 resolved_by, resolved_at FROM possible_duplicates \
-                 WHERE organisation = $1 AND referral_id = $2 ORDER BY id",
-            )
-            .bind(&ctx.organisation)
-            .bind(referral_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            for flag in flags {
-                events.push(TimelineEvent {
-                    id: flag.id,
-                    at: flag.detected_at,
-                    actor: flag.detected_by,
-                    event: Event::DuplicateFlagged {
-                        other_referral_id: flag.other_referral_id,
-                    },
-                });
-                if let (Some(resolution), Some(by), Some(at)) =
-                    (flag.resolution, flag.resolved_by, flag.resolved_at)
-                {
-                    events.push(TimelineEvent {
-                        id: flag.id,
-                        at,
-                        actor: by,
-                        event: Event::DuplicateResolved {
-                            other_referral_id: flag.other_referral_id,
-                            resolution: Resolution::parse(&resolution)
-                                .map_err(rows::corrupt("resolution"))?,
-                        },
-                    });
-                }
-            }
+            let events = timeline_events(&mut tx, ctx, referral_id).await?;
             audit::append(
                 &mut tx,
                 &[AuditEvent::new(
@@ -457,8 +553,6 @@ mod casework {
             )
             .await?;
             tx.commit().await?;
-            // In the order things happened; events of one moment in the order recorded.
-            events.sort_by_key(|e| (e.at, e.id));
             Ok(events)
         }
     }

@@ -211,15 +211,24 @@ mod connections {
                 return Ok(Err(illegal));
             }
             let at = now();
-            sqlx::query(
-                "UPDATE connections SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            let moved = sqlx::query(
+                "UPDATE connections SET status = $1, updated_at = $2, \
+                 supported_first_attendance = COALESCE($5, supported_first_attendance) \
+                 WHERE id = $3 AND status = $4",
             )
             .bind(change.status.as_str())
             .bind(at)
             .bind(connection_id)
             .bind(current.status.as_str())
+            .bind(change.supported_first_attendance)
             .execute(&mut *tx)
             .await?;
+            if moved.rows_affected() == 0 {
+                // Someone else moved it between our read and this write.
+                return Err(StoreError::Conflict(
+                    "the connection changed meanwhile; read it again".into(),
+                ));
+            }
             record_move(
                 &mut tx,
                 ctx,

@@ -13,7 +13,7 @@ mod fhir {
             idempotency: Option<IdempotencyKey>,
             intake: FhirIntake,
         ) -> Result<Created<Referral>, StoreError> {
-            super::referrals::create(&self.writer, audit, referral, idempotency, Some(&intake))
+            super::referrals::create(self, audit, referral, idempotency, Some(intake))
                 .await
         }
 

@@ -1,6 +1,6 @@
 // The SQL of socialrx, written once and compiled per backend: `sqlite.rs` and
-// `postgres.rs` each `include!` this file after declaring `type Db` and a `Store` struct
-// with a `writer` and a `reader` pool. Keep every statement portable: `$N` placeholders,
+// `postgres.rs` each `include!` this file after declaring `type Db`, `GROUP_INTAKE` and a
+// `Store` struct with a `writer` and a `reader` pool, `read_audit` and `intake`. Keep every statement portable: `$N` placeholders,
 // `ON CONFLICT ... DO NOTHING`, no backend-only functions.
 
 use async_trait::async_trait;
@@ -13,6 +13,7 @@ use crate::{AuditContext, AuditEvent, StoreError};
 include!("rows.rs");
 include!("audit.rs");
 include!("read_audit.rs");
+include!("intake.rs");
 include!("referrals.rs");
 include!("people.rs");
 include!("organisations.rs");

@@ -1,6 +1,6 @@
 mod outcomes {
     use super::*;
-    use crate::{InstrumentWording, Measurement, ReferralStatusView, StatusStep};
+    use crate::{ConnectionSummary, InstrumentWording, Measurement, ReferralStatusView, StatusStep};
     use socialrx_domain::outcome::{self, Earlier, Instrument, NewMeasurement, ScaleScore, TimePoint};
     use socialrx_domain::referral::Status;
     use socialrx_domain::webhook::EventType;
@@ -76,7 +76,7 @@ mod outcomes {
         .ok_or(StoreError::NotFound)
     }
 
-    async fn measurements_of(
+    pub(super) async fn measurements_of(
         tx: &mut sqlx::Transaction<'_, Db>,
         referral_id: Uuid,
     ) -> Result<Vec<Measurement>, StoreError> {
@@ -234,6 +234,18 @@ mod outcomes {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let outcomes = measurements_of(&mut tx, referral_id).await?;
+            let connections: Vec<(String, Json<Vec<String>>)> = sqlx::query_as(
+                "SELECT c.status, a.categories FROM connections c \
+                 JOIN activities a ON a.id = c.activity_id \
+                 WHERE c.referral_id = $1 ORDER BY c.created_at, c.id",
+            )
+            .bind(referral_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let connections = connections
+                .into_iter()
+                .map(|(status, Json(categories))| ConnectionSummary { categories, status })
+                .collect();
             audit::append(
                 &mut tx,
                 &[AuditEvent::new(ctx, "read_status", "referral", referral_id, Some(person_id))],
@@ -248,6 +260,7 @@ mod outcomes {
                 updated_at,
                 history,
                 outcomes,
+                connections,
             })
         }
 

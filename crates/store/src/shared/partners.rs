@@ -36,6 +36,38 @@ mod partners {
 
     #[async_trait]
     impl crate::PartnerStore for Store {
+        async fn count_rate_limit_hits(
+            &self,
+            buckets: &[String],
+            window: i64,
+        ) -> Result<Vec<u32>, StoreError> {
+            let mut tx = self.writer.begin().await?;
+            let mut hits = Vec::with_capacity(buckets.len());
+            for bucket in buckets {
+                let (n,): (i64,) = sqlx::query_as(
+                    "INSERT INTO rate_limit_hits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+                     ON CONFLICT (bucket, window_start) \
+                     DO UPDATE SET hits = rate_limit_hits.hits + 1 \
+                     RETURNING CAST(hits AS BIGINT)",
+                )
+                .bind(bucket)
+                .bind(window)
+                .fetch_one(&mut *tx)
+                .await?;
+                hits.push(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+            tx.commit().await?;
+            Ok(hits)
+        }
+
+        async fn purge_rate_limit_hits(&self, window: i64) -> Result<u64, StoreError> {
+            let done = sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1")
+                .bind(window)
+                .execute(&self.writer)
+                .await?;
+            Ok(done.rows_affected())
+        }
+
         async fn create_partner(
             &self,
             ctx: &AuditContext,

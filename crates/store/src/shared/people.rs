@@ -1,7 +1,7 @@
 mod people {
     use super::rows::{ReferralRow, SELECT_REFERRAL};
     use super::*;
-    use crate::PersonExport;
+    use crate::{CaseRecord, PersonExport};
     use socialrx_domain::referral::Referral;
 
     #[async_trait]
@@ -26,13 +26,23 @@ mod people {
                 .into_iter()
                 .map(Referral::try_from)
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut records = Vec::with_capacity(referrals.len());
+            for referral in &referrals {
+                records.push(CaseRecord {
+                    referral_id: referral.id,
+                    timeline: super::casework::timeline_events(&mut tx, ctx, referral.id).await?,
+                    plans: super::casework::plan_versions(&mut tx, referral.id).await?,
+                    outcomes: super::outcomes::measurements_of(&mut tx, referral.id).await?,
+                });
+            }
             let audit_events: Vec<AuditEvent> = sqlx::query_as::<_, audit::AuditRow>(
                 "SELECT id, organisation, actor, action, resource_type, resource_id, person_id, \
-                 at, client_ip, request_id FROM audit_events \
-                 WHERE organisation = $1 AND person_id = $2 ORDER BY id",
+                 at, client_ip, request_id, listed FROM audit_events \
+                 WHERE organisation = $1 AND (person_id = $2 OR listed LIKE $3) ORDER BY id",
             )
             .bind(&ctx.organisation)
             .bind(person_id)
+            .bind(audit::listed_pattern(person_id))
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
@@ -47,6 +57,7 @@ mod people {
             Ok(PersonExport {
                 person_id,
                 referrals,
+                records,
                 audit_events,
             })
         }

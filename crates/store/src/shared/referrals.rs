@@ -13,7 +13,7 @@ mod referrals {
             referral: NewReferral,
             idempotency: Option<IdempotencyKey>,
         ) -> Result<Created<Referral>, StoreError> {
-            create(&self.writer, audit, referral, idempotency, None).await
+            create(self, audit, referral, idempotency, None).await
         }
 
         async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
@@ -45,7 +45,37 @@ mod referrals {
     /// The one way a referral is written, whether it came as our JSON or as FHIR (then
     /// with `fhir`, stored in the same transaction).
     pub(super) async fn create(
-        pool: &sqlx::Pool<Db>,
+        store: &Store,
+        ctx: &AuditContext,
+        new: NewReferral,
+        idempotency: Option<IdempotencyKey>,
+        fhir: Option<crate::FhirIntake>,
+    ) -> Result<Created<Referral>, StoreError> {
+        if GROUP_INTAKE {
+            return store
+                .intake
+                .submit(
+                    &store.writer,
+                    intake::Job {
+                        ctx: ctx.clone(),
+                        new,
+                        idempotency,
+                        fhir,
+                    },
+                )
+                .await;
+        }
+        let mut tx = store.writer.begin().await?;
+        let created = create_in(&mut tx, ctx, new, idempotency, fhir.as_ref()).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Writes one referral inside `tx`: the person, the referral, its first status, any
+    /// possible-duplicate flags, the FHIR intake, the audit event, and the idempotency key.
+    /// On an error the caller rolls `tx` back (or, in a group commit, to its savepoint).
+    pub(super) async fn create_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
         ctx: &AuditContext,
         new: NewReferral,
         idempotency: Option<IdempotencyKey>,
@@ -54,7 +84,6 @@ mod referrals {
         let at = now();
         let id = Uuid::now_v7();
         let person_id = Uuid::now_v7();
-        let mut tx = pool.begin().await?;
 
         // Claim the key first: a concurrent request with the same key waits here (on
         // PostgreSQL, for our commit) and then finds it taken.
@@ -68,17 +97,17 @@ mod referrals {
             .bind(&key.fingerprint)
             .bind(id)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if claimed.rows_affected() == 0 {
-                tx.rollback().await?;
+                // Taken: by a committed request, or by an earlier one of the same group.
                 let (fingerprint, id): (String, Uuid) = sqlx::query_as(
                     "SELECT fingerprint, resource_id FROM idempotency_keys \
                      WHERE organisation = $1 AND key = $2",
                 )
                 .bind(&ctx.organisation)
                 .bind(&key.key)
-                .fetch_one(pool)
+                .fetch_one(&mut **tx)
                 .await?;
                 return Ok(Created::AlreadyDone { fingerprint, id });
             }
@@ -106,7 +135,7 @@ mod referrals {
         .bind(&p.accessibility_needs)
         .bind(p.registered_practice.as_ref().map(|x| x.as_str()))
         .bind(at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         let reasons: Vec<&str> = new.reasons.iter().map(|r| r.as_str()).collect();
@@ -137,7 +166,7 @@ mod referrals {
             .bind(&ctx.actor)
             .bind(at)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if inserted.rows_affected() == 1 {
                 reference = Some(candidate);
@@ -149,7 +178,7 @@ mod referrals {
         })?;
 
         let possible_duplicates =
-            super::lifecycle::flag_possible_duplicates(&mut tx, ctx, id, &new.person, at).await?;
+            super::lifecycle::flag_possible_duplicates(tx, ctx, id, &new.person, at).await?;
 
         sqlx::query(
             "INSERT INTO referral_status_history (id, referral_id, from_status, to_status, \
@@ -160,18 +189,17 @@ mod referrals {
         .bind(Status::Received.as_str())
         .bind(&ctx.actor)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
 
         if let Some(intake) = fhir {
-            super::fhir::insert(&mut tx, ctx, id, intake, at).await?;
+            super::fhir::insert(tx, ctx, id, intake, at).await?;
         }
         audit::append(
-            &mut tx,
+            tx,
             &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id))],
         )
         .await?;
-        tx.commit().await?;
 
         Ok(Created::New(Referral {
             id,
@@ -251,11 +279,8 @@ mod referrals {
         for r in &mut items {
             r.possible_duplicates = flags.remove(&r.id).unwrap_or_default();
         }
-        let events: Vec<AuditEvent> = items
-            .iter()
-            .map(|r| AuditEvent::new(ctx, "list", "referral", r.id, Some(r.person_id)))
-            .collect();
-        audit::append(&mut tx, &events).await?;
+        audit::append(&mut tx, &audit::listing(ctx, items.iter().map(|r| (r.id, r.person_id))))
+            .await?;
         tx.commit().await?;
         let next = if more { items.last().map(|r| r.id) } else { None };
         Ok(Page { items, next })

@@ -38,6 +38,32 @@ mod reports {
 
     /// Reasons are a JSON list per referral; one pass counts each code by matching its
     /// quoted form in the list's text, which reads the same on both backends.
+    /// Connections of the period's referrals, grouped by `key` (an expression over `c.`
+    /// and `a.`, the connection and its activity).
+    async fn connection_counts(
+        pool: &sqlx::Pool<Db>,
+        key: &str,
+        organisation: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<CodeCount>, StoreError> {
+        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {key}, COUNT(*) FROM connections c \
+             JOIN referrals r ON r.id = c.referral_id \
+             JOIN activities a ON a.id = c.activity_id \
+             WHERE {IN_PERIOD} AND c.organisation = $1 GROUP BY {key}"
+        )))
+        .bind(organisation)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, count)| CodeCount { code, count })
+            .collect())
+    }
+
     async fn reason_counts(
         pool: &sqlx::Pool<Db>,
         organisation: &str,
@@ -207,6 +233,16 @@ mod reports {
                 by_reason: reason_counts(pool, organisation, from, to).await?,
                 by_status: counts(pool, "status", organisation, from, to).await?,
                 first_contact: first_contact(pool, organisation, from, to).await?,
+                connections_by_category: connection_counts(
+                    pool,
+                    &first_in_json_list("a.categories"),
+                    organisation,
+                    from,
+                    to,
+                )
+                .await?,
+                connections_by_status: connection_counts(pool, "c.status", organisation, from, to)
+                    .await?,
                 outcomes: outcome_changes(pool, organisation, from, to).await?,
             })
         }

@@ -25,6 +25,9 @@ pub const ODS_ORGANISATION_CODE: &str = "https://fhir.nhs.uk/Id/ods-organization
 pub const REASON_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/referral-reason";
 pub const STATUS_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/referral-status";
 pub const CLOSURE_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/closure-reason";
+/// The directory's activity categories (the taxonomy of `GET /oruk/taxonomy_terms`).
+pub const ACTIVITY_CATEGORY_SYSTEM: &str =
+    "https://socialrx.org.uk/fhir/CodeSystem/activity-category";
 /// Extension on a Consent saying how consent was taken (`verbal`, `written`, `electronic`).
 pub const CONSENT_METHOD_EXTENSION: &str =
     "https://socialrx.org.uk/fhir/StructureDefinition/consent-method";

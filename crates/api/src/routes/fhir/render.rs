@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::mapping::{self, display};
+use crate::routes::outcomes::summaries;
 
 pub const REFERENCE_SYSTEM: &str = "https://socialrx.org.uk/fhir/Id/referral-reference";
 const TASK_CODES: &str = "http://hl7.org/fhir/CodeSystem/task-code";
@@ -16,29 +17,33 @@ pub const OUTPUT_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/task-ou
 pub const CONNECTION_STATUS_SYSTEM: &str =
     "https://socialrx.org.uk/fhir/CodeSystem/connection-status";
 pub const INSTRUMENT_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/instrument";
+/// A scale of an instrument, as `instrument.scale` (ONS4 has four, one per item).
+pub const INSTRUMENT_SCALE_SYSTEM: &str =
+    "https://socialrx.org.uk/fhir/CodeSystem/instrument-scale";
 
 fn instant(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// What a referral's lifecycle knows beyond its status: closure and decline reasons from
-/// the status history (see [`LoopState::load`]); connections and outcome changes are not
-/// yet read into the Task output.
+/// What a referral's closed loop knows beyond its status: closure and decline reasons
+/// from the status history, and, for the Task output, its connections and the change in
+/// each outcome measure (see [`LoopState::load`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoopState {
     /// Why a closed referral was closed.
     pub closure_reason: Option<ClosureReason>,
     /// A code for why a referral was declined, when the lifecycle records one.
     pub decline_reason: Option<String>,
-    /// The referral's connections to activities: (activity category code, connection status code).
+    /// The referral's connections to activities, oldest first:
+    /// (the activity's main category code, connection status code).
     pub connections: Vec<(String, String)>,
-    /// Outcome change from baseline: (instrument code, change in score).
-    pub outcome_changes: Vec<(String, f64)>,
+    /// Change from baseline to the latest later measurement: (instrument, scale, change).
+    pub outcome_changes: Vec<(String, String, f64)>,
 }
 
 impl LoopState {
-    /// Reads the coded reasons of a final move from the referral's history (one store
-    /// call, and only for declined or closed referrals, whose Task needs them).
+    /// Reads the final move's coded reasons, the connections and the outcome changes of a
+    /// declined or closed referral (one store call; other referrals' Tasks need none).
     pub async fn load(
         store: &dyn socialrx_store::Store,
         audit: &socialrx_store::AuditContext,
@@ -58,13 +63,27 @@ impl LoopState {
         Ok(Self {
             closure_reason: last_reason(Status::Closed).and_then(|r| ClosureReason::parse(&r).ok()),
             decline_reason: last_reason(Status::Declined),
-            ..Self::default()
+            connections: view
+                .connections
+                .iter()
+                .filter_map(|c| Some((c.categories.first()?.clone(), c.status.clone())))
+                .collect(),
+            outcome_changes: summaries(&view.outcomes)
+                .into_iter()
+                .flat_map(|s| {
+                    let instrument = s.instrument;
+                    s.changes
+                        .into_iter()
+                        .map(move |c| (instrument.clone(), c.scale, c.change))
+                })
+                .collect(),
         })
     }
 }
 
 /// `Task.output`, codes only: one entry per connection (activity category and how it
-/// went) and one per instrument (change from baseline). No free text.
+/// went) and one per scale of each instrument measured twice (change from baseline).
+/// No free text.
 pub fn task_output(state: &LoopState) -> Vec<Value> {
     let mut out = Vec::new();
     for (category, status) in &state.connections {
@@ -72,15 +91,16 @@ pub fn task_output(state: &LoopState) -> Vec<Value> {
             "type": {"coding": [{"system": OUTPUT_SYSTEM, "code": "connection", "display": "Connection to an activity"}]},
             "valueCodeableConcept": {"coding": [
                 {"system": CONNECTION_STATUS_SYSTEM, "code": status, "display": display(status)},
-                {"system": mapping::REASON_SYSTEM, "code": category},
+                {"system": mapping::ACTIVITY_CATEGORY_SYSTEM, "code": category},
             ]},
         }));
     }
-    for (instrument, change) in &state.outcome_changes {
+    for (instrument, scale, change) in &state.outcome_changes {
         out.push(json!({
             "type": {"coding": [
                 {"system": OUTPUT_SYSTEM, "code": "outcome-change", "display": "Change in score from baseline"},
                 {"system": INSTRUMENT_SYSTEM, "code": instrument},
+                {"system": INSTRUMENT_SCALE_SYSTEM, "code": format!("{instrument}.{scale}")},
             ]},
             "valueDecimal": change,
         }));
@@ -310,8 +330,8 @@ mod tests {
         let state = LoopState {
             closure_reason: Some(ClosureReason::GoalsMet),
             decline_reason: None,
-            connections: vec![("loneliness_isolation".into(), "attending".into())],
-            outcome_changes: vec![("ons4".into(), 2.0)],
+            connections: vec![("physical_activity".into(), "attending".into())],
+            outcome_changes: vec![("ucla3".into(), "total".into(), -2.0)],
         };
         let out = task_output(&state);
         assert_eq!(out.len(), 2);
@@ -319,7 +339,12 @@ mod tests {
             out[0]["valueCodeableConcept"]["coding"][0]["code"],
             "attending"
         );
-        assert_eq!(out[1]["valueDecimal"], 2.0);
+        assert_eq!(
+            out[0]["valueCodeableConcept"]["coding"][1]["code"],
+            "physical_activity"
+        );
+        assert_eq!(out[1]["type"]["coding"][2]["code"], "ucla3.total");
+        assert_eq!(out[1]["valueDecimal"], -2.0);
         assert!(out.iter().all(|o| o.get("valueString").is_none()));
     }
 }
