@@ -220,14 +220,21 @@ mod lifecycle {
     ) -> Result<Vec<Uuid>, StoreError> {
         let candidates: Vec<(Uuid, Option<String>, String, String, time::Date)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                // Two index lookups joined by UNION ALL, not one `dob = $2 OR nhs = $3`:
+                // beside `organisation = $1` neither backend can use an index for the OR,
+                // and SQLite then read every person of the organisation per referral.
                 "SELECT r.id, p.nhs_number, p.given_name, p.family_name, p.date_of_birth \
                  FROM people p JOIN referrals r ON r.person_id = p.id \
-                 WHERE p.organisation = $1 AND (p.date_of_birth = $2 OR p.nhs_number = $3) \
-                 AND r.id <> $4 AND r.status NOT IN ({}) ORDER BY r.id",
+                 WHERE p.id IN (\
+                   SELECT id FROM people WHERE organisation = $1 AND date_of_birth = $2 \
+                   UNION ALL \
+                   SELECT id FROM people WHERE organisation = $3 AND nhs_number = $4) \
+                 AND r.id <> $5 AND r.status NOT IN ({}) ORDER BY r.id",
                 sql_list(&[Status::Declined, Status::Closed])
             )))
             .bind(&ctx.organisation)
             .bind(person.date_of_birth)
+            .bind(&ctx.organisation)
             .bind(person.nhs_number.map(|n| n.as_string()))
             .bind(referral_id)
             .fetch_all(&mut **tx)
