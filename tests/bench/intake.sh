@@ -12,7 +12,7 @@
 #   BENCH_REQUESTS=20000     measured requests per backend (oha -n)
 #   BENCH_CONCURRENCY=64     concurrent connections (oha -c, pgbench -c)
 #   BENCH_WARMUP=2000        warm-up requests per backend, not measured
-#   BENCH_BODIES=5000        distinct referral bodies generated
+#   BENCH_BODIES=100000      distinct referral bodies generated (people: few repeats)
 #   BENCH_RAW_SQLITE=20000   rows in the raw SQLite loop
 #   BENCH_PGBENCH_SECONDS=15 pgbench duration (-T)
 #   BENCH_PORT=18090         loopback port for the service
@@ -28,7 +28,7 @@ BENCH="$ROOT/tests/bench"
 REQUESTS=${BENCH_REQUESTS:-20000}
 CONCURRENCY=${BENCH_CONCURRENCY:-64}
 WARMUP=${BENCH_WARMUP:-2000}
-BODIES=${BENCH_BODIES:-5000}
+BODIES=${BENCH_BODIES:-100000}
 RAW_SQLITE=${BENCH_RAW_SQLITE:-20000}
 PGBENCH_SECONDS=${BENCH_PGBENCH_SECONDS:-15}
 PORT=${BENCH_PORT:-18090}

@@ -25,6 +25,8 @@ fn first_in_json_list(column: &str) -> String {
 pub struct Store {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
+    /// Whole-table reads; the same pool here (see the SQLite store for why it differs).
+    scanner: sqlx::Pool<Db>,
     read_audit: read_audit::ReadAudit,
     intake: intake::Intake,
 }
@@ -51,6 +53,7 @@ impl Store {
         // One pool serves both roles here; a read replica would be a second pool.
         Ok(Self {
             writer: pool.clone(),
+            scanner: pool.clone(),
             reader: pool,
             read_audit: Default::default(),
             intake: Default::default(),

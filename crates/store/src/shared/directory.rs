@@ -520,7 +520,8 @@ mod directory {
                 query.push(" AND a.id > ").push_bind(after);
             }
             query.push(" ORDER BY a.id LIMIT ").push_bind(i64::from(limit));
-            let rows: Vec<ActivityRow> = query.build_query_as().fetch_all(&self.reader).await?;
+            // The search index's full load walks the whole table: the scanner pool.
+            let rows: Vec<ActivityRow> = query.build_query_as().fetch_all(&self.scanner).await?;
             rows.into_iter().map(Activity::try_from).collect()
         }
 

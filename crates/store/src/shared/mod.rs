@@ -1,6 +1,6 @@
 // The SQL of socialrx, written once and compiled per backend: `sqlite.rs` and
 // `postgres.rs` each `include!` this file after declaring `type Db`, `GROUP_INTAKE` and a
-// `Store` struct with a `writer` and a `reader` pool, `read_audit` and `intake`. Keep every statement portable: `$N` placeholders,
+// `Store` struct with `writer`, `reader` and `scanner` pools, `read_audit` and `intake`. Keep every statement portable: `$N` placeholders,
 // `ON CONFLICT ... DO NOTHING`, no backend-only functions.
 
 use async_trait::async_trait;
