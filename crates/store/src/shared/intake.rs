@@ -4,18 +4,17 @@ mod intake {
     use super::*;
     use crate::{Created, FhirIntake, IdempotencyKey};
     use socialrx_domain::referral::{NewReferral, Referral};
-    use sqlx::Acquire;
     use tokio::sync::oneshot;
 
     /// Group commit for referral intake, where the database has one writer (SQLite).
     ///
     /// One transaction per referral makes every request wait for its own fsync in turn on
     /// the one writer connection. Here concurrent requests hand their referral to one drain
-    /// task, which writes everything pending in one transaction, each referral inside a
-    /// savepoint of its own, and commits once. A referral that fails (a rule the database
-    /// checks, a clash) is rolled back to its savepoint and answered with its own error;
-    /// the others go on. Nobody is answered before the commit: a 201 still means durable,
-    /// and a failed commit fails every referral of the group (none of them was written).
+    /// task, which writes everything pending in one transaction and commits once. A
+    /// referral that fails (a rule the database checks, a clash) is answered with its own
+    /// error and the others are still written (see `write`). Nobody is answered before the
+    /// commit: a 201 still means durable, and a failed commit fails every referral of the
+    /// group (none of them was written).
     #[derive(Clone, Default)]
     pub struct Intake(Arc<Mutex<Queue>>);
 
@@ -112,27 +111,58 @@ mod intake {
     }
 
     /// One transaction for the group; `Err` only when the group as a whole failed.
+    ///
+    /// Optimistic: the referrals are written one after another with no savepoints (two
+    /// statements fewer each, on the one writer every referral waits for). Refusals at this
+    /// point are rare (the rules were checked before); when one comes, the group is rolled
+    /// back and each referral is written again in a transaction of its own, so that it
+    /// alone gets the error and the others are still written.
     async fn write(writer: &sqlx::Pool<Db>, jobs: Vec<Job>) -> Result<Vec<Answer>, StoreError> {
         let mut tx = writer.begin().await?;
         let mut answers = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let mut savepoint = tx.begin().await?;
-            let answer = super::referrals::create_in(
-                &mut savepoint,
-                &job.ctx,
-                job.new,
-                job.idempotency,
-                job.fhir.as_ref(),
-            )
-            .await;
-            if answer.is_ok() {
-                savepoint.commit().await?;
-            } else {
-                savepoint.rollback().await?;
+        for job in &jobs {
+            match create(&mut tx, job).await {
+                Ok(created) => answers.push(Ok(created)),
+                Err(_) => {
+                    tx.rollback().await?;
+                    return Ok(one_by_one(writer, &jobs).await);
+                }
             }
-            answers.push(answer);
         }
         tx.commit().await?;
         Ok(answers)
+    }
+
+    async fn one_by_one(writer: &sqlx::Pool<Db>, jobs: &[Job]) -> Vec<Answer> {
+        let mut answers = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            answers.push(alone(writer, job).await);
+        }
+        answers
+    }
+
+    async fn alone(writer: &sqlx::Pool<Db>, job: &Job) -> Answer {
+        let mut tx = writer.begin().await?;
+        match create(&mut tx, job).await {
+            Ok(created) => {
+                tx.commit().await?;
+                Ok(created)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn create(tx: &mut sqlx::Transaction<'_, Db>, job: &Job) -> Answer {
+        super::referrals::create_in(
+            tx,
+            &job.ctx,
+            job.new.clone(),
+            job.idempotency.clone(),
+            job.fhir.as_ref(),
+        )
+        .await
     }
 }
