@@ -48,84 +48,18 @@ OUT_DIR="$BENCH/out"
 OUT="$OUT_DIR/caseload-$STAMP.txt"
 
 WORK=$(mktemp -d /tmp/socialrx-caseload-bench.XXXXXX)
-SERVER_PID=""
-PG_DB=""
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-stop_server() {
-    [[ -n "$SERVER_PID" ]] || return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
-
-drop_pg() {
-    [[ -n "$PG_DB" ]] || return 0
-    psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
-        || log "could not drop database $PG_DB"
-    PG_DB=""
-}
-
-cleanup() {
-    local rc=$?
-    stop_server
-    drop_pg
-    if [[ $rc -ne 0 && -d "$WORK" ]]; then
-        log "failed (exit $rc); server logs follow"
-        tail -n 20 "$WORK"/*.log 2>/dev/null >&2 || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 
 # --- tools ---------------------------------------------------------------------------
 
-for tool in python3 curl psql; do
-    command -v "$tool" >/dev/null || die "$tool is not on PATH"
-done
-export PATH="$HOME/.cargo/bin:$PATH"
-if ! command -v oha >/dev/null; then
-    log "oha not found: cargo install oha --locked (a few minutes on 2 cores)"
-    timeout 1800 cargo install oha --locked --version "${BENCH_OHA_VERSION:-1.16.0}" >&2
-fi
-OHA_HELP=$(oha --help)
+require_tools python3 curl psql
+setup_oha
 grep -q -- '--urls-from-file' <<<"$OHA_HELP" || die "this oha has no --urls-from-file (1.16.0 has)"
-if grep -q -- '--output-format' <<<"$OHA_HELP"; then OHA_JSON=(--output-format json); else OHA_JSON=(-j); fi
-OHA_TUI=(); grep -q -- '--no-tui' <<<"$OHA_HELP" && OHA_TUI=(--no-tui)
-OHA_VERSION=$(oha --version | head -n1)
-
-log "building the release binary"
-(cd "$ROOT" && timeout 1800 cargo build --release -p socialrx --quiet) || die "cargo build failed"
-[[ -x "$BIN" ]] || die "$BIN was not built"
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    die "port $PORT is already in use; set BENCH_PORT"
-fi
+build_release
 TOKEN=$(cd "$WORK" && "$BIN" token --org Y02794 --sub bench-coordinator --roles coordinator --ttl 7200)
 
 # --- helpers -------------------------------------------------------------------------
-
-wait_ready() {
-    for _ in $(seq 1 300); do
-        kill -0 "$SERVER_PID" 2>/dev/null || die "the service exited during start-up"
-        if curl -fsS -o /dev/null --max-time 2 "http://$BIND/readyz"; then return 0; fi
-        sleep 0.1
-    done
-    die "the service was not ready within 30 s"
-}
-
-start_server() { # name database_url
-    (cd "$WORK" && exec env SOCIALRX_BIND="$BIND" DATABASE_URL="$2" SOCIALRX_LOG_LEVEL=warn \
-        SOCIALRX_ENVIRONMENT=development "$BIN" serve >"$WORK/$1.log" 2>&1) &
-    SERVER_PID=$!
-    wait_ready
-}
 
 run_oha() { # n output.json [extra oha arguments]
     local n=$1 out=$2; shift 2
@@ -189,6 +123,7 @@ for backend in $BACKENDS; do
         psql "$PG_URL/postgres" -qAt -c "select 1" >/dev/null || die "cannot reach PostgreSQL at $PG_URL"
         PG_SETTINGS=$(psql "$PG_URL/postgres" -qAt -F= -c "select name, setting from pg_settings where name in ('synchronous_commit','fsync','shared_buffers','max_connections') order by name" | tr '\n' ' ')
         PG_DB="socialrx_caseload_bench_$$"
+        PG_DBS+=("$PG_DB")
         psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$PG_DB\"" >/dev/null
         DATABASE_URL="$PG_URL/$PG_DB" "$BIN" migrate >/dev/null
         log "postgres: generating $WORKERS link workers and $REFERRALS referrals"
@@ -198,7 +133,7 @@ for backend in $BACKENDS; do
         timeout 600 psql "$PG_URL/$PG_DB" -q -v ON_ERROR_STOP=1 -f "$WORK/csv/load.sql" >/dev/null
         log "postgres: loaded in $(( $(date +%s) - started )) s: $(cat "$WORK/postgres-load.json")"
         measure postgres "$PG_URL/$PG_DB"
-        drop_pg
+        drop_pg_dbs
         ;;
     *) die "unknown backend $backend" ;;
     esac

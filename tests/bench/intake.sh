@@ -40,67 +40,16 @@ BIN="$ROOT/target/release/socialrx"
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 OUT_DIR="$BENCH/out"
 OUT="$OUT_DIR/intake-$STAMP.txt"
-CLK_TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/socialrx-bench.XXXXXX)
-SERVER_PID=""
-PG_DBS=()
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-stop_server() {
-    [[ -n "$SERVER_PID" ]] || return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
-
-cleanup() {
-    local rc=$?
-    stop_server
-    for db in "${PG_DBS[@]}"; do
-        psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 \
-            || log "could not drop database $db"
-    done
-    if [[ $rc -ne 0 && -d "$WORK" ]]; then
-        log "failed (exit $rc); server logs follow"
-        tail -n 20 "$WORK"/*.log 2>/dev/null >&2 || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 
 # --- tools ---------------------------------------------------------------------------
 
-for tool in python3 curl psql pgbench; do
-    command -v "$tool" >/dev/null || die "$tool is not on PATH"
-done
-export PATH="$HOME/.cargo/bin:$PATH"
-if ! command -v oha >/dev/null; then
-    log "oha not found: cargo install oha --locked (a few minutes on 2 cores)"
-    started=$(date +%s)
-    # 1.16.0 is the version this script was written against; it builds on rustc 1.95.
-    timeout 1800 cargo install oha --locked --version "${BENCH_OHA_VERSION:-1.16.0}" >&2
-    log "oha installed in $(( $(date +%s) - started )) s"
-fi
-OHA_HELP=$(oha --help)
-if grep -q -- '--output-format' <<<"$OHA_HELP"; then OHA_JSON=(--output-format json); else OHA_JSON=(-j); fi
-OHA_TUI=(); grep -q -- '--no-tui' <<<"$OHA_HELP" && OHA_TUI=(--no-tui)
-OHA_VERSION=$(oha --version | head -n1)
-
-log "building the release binary"
-(cd "$ROOT" && timeout 1800 cargo build --release -p socialrx --quiet) || die "cargo build failed"
-[[ -x "$BIN" ]] || die "$BIN was not built"
-
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    die "port $PORT is already in use; set BENCH_PORT"
-fi
+require_tools python3 curl psql pgbench
+setup_oha
+build_release
 
 # --- bodies --------------------------------------------------------------------------
 
@@ -117,36 +66,6 @@ fi
 TOKEN=$(cd "$WORK" && "$BIN" token --org Y02794 --sub bench --roles referrer --ttl 7200)
 
 # --- measurement helpers -------------------------------------------------------------
-
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# busy and total ticks of the whole machine
-# CPU ticks of the local PostgreSQL server: every postgres process, plus what the
-# postmaster has reaped from backends that have exited (pgbench's, when it disconnects).
-pg_ticks() {
-    local p
-    for p in $(pgrep -x postgres); do
-        cat "/proc/$p/stat" 2>/dev/null || true
-    done | awk '{ t += $14 + $15; pid[$1] = 1; ppid[$1] = $4; reaped[$1] = $16 + $17 }
-        END { for (p in pid) if (!(ppid[p] in pid)) t += reaped[p]; print t + 0 }'
-}
-machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
-
-wait_ready() {
-    local url="http://$BIND/readyz"
-    for _ in $(seq 1 300); do
-        kill -0 "$SERVER_PID" 2>/dev/null || die "the service exited during start-up"
-        if curl -fs -o /dev/null --max-time 2 "$url"; then return 0; fi
-        sleep 0.1
-    done
-    die "the service was not ready within 30 s"
-}
-
-start_server() { # name database_url
-    (cd "$WORK" && exec env SOCIALRX_BIND="$BIND" DATABASE_URL="$2" SOCIALRX_LOG_LEVEL=warn \
-        SOCIALRX_ENVIRONMENT=development "$BIN" serve >"$WORK/$1.log" 2>&1) &
-    SERVER_PID=$!
-    wait_ready
-}
 
 run_oha() { # n output.json
     timeout 300 /usr/bin/time -f '%U %S' -o "$WORK/oha.time" \

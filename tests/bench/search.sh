@@ -42,103 +42,21 @@ BIN="$ROOT/target/release/socialrx"
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 OUT_DIR="$BENCH/out"
 OUT="$OUT_DIR/search-$STAMP.txt"
-CLK_TCK=$(getconf CLK_TCK)
 
 WORK=$(mktemp -d /tmp/socialrx-search-bench.XXXXXX)
-SERVER_PID=""
-PG_DB=""
-
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-stop_server() {
-    [[ -n "$SERVER_PID" ]] || return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
-
-drop_pg() {
-    [[ -n "$PG_DB" ]] || return 0
-    psql "$PG_URL/postgres" -qAt -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 \
-        || log "could not drop database $PG_DB"
-    PG_DB=""
-}
-
-cleanup() {
-    local rc=$?
-    stop_server
-    drop_pg
-    if [[ $rc -ne 0 && -d "$WORK" ]]; then
-        log "failed (exit $rc); server logs follow"
-        tail -n 20 "$WORK"/*.log 2>/dev/null >&2 || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# The service builds its search index from the store before it listens.
+READY_SECONDS=180
+# shellcheck source=lib.sh
+source "$BENCH/lib.sh"
 
 # --- tools ---------------------------------------------------------------------------
 
-for tool in python3 curl psql pgbench sqlite3; do
-    command -v "$tool" >/dev/null || die "$tool is not on PATH"
-done
-export PATH="$HOME/.cargo/bin:$PATH"
-if ! command -v oha >/dev/null; then
-    log "oha not found: cargo install oha --locked (about 5 minutes on 2 cores)"
-    started=$(date +%s)
-    # 1.16.0 is the version this script was written against; it builds on rustc 1.95.
-    timeout 1800 cargo install oha --locked --version "${BENCH_OHA_VERSION:-1.16.0}" >&2
-    log "oha installed in $(( $(date +%s) - started )) s"
-fi
-OHA_HELP=$(oha --help)
+require_tools python3 curl psql pgbench sqlite3
+setup_oha
 grep -q -- '--urls-from-file' <<<"$OHA_HELP" || die "this oha has no --urls-from-file (1.16.0 has)"
-if grep -q -- '--output-format' <<<"$OHA_HELP"; then OHA_JSON=(--output-format json); else OHA_JSON=(-j); fi
-OHA_TUI=(); grep -q -- '--no-tui' <<<"$OHA_HELP" && OHA_TUI=(--no-tui)
-OHA_VERSION=$(oha --version | head -n1)
-
-log "building the release binary"
-(cd "$ROOT" && timeout 1800 cargo build --release -p socialrx --quiet) || die "cargo build failed"
-[[ -x "$BIN" ]] || die "$BIN was not built"
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-    die "port $PORT is already in use; set BENCH_PORT"
-fi
+build_release
 
 # --- measurement helpers -------------------------------------------------------------
-
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# CPU ticks of the local PostgreSQL server: every postgres process, plus what the
-# postmaster has reaped from backends that have exited.
-pg_ticks() {
-    local p
-    for p in $(pgrep -x postgres); do
-        cat "/proc/$p/stat" 2>/dev/null || true
-    done | awk '{ t += $14 + $15; pid[$1] = 1; ppid[$1] = $4; reaped[$1] = $16 + $17 }
-        END { for (p in pid) if (!(ppid[p] in pid)) t += reaped[p]; print t + 0 }'
-}
-# busy and total ticks of the whole machine
-machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{print b - a}'; }
-
-wait_ready() { # the index is built from the store before the service listens
-    for _ in $(seq 1 1800); do
-        kill -0 "$SERVER_PID" 2>/dev/null || die "the service exited during start-up"
-        if curl -fs -o /dev/null --max-time 2 "http://$BIND/readyz"; then return 0; fi
-        sleep 0.1
-    done
-    die "the service was not ready within 180 s"
-}
-
-start_server() { # name database_url
-    (cd "$WORK" && exec env SOCIALRX_BIND="$BIND" DATABASE_URL="$2" SOCIALRX_LOG_LEVEL=warn \
-        SOCIALRX_ENVIRONMENT=development "$BIN" serve >"$WORK/$1.log" 2>&1) &
-    SERVER_PID=$!
-    wait_ready
-}
 
 run_oha() { # n output.json
     timeout 600 /usr/bin/time -f '%U %S' -o "$WORK/oha.time" \
@@ -301,6 +219,7 @@ if [[ $want_pg == 1 ]]; then
     psql "$PG_URL/postgres" -qAt -c "select 1" >/dev/null || die "cannot reach PostgreSQL at $PG_URL"
     PG_SETTINGS=$(psql "$PG_URL/postgres" -qAt -F= -c "select name, setting from pg_settings where name in ('shared_buffers','max_connections','jit','work_mem') order by name" | tr '\n' ' ')
     PG_DB="socialrx_search_bench_$$"
+    PG_DBS+=("$PG_DB")
     psql "$PG_URL/postgres" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$PG_DB\"" >/dev/null
     DATABASE_URL="$PG_URL/$PG_DB" "$BIN" migrate >/dev/null
     gen_args+=(--csv "$WORK/csv")
@@ -326,7 +245,7 @@ for backend in $BACKENDS; do
     postgres)
         run_service postgres "$PG_URL/$PG_DB"
         plain_postgres "$PG_DB"
-        drop_pg
+        drop_pg_dbs
         ;;
     esac
 done
