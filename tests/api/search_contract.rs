@@ -216,7 +216,12 @@ async fn the_same_data_gives_the_same_results_in_the_same_order_on_every_backend
         120 - 3,
         "inactive activities are not searchable"
     );
-    drop(app);
+    // The app holds the database too; once both let go of it, it can be dropped.
+    drop(store);
+    app.finish().await;
+    if let Ok(db) = Arc::try_unwrap(db) {
+        db.drop_database().await;
+    }
 }
 
 #[tokio::test]
