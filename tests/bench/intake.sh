@@ -114,13 +114,7 @@ run_service() { # name database_url count_rows_command...
     local b0 t0 m0 s0 p0 b1 t1 m1 s1 p1
     p0=$(pg_ticks); s0=$(proc_ticks "$SERVER_PID"); read -r b0 t0 < <(machine_ticks); m0=$(date +%s.%N)
     run_oha "$REQUESTS" "$WORK/$name.json"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        local status=0
-        wait "$SERVER_PID" || status=$?
-        SERVER_PID=""
-        mkdir -p "$OUT_DIR" && cp "$WORK/$name.log" "$OUT_DIR/intake-$STAMP-$name.log"
-        die "$name: the service stopped during the measured run (exit status $status); its log is in ${OUT_DIR#"$ROOT"/}/intake-$STAMP-$name.log"
-    fi
+    require_server_alive "$name" intake
     s1=$(proc_ticks "$SERVER_PID"); read -r b1 t1 < <(machine_ticks); m1=$(date +%s.%N); p1=$(pg_ticks)
     RSS_KB=$(awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status")
     local rows; rows=$("$@")

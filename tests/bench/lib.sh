@@ -109,3 +109,14 @@ pg_ticks() {
 # busy and total ticks of the whole machine
 machine_ticks() { awk '/^cpu /{t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit}' /proc/stat; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{print b - a}'; }
+
+# Fails the run if the service died while oha was driving it, keeping its log in out/.
+require_server_alive() { # name report-prefix
+    kill -0 "$SERVER_PID" 2>/dev/null && return 0
+    local status=0
+    wait "$SERVER_PID" || status=$?
+    SERVER_PID=""
+    local kept="$OUT_DIR/$2-$STAMP-$1.log"
+    mkdir -p "$OUT_DIR" && cp "$WORK/$1.log" "$kept"
+    die "$1: the service stopped during the measured run (exit status $status); its log is in ${kept#"$ROOT"/}"
+}

@@ -126,13 +126,7 @@ run_service() { # name database_url
     local b0 tt0 m0 s0 p0 b1 tt1 m1 s1 p1
     p0=$(pg_ticks); s0=$(proc_ticks "$SERVER_PID"); read -r b0 tt0 < <(machine_ticks); m0=$(date +%s.%N)
     run_oha "$REQUESTS" "$WORK/$name.json"
-    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        local status=0
-        wait "$SERVER_PID" || status=$?
-        SERVER_PID=""
-        mkdir -p "$OUT_DIR" && cp "$WORK/$name.log" "$OUT_DIR/search-$STAMP-$name.log"
-        die "$name: the service stopped during the measured run (exit status $status); its log is in ${OUT_DIR#"$ROOT"/}/search-$STAMP-$name.log"
-    fi
+    require_server_alive "$name" search
     s1=$(proc_ticks "$SERVER_PID"); read -r b1 tt1 < <(machine_ticks); m1=$(date +%s.%N); p1=$(pg_ticks)
     local rss rss_now
     rss=$(awk '/^VmHWM:/{print $2}' "/proc/$SERVER_PID/status")

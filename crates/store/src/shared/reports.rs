@@ -6,6 +6,7 @@ mod reports {
     /// The referrals a report covers: `r.` rows of `$1`'s organisation received in [$2, $3).
     const IN_PERIOD: &str = "r.organisation = $1 AND r.created_at >= $2 AND r.created_at < $3";
 
+    /// Referrals of the period counted by one of their columns.
     async fn counts(
         pool: &sqlx::Pool<Db>,
         column: &str,
@@ -13,31 +14,10 @@ mod reports {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<CodeCount>, StoreError> {
-        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT r.{column}, COUNT(*) FROM referrals r WHERE {IN_PERIOD} \
-             GROUP BY r.{column}"
-        )))
-        .bind(organisation)
-        .bind(from)
-        .bind(to)
-        .fetch_all(pool)
-        .await?;
-        let mut out: Vec<CodeCount> = rows
-            .into_iter()
-            .map(|(code, count)| CodeCount { code, count })
-            .collect();
-        // The backends sort NULL differently: settle ties here, empty last.
-        out.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then_with(|| a.code.is_none().cmp(&b.code.is_none()))
-                .then_with(|| a.code.cmp(&b.code))
-        });
-        Ok(out)
+        let key = format!("r.{column}");
+        grouped(pool, &key, "referrals r", "", organisation, from, to).await
     }
 
-    /// Reasons are a JSON list per referral; one pass counts each code by matching its
-    /// quoted form in the list's text, which reads the same on both backends.
     /// Connections of the period's referrals, grouped by `key` (an expression over `c.`
     /// and `a.`, the connection and its activity).
     async fn connection_counts(
@@ -47,23 +27,51 @@ mod reports {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<CodeCount>, StoreError> {
+        let rows = "connections c JOIN referrals r ON r.id = c.referral_id \
+                    JOIN activities a ON a.id = c.activity_id";
+        grouped(pool, key, rows, " AND c.organisation = $1", organisation, from, to).await
+    }
+
+    /// `SELECT key, COUNT(*) FROM rows WHERE` the period's referrals `and GROUP BY key`,
+    /// ranked.
+    async fn grouped(
+        pool: &sqlx::Pool<Db>,
+        key: &str,
+        rows: &str,
+        and: &str,
+        organisation: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<CodeCount>, StoreError> {
         let rows: Vec<(Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {key}, COUNT(*) FROM connections c \
-             JOIN referrals r ON r.id = c.referral_id \
-             JOIN activities a ON a.id = c.activity_id \
-             WHERE {IN_PERIOD} AND c.organisation = $1 GROUP BY {key}"
+            "SELECT {key}, COUNT(*) FROM {rows} WHERE {IN_PERIOD}{and} GROUP BY {key}"
         )))
         .bind(organisation)
         .bind(from)
         .bind(to)
         .fetch_all(pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(code, count)| CodeCount { code, count })
-            .collect())
+        Ok(ranked(
+            rows.into_iter()
+                .map(|(code, count)| CodeCount { code, count })
+                .collect(),
+        ))
     }
 
+    /// Most first, then by code, empty last: the same order on both backends (which
+    /// return groups in no set order and sort NULL differently).
+    fn ranked(mut counts: Vec<CodeCount>) -> Vec<CodeCount> {
+        counts.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.code.is_none().cmp(&b.code.is_none()))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        counts
+    }
+
+    /// Reasons are a JSON list per referral; one pass counts each code by matching its
+    /// quoted form in the list's text, which reads the same on both backends.
     async fn reason_counts(
         pool: &sqlx::Pool<Db>,
         organisation: &str,
@@ -98,8 +106,7 @@ mod reports {
                 });
             }
         }
-        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
-        Ok(out)
+        Ok(ranked(out))
     }
 
     /// Median and 90th percentile of days from received to the first move to
