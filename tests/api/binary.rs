@@ -552,11 +552,17 @@ async fn every_acknowledged_referral_survives_a_sigkill() {
 async fn sigterm_lets_requests_in_flight_finish() {
     require_postgres_in_ci();
     let db = TestDatabase::create().await;
-    let mut server = Server::start(&db.url, &[("SOCIALRX_LOG_LEVEL", "warn")]).await;
+    // More workers than cores, and more clients than workers: the workers stop one by one
+    // while requests on the others still use the database.
+    let mut server = Server::start(
+        &db.url,
+        &[("SOCIALRX_LOG_LEVEL", "warn"), ("SOCIALRX_WORKERS", "4")],
+    )
+    .await;
     let token = server.token("referrer");
     let base = server.base.clone();
     let mut clients = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..8 {
         let (base, token) = (base.clone(), token.clone());
         clients.push(tokio::spawn(async move {
             let client = reqwest::Client::new();

@@ -27,6 +27,8 @@ impl Application {
             &settings.database_url,
             &ConnectOptions {
                 max_connections: settings.max_connections,
+                // All of them, on this (the main) runtime: see `ConnectOptions`.
+                min_connections: settings.max_connections,
                 ..ConnectOptions::default()
             },
         )

@@ -136,6 +136,13 @@ impl Backend {
 pub struct ConnectOptions {
     pub max_connections: u32,
     pub acquire_timeout: std::time::Duration,
+    /// PostgreSQL: connections opened at connect and kept open. The server opens all of
+    /// them: a connection's socket belongs to the runtime that opened it, and one opened
+    /// on an HTTP worker's runtime fails every query once that worker stops, as workers
+    /// do one by one during a graceful shutdown. Opened at connect, on the main runtime,
+    /// they last until the process exits (the pool's maintenance reopens any it loses
+    /// there too). Tests leave it at 0 so that many stores share the test server.
+    pub min_connections: u32,
 }
 
 impl Default for ConnectOptions {
@@ -143,6 +150,7 @@ impl Default for ConnectOptions {
         Self {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
+            min_connections: 0,
         }
     }
 }

@@ -27,12 +27,20 @@ pub struct Store {
     reader: sqlx::Pool<Db>,
     /// Whole-table reads; the same pool here (see the SQLite store for why it differs).
     scanner: sqlx::Pool<Db>,
-    read_audit: read_audit::ReadAudit,
-    intake: intake::Intake,
+    intake: group_commit::GroupCommit<intake::Job>,
+    caseload_reads: group_commit::GroupCommit<caseload::ReadJob>,
+    read_audit: group_commit::GroupCommit<group_commit::Audit>,
+    /// Where the group commits' drain tasks run: the runtime the store was opened on. In
+    /// the server that is the main one, which outlives every HTTP worker's runtime during
+    /// a graceful shutdown (a drain on a worker's runtime would die with it, failing the
+    /// requests of other workers that were waiting on it).
+    runtime: tokio::runtime::Handle,
 }
 
 /// Many writers: each referral has its own transaction, and PostgreSQL groups their WAL flushes itself.
 const GROUP_INTAKE: bool = false;
+/// Reads run on the pool, concurrently; only their audit events share a commit.
+const READS_ON_WRITER: bool = false;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -43,6 +51,7 @@ impl Store {
             .application_name("socialrx");
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
+            .min_connections(options.min_connections.min(options.max_connections))
             .acquire_timeout(options.acquire_timeout)
             .test_before_acquire(false)
             .connect_with(connect)
@@ -55,8 +64,10 @@ impl Store {
             writer: pool.clone(),
             scanner: pool.clone(),
             reader: pool,
-            read_audit: Default::default(),
             intake: Default::default(),
+            caseload_reads: Default::default(),
+            read_audit: Default::default(),
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 }

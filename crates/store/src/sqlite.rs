@@ -35,12 +35,24 @@ pub struct Store {
     /// the readers' maps added the whole table (about 290 MiB at 100,000 activities) to
     /// the RSS of a service whose own memory was 210 MiB.
     scanner: sqlx::Pool<Db>,
-    read_audit: read_audit::ReadAudit,
-    intake: intake::Intake,
+    intake: group_commit::GroupCommit<intake::Job>,
+    caseload_reads: group_commit::GroupCommit<caseload::ReadJob>,
+    read_audit: group_commit::GroupCommit<group_commit::Audit>,
+    /// Where the group commits' drain tasks run: the runtime the store was opened on. In
+    /// the server that is the main one, which outlives every HTTP worker's runtime during
+    /// a graceful shutdown (a drain on a worker's runtime would die with it, failing the
+    /// requests of other workers that were waiting on it).
+    runtime: tokio::runtime::Handle,
 }
 
 /// One writer: concurrent referrals share a transaction and its fsync (see `intake`).
 const GROUP_INTAKE: bool = true;
+/// Caseload reads run on the writer, inside the group commit that writes their audit
+/// events. Every commit resets the page cache of each reader connection and unmaps its
+/// memory map (`pagerBeginReadTransaction`), so with a commit per batch of reads the
+/// readers spent their time re-faulting pages; the writer's own cache stays valid across
+/// its commits. The read has to wait for the writer to commit its audit event anyway.
+const READS_ON_WRITER: bool = true;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -88,8 +100,10 @@ impl Store {
             writer,
             reader,
             scanner,
-            read_audit: Default::default(),
             intake: Default::default(),
+            caseload_reads: Default::default(),
+            read_audit: Default::default(),
+            runtime: tokio::runtime::Handle::current(),
         })
     }
 }

@@ -8,7 +8,7 @@ mod caseload {
     use sqlx::types::Json;
 
     #[derive(sqlx::FromRow)]
-    struct CaseloadRow {
+    pub(super) struct CaseloadRow {
         id: Uuid,
         reference: String,
         status: String,
@@ -46,6 +46,88 @@ mod caseload {
         created_at: OffsetDateTime,
     }
 
+    /// What a caseload read found, before it is put in order.
+    pub(super) enum Read {
+        NotFound,
+        NotPermitted,
+        Found(LinkWorker, Vec<CaseloadRow>),
+    }
+
+    /// The link worker and their open referrals, in one snapshot when `conn` is in a
+    /// transaction.
+    async fn read(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        ctx: &AuditContext,
+        link_worker_id: Uuid,
+        scope: &CaseloadScope,
+    ) -> Result<Read, StoreError> {
+        let worker: Option<super::link_workers::LinkWorkerRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE organisation = $1 AND id = $2",
+                super::link_workers::SELECT_LINK_WORKER
+            )))
+            .bind(&ctx.organisation)
+            .bind(link_worker_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(worker) = worker else {
+            return Ok(Read::NotFound);
+        };
+        let worker = LinkWorker::from(worker);
+        if !scope.admits(&worker.details.subject) {
+            return Ok(Read::NotPermitted);
+        }
+        let rows: Vec<CaseloadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT r.id, r.reference, r.status, r.urgency, r.reasons, r.person_id, \
+             p.given_name, p.family_name, r.created_at, r.assigned_at, r.first_contact_at, \
+             r.last_contact_at, r.next_follow_up_on \
+             FROM referrals r JOIN people p ON p.id = r.person_id \
+             WHERE r.link_worker_id = $1 AND r.organisation = $2 AND r.status IN ({}) \
+             ORDER BY r.id",
+            sql_list(&caseload::CASELOAD_STATES)
+        )))
+        .bind(link_worker_id)
+        .bind(&ctx.organisation)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Read::Found(worker, rows))
+    }
+
+    /// One event for the read, naming every referral it returned (none for an empty
+    /// caseload: nothing personal was read).
+    fn listing(ctx: &AuditContext, link_worker_id: Uuid, rows: &[CaseloadRow]) -> Option<AuditEvent> {
+        let listed: Vec<Listed> = rows
+            .iter()
+            .map(|r| Listed { resource_id: r.id, person_id: Some(r.person_id) })
+            .collect();
+        (!listed.is_empty()).then(|| AuditEvent::listing(ctx, "referral", link_worker_id, listed))
+    }
+
+    /// A caseload read inside the writer's group transaction (`READS_ON_WRITER`), with
+    /// its audit event written in the same commit.
+    pub(super) struct ReadJob {
+        ctx: AuditContext,
+        link_worker_id: Uuid,
+        scope: CaseloadScope,
+    }
+
+    #[async_trait]
+    impl group_commit::Job for ReadJob {
+        type Answer = Read;
+
+        async fn run(
+            &self,
+            tx: &mut sqlx::Transaction<'static, Db>,
+            audit: &mut Vec<AuditEvent>,
+        ) -> Result<Read, StoreError> {
+            let found = read(tx, &self.ctx, self.link_worker_id, &self.scope).await?;
+            if let Read::Found(_, rows) = &found {
+                audit.extend(listing(&self.ctx, self.link_worker_id, rows));
+            }
+            Ok(found)
+        }
+    }
+
     #[async_trait]
     impl crate::CaseloadStore for Store {
         async fn caseload(
@@ -55,44 +137,24 @@ mod caseload {
             scope: &CaseloadScope,
             today: time::Date,
         ) -> Result<CaseloadRead, StoreError> {
-            // Read on the reader pool; the audit events go through the group commit, and
-            // the caseload is returned only once they are durable.
-            let worker: Option<super::link_workers::LinkWorkerRow> =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{} WHERE organisation = $1 AND id = $2",
-                    super::link_workers::SELECT_LINK_WORKER
-                )))
-                .bind(&ctx.organisation)
-                .bind(link_worker_id)
-                .fetch_optional(&self.reader)
-                .await?;
-            let worker = LinkWorker::from(worker.ok_or(StoreError::NotFound)?);
-            if !scope.admits(&worker.details.subject) {
-                return Ok(CaseloadRead::NotPermitted);
-            }
-            let rows: Vec<CaseloadRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT r.id, r.reference, r.status, r.urgency, r.reasons, r.person_id, \
-                 p.given_name, p.family_name, r.created_at, r.assigned_at, r.first_contact_at, \
-                 r.last_contact_at, r.next_follow_up_on \
-                 FROM referrals r JOIN people p ON p.id = r.person_id \
-                 WHERE r.link_worker_id = $1 AND r.organisation = $2 AND r.status IN ({}) \
-                 ORDER BY r.id",
-                sql_list(&caseload::CASELOAD_STATES)
-            )))
-            .bind(link_worker_id)
-            .bind(&ctx.organisation)
-            .fetch_all(&self.reader)
-            .await?;
-            // One event for the read, naming every referral it returned (none for an
-            // empty caseload: nothing personal was read).
-            let listed: Vec<Listed> = rows
-                .iter()
-                .map(|r| Listed { resource_id: r.id, person_id: Some(r.person_id) })
-                .collect();
-            if !listed.is_empty() {
-                let event = AuditEvent::listing(ctx, "referral", link_worker_id, listed);
-                self.read_audit.append(&self.writer, vec![event]).await?;
-            }
+            // Either way the caseload is returned only once its audit event is durable.
+            let found = if READS_ON_WRITER {
+                let job = ReadJob { ctx: ctx.clone(), link_worker_id, scope: scope.clone() };
+                self.caseload_reads.submit(self, job).await?
+            } else {
+                let found = read(&mut *self.reader.acquire().await?, ctx, link_worker_id, scope).await?;
+                if let Read::Found(_, rows) = &found
+                    && let Some(event) = listing(ctx, link_worker_id, rows)
+                {
+                    self.read_audit.submit(self, group_commit::Audit(vec![event])).await?;
+                }
+                found
+            };
+            let (worker, rows) = match found {
+                Read::NotFound => return Err(StoreError::NotFound),
+                Read::NotPermitted => return Ok(CaseloadRead::NotPermitted),
+                Read::Found(worker, rows) => (worker, rows),
+            };
 
             let mut open = Vec::with_capacity(rows.len());
             for r in rows {

@@ -55,7 +55,7 @@ mod referrals {
             return store
                 .intake
                 .submit(
-                    &store.writer,
+                    store,
                     intake::Job {
                         ctx: ctx.clone(),
                         new,
