@@ -28,7 +28,6 @@ pub struct Store {
     /// Whole-table reads; the same pool here (see the SQLite store for why it differs).
     scanner: sqlx::Pool<Db>,
     intake: group_commit::GroupCommit<intake::Job>,
-    caseload_reads: group_commit::GroupCommit<caseload::ReadJob>,
     read_audit: group_commit::GroupCommit<group_commit::Audit>,
     /// Where the group commits' drain tasks run: the runtime the store was opened on. In
     /// the server that is the main one, which outlives every HTTP worker's runtime during
@@ -39,8 +38,6 @@ pub struct Store {
 
 /// Many writers: each referral has its own transaction, and PostgreSQL groups their WAL flushes itself.
 const GROUP_INTAKE: bool = false;
-/// Reads run on the pool, concurrently; only their audit events share a commit.
-const READS_ON_WRITER: bool = false;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -65,7 +62,6 @@ impl Store {
             scanner: pool.clone(),
             reader: pool,
             intake: Default::default(),
-            caseload_reads: Default::default(),
             read_audit: Default::default(),
             runtime: tokio::runtime::Handle::current(),
         })

@@ -36,7 +36,6 @@ pub struct Store {
     /// the RSS of a service whose own memory was 210 MiB.
     scanner: sqlx::Pool<Db>,
     intake: group_commit::GroupCommit<intake::Job>,
-    caseload_reads: group_commit::GroupCommit<caseload::ReadJob>,
     read_audit: group_commit::GroupCommit<group_commit::Audit>,
     /// Where the group commits' drain tasks run: the runtime the store was opened on. In
     /// the server that is the main one, which outlives every HTTP worker's runtime during
@@ -47,12 +46,6 @@ pub struct Store {
 
 /// One writer: concurrent referrals share a transaction and its fsync (see `intake`).
 const GROUP_INTAKE: bool = true;
-/// Caseload reads run on the writer, inside the group commit that writes their audit
-/// events. Every commit resets the page cache of each reader connection and unmaps its
-/// memory map (`pagerBeginReadTransaction`), so with a commit per batch of reads the
-/// readers spent their time re-faulting pages; the writer's own cache stays valid across
-/// its commits. The read has to wait for the writer to commit its audit event anyway.
-const READS_ON_WRITER: bool = true;
 
 impl Store {
     pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
@@ -101,7 +94,6 @@ impl Store {
             reader,
             scanner,
             intake: Default::default(),
-            caseload_reads: Default::default(),
             read_audit: Default::default(),
             runtime: tokio::runtime::Handle::current(),
         })

@@ -8,7 +8,7 @@ mod caseload {
     use sqlx::types::Json;
 
     #[derive(sqlx::FromRow)]
-    pub(super) struct CaseloadRow {
+    struct CaseloadRow {
         id: Uuid,
         reference: String,
         status: String,
@@ -47,14 +47,13 @@ mod caseload {
     }
 
     /// What a caseload read found, before it is put in order.
-    pub(super) enum Read {
+    enum Read {
         NotFound,
         NotPermitted,
         Found(LinkWorker, Vec<CaseloadRow>),
     }
 
-    /// The link worker and their open referrals, in one snapshot when `conn` is in a
-    /// transaction.
+    /// The link worker and their open referrals.
     async fn read(
         conn: &mut <Db as sqlx::Database>::Connection,
         ctx: &AuditContext,
@@ -103,31 +102,6 @@ mod caseload {
         (!listed.is_empty()).then(|| AuditEvent::listing(ctx, "referral", link_worker_id, listed))
     }
 
-    /// A caseload read inside the writer's group transaction (`READS_ON_WRITER`), with
-    /// its audit event written in the same commit.
-    pub(super) struct ReadJob {
-        ctx: AuditContext,
-        link_worker_id: Uuid,
-        scope: CaseloadScope,
-    }
-
-    #[async_trait]
-    impl group_commit::Job for ReadJob {
-        type Answer = Read;
-
-        async fn run(
-            &self,
-            tx: &mut sqlx::Transaction<'static, Db>,
-            audit: &mut Vec<AuditEvent>,
-        ) -> Result<Read, StoreError> {
-            let found = read(tx, &self.ctx, self.link_worker_id, &self.scope).await?;
-            if let Read::Found(_, rows) = &found {
-                audit.extend(listing(&self.ctx, self.link_worker_id, rows));
-            }
-            Ok(found)
-        }
-    }
-
     #[async_trait]
     impl crate::CaseloadStore for Store {
         async fn caseload(
@@ -137,19 +111,14 @@ mod caseload {
             scope: &CaseloadScope,
             today: time::Date,
         ) -> Result<CaseloadRead, StoreError> {
-            // Either way the caseload is returned only once its audit event is durable.
-            let found = if READS_ON_WRITER {
-                let job = ReadJob { ctx: ctx.clone(), link_worker_id, scope: scope.clone() };
-                self.caseload_reads.submit(self, job).await?
-            } else {
-                let found = read(&mut *self.reader.acquire().await?, ctx, link_worker_id, scope).await?;
-                if let Read::Found(_, rows) = &found
-                    && let Some(event) = listing(ctx, link_worker_id, rows)
-                {
-                    self.read_audit.submit(self, group_commit::Audit(vec![event])).await?;
-                }
-                found
-            };
+            // Read on the reader pool; the audit event goes through the group commit, and
+            // the caseload is returned only once it is durable.
+            let found = read(&mut *self.reader.acquire().await?, ctx, link_worker_id, scope).await?;
+            if let Read::Found(_, rows) = &found
+                && let Some(event) = listing(ctx, link_worker_id, rows)
+            {
+                self.read_audit.submit(self, group_commit::Audit(vec![event])).await?;
+            }
             let (worker, rows) = match found {
                 Read::NotFound => return Err(StoreError::NotFound),
                 Read::NotPermitted => return Ok(CaseloadRead::NotPermitted),

@@ -204,4 +204,85 @@ mod group_commit {
             Ok(())
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::testing::TestDatabase;
+
+        /// A job that writes its audit event, or fails in the database.
+        struct Probe {
+            ctx: AuditContext,
+            id: Uuid,
+            fail: bool,
+        }
+
+        #[async_trait]
+        impl Job for Probe {
+            type Answer = Uuid;
+
+            async fn run(
+                &self,
+                tx: &mut sqlx::Transaction<'static, Db>,
+                audit: &mut Vec<AuditEvent>,
+            ) -> Result<Uuid, StoreError> {
+                if self.fail {
+                    // A real refusal: on PostgreSQL it also aborts the transaction.
+                    sqlx::query("INSERT INTO no_such_table VALUES (1)")
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                audit.push(AuditEvent::new(&self.ctx, "probe", "probe", self.id, None));
+                Ok(self.id)
+            }
+        }
+
+        /// The fallback path: one job of a group is refused inside the shared transaction;
+        /// it alone gets the error, and every other job of the group is still committed.
+        #[tokio::test]
+        async fn a_refused_job_fails_alone_and_the_rest_of_its_group_is_written() {
+            crate::testing::require_postgres_in_ci();
+            let db = TestDatabase::create().await;
+            if db.is_postgres() != (BACKEND == "postgres") {
+                // This file is compiled once per backend; the other copy runs the test.
+                return;
+            }
+            let store = Store::connect(&db.url, &ConnectOptions::default()).await.unwrap();
+            let group: GroupCommit<Probe> = GroupCommit::default();
+            let ctx = AuditContext {
+                organisation: "Y02794".into(),
+                actor: "group-commit-test".into(),
+                client_ip: None,
+                request_id: None,
+            };
+            let jobs: Vec<Probe> = (0..10)
+                .map(|i| Probe { ctx: ctx.clone(), id: Uuid::now_v7(), fail: i == 4 })
+                .collect();
+            let ids: Vec<(Uuid, bool)> = jobs.iter().map(|j| (j.id, j.fail)).collect();
+            // All submitted before the drain first runs (a current-thread runtime), so that
+            // they form one group and the refusal rolls that group back.
+            let answers =
+                futures::future::join_all(jobs.into_iter().map(|j| group.submit(&store, j))).await;
+
+            for ((id, fail), answer) in ids.iter().zip(&answers) {
+                match answer {
+                    Ok(answered) => {
+                        assert!(!fail, "the refused job was answered as written");
+                        assert_eq!(answered, id);
+                    }
+                    Err(e) => assert!(fail, "job {id} failed with its group: {e}"),
+                }
+            }
+            let written: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT resource_id FROM audit_events WHERE action = 'probe' ORDER BY resource_id",
+            )
+            .fetch_all(&store.reader)
+            .await
+            .unwrap();
+            let expected: Vec<Uuid> = ids.iter().filter(|(_, f)| !f).map(|(id, _)| *id).collect();
+            assert_eq!(written, expected, "every job but the refused one is written, once");
+            drop(store);
+            db.drop_database().await;
+        }
+    }
 }

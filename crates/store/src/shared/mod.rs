@@ -1,8 +1,7 @@
 // The SQL of socialrx, written once and compiled per backend: `sqlite.rs` and
-// `postgres.rs` each `include!` this file after declaring `type Db`, `GROUP_INTAKE`,
-// `READS_ON_WRITER` and a `Store` struct with `writer`, `reader` and `scanner` pools, the
-// group commits `intake`, `caseload_reads` and `read_audit`, and the `runtime` they run
-// on. Keep every statement portable: `$N` placeholders, `ON CONFLICT ... DO NOTHING`, no
+// `postgres.rs` each `include!` this file after declaring `type Db`, `GROUP_INTAKE` and a
+// `Store` struct with `writer`, `reader` and `scanner` pools, the group commits `intake`
+// and `read_audit`, and the `runtime` they run on. Keep every statement portable: `$N` placeholders, `ON CONFLICT ... DO NOTHING`, no
 // backend-only functions.
 
 use async_trait::async_trait;
