@@ -241,6 +241,72 @@ async fn outcome_events_are_signed_retried_logged_and_redeliverable() {
     app.finish().await;
 }
 
+/// Outside development the worker posts only to public addresses: a receiver on this
+/// machine, by IP address or by a name that resolves to it, gets nothing, and the delivery
+/// log says why.
+#[tokio::test]
+async fn receivers_on_private_addresses_are_refused_outside_development() {
+    let app = spawn_app_with(|s| {
+        s.webhook_poll_interval_ms = 100;
+        s.webhook_backoff_seconds = 1;
+        s.webhook_allow_private_receivers = Some(false);
+    })
+    .await;
+    let receiver = Receiver::start(0, Duration::ZERO);
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let admin = app.token(ORG, &["admin"]);
+    for url in [&receiver.url, &by_name] {
+        let r = app
+            .post("/v1/webhooks")
+            .bearer_auth(&admin)
+            .json(&json!({"url": url, "secret": SECRET, "event_types": ["outcome.recorded"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let worker = app.token(ORG, &["link_worker"]);
+    let referral = app.create_referral(&app.referrer(), &referral_body()).await;
+    let id = referral["id"].as_str().unwrap();
+    let r = app
+        .post(&format!("/v1/referrals/{id}/outcomes"))
+        .bearer_auth(&worker)
+        .json(&baseline())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    // Both deliveries are tried and refused before anything is sent.
+    let mut items = Vec::new();
+    for _ in 0..100 {
+        let (_, log) = app.get_json("/v1/webhooks/deliveries", &admin).await;
+        items = log["items"].as_array().unwrap().clone();
+        if items.len() == 2 && items.iter().all(|d| d["attempts"].as_u64() >= Some(1)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(items.len(), 2, "{items:?}");
+    for d in &items {
+        assert_ne!(d["status"], "delivered", "{d}");
+        assert!(d["attempts"].as_u64() >= Some(1), "{d}");
+        assert!(
+            d["last_error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not a public one"),
+            "{d}"
+        );
+    }
+    assert!(
+        receiver.all().is_empty(),
+        "nothing reached the private receiver"
+    );
+    assert_eq!(receiver.refused.load(Ordering::SeqCst), 0);
+    app.finish().await;
+}
+
 /// The real binary posts to a slow receiver; it is killed with SIGKILL while events are
 /// waiting, restarted on the same database, and every event still arrives and verifies.
 #[tokio::test]

@@ -89,6 +89,9 @@ wait_ready() {
 }
 
 start_server() { # name database_url
+    # The data was just written: let its writeback finish before anything is measured, so
+    # that the service's own fsyncs do not queue behind a few hundred MiB of it.
+    sync
     (cd "$WORK" && exec env SOCIALRX_BIND="$BIND" DATABASE_URL="$2" SOCIALRX_LOG_LEVEL=warn \
         SOCIALRX_ENVIRONMENT=development "$BIN" serve >"$WORK/$1.log" 2>&1) &
     SERVER_PID=$!

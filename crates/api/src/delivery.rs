@@ -5,11 +5,13 @@
 //! the `v1=` value of `Socialrx-Signature`, and refusing timestamps more than five
 //! minutes from its clock. [`verify`] does exactly that.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use socialrx_domain::webhook::is_public_receiver_address;
 use socialrx_store::{AttemptOutcome, DueDelivery, RetryPolicy, Store};
 use time::OffsetDateTime;
 
@@ -73,18 +75,60 @@ pub struct WorkerSettings {
     pub policy: RetryPolicy,
     /// Deliveries claimed per round.
     pub batch: u32,
+    /// Post to receivers on loopback, private and other non-public addresses too
+    /// (development and tests); otherwise only public ones.
+    pub allow_private_receivers: bool,
+}
+
+/// Resolves receivers' host names and keeps only their public addresses. The check is on
+/// the addresses the connection is then made to, so a name that points somewhere inside
+/// the network when the event is posted (whatever it said when it was registered) is
+/// refused too.
+struct PublicAddressesOnly;
+
+impl reqwest::dns::Resolve for PublicAddressesOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public_receiver_address(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(NOT_PUBLIC.into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+const NOT_PUBLIC: &str = "the receiver's address is not a public one, and only public receivers \
+     are posted to (SOCIALRX_WEBHOOK_ALLOW_PRIVATE_RECEIVERS)";
+
+/// The receiver's host when it is an IP address written into the URL, which no resolver
+/// sees.
+fn literal_ip(url: &str) -> Option<IpAddr> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Posts due deliveries forever. Spawn once per process; several processes may run it
 /// against one database (claims are leases, so each delivery goes to one worker at a
 /// time, and to another if its worker dies).
 pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
-    let client = match reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
+        // A redirect could lead anywhere, past the address check.
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("socialrx-webhooks/1")
-        .build()
-    {
+        .user_agent("socialrx-webhooks/1");
+    if !settings.allow_private_receivers {
+        builder = builder.dns_resolver(Arc::new(PublicAddressesOnly));
+    }
+    let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook worker cannot build its HTTP client");
@@ -107,7 +151,7 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
         };
         let busy = !due.is_empty();
         for delivery in due {
-            let outcome = post(&client, &delivery).await;
+            let outcome = post(&client, &delivery, settings.allow_private_receivers).await;
             if let Err(e) = store
                 .record_delivery_attempt(delivery.id, outcome, settings.policy)
                 .await
@@ -122,7 +166,14 @@ pub async fn run_worker(store: Arc<dyn Store>, settings: WorkerSettings) {
     }
 }
 
-async fn post(client: &reqwest::Client, d: &DueDelivery) -> AttemptOutcome {
+async fn post(client: &reqwest::Client, d: &DueDelivery, allow_private: bool) -> AttemptOutcome {
+    if !allow_private && literal_ip(&d.url).is_some_and(|ip| !is_public_receiver_address(ip)) {
+        tracing::info!(delivery = %d.id, attempt = d.attempts + 1, "webhook receiver address refused");
+        return AttemptOutcome::Failed {
+            status_code: None,
+            error: NOT_PUBLIC.into(),
+        };
+    }
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let result = client
         .post(&d.url)
@@ -151,10 +202,18 @@ async fn post(client: &reqwest::Client, d: &DueDelivery) -> AttemptOutcome {
         Err(e) => {
             // The URL may carry a token in its query: never log or store it.
             let e = e.without_url();
-            tracing::info!(delivery = %d.id, error = %e, attempt = d.attempts + 1, "webhook not delivered");
+            // With its causes: "error sending request" alone does not say what to fix.
+            let mut error = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                error.push_str(": ");
+                error.push_str(&c.to_string());
+                cause = c.source();
+            }
+            tracing::info!(delivery = %d.id, error = %error, attempt = d.attempts + 1, "webhook not delivered");
             AttemptOutcome::Failed {
                 status_code: None,
-                error: e.to_string(),
+                error,
             }
         }
     }

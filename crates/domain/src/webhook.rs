@@ -120,6 +120,45 @@ pub fn backoff_seconds(base: u64, attempt: u32) -> u64 {
     base.saturating_mul(factor).min(3600)
 }
 
+/// May a webhook be posted to this address? Only to public unicast addresses: never to
+/// this machine, the private networks around it, link-local addresses (cloud metadata
+/// services answer on 169.254.169.254) or anything the IANA special-purpose registries
+/// (RFC 6890) set aside. Otherwise an organisation's admin could make the service send
+/// requests into the network it runs in.
+pub fn is_public_receiver_address(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_unspecified()
+                || v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0 // "this network" (RFC 791)
+                || (a == 100 && (64..128).contains(&b)) // shared address space (RFC 6598)
+                || (a == 192 && b == 0 && v4.octets()[2] == 0) // IETF protocol assignments
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking (RFC 2544)
+                || a >= 240) // reserved (RFC 1112)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_receiver_address(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_unspecified()
+                || v6.is_loopback()
+                || v6.is_multicast()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
+                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation (RFC 3849)
+                || first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64 (RFC 6052)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +199,50 @@ mod tests {
         assert!(signing_secret("0123456789abcdef").is_ok());
         assert!(signing_secret("short").is_err());
         assert!(signing_secret("0123456789abcdef\n").is_err());
+    }
+
+    #[test]
+    fn receivers_must_be_public_unicast_addresses() {
+        use std::net::IpAddr;
+        let public = |s: &str| is_public_receiver_address(s.parse::<IpAddr>().unwrap());
+        // Public: a GOV.UK address, Cloudflare's resolver, Google's IPv6 resolver.
+        for ip in ["151.101.0.144", "1.1.1.1", "2001:4860:4860::8888"] {
+            assert!(public(ip), "{ip} is public");
+        }
+        // RFC 6890 special-purpose blocks, one address from each.
+        for ip in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "10.0.0.1",
+            "100.64.0.1",
+            "127.0.0.1",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "192.168.1.1",
+            "198.18.0.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "224.0.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+            "64:ff9b::a00:1",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+        ] {
+            assert!(!public(ip), "{ip} is not public");
+        }
+        // Just outside the private and shared blocks.
+        assert!(public("172.32.0.1"));
+        assert!(public("100.128.0.1"));
     }
 }

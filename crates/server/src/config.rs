@@ -77,6 +77,11 @@ pub struct Settings {
     pub webhook_max_attempts: u32,
     /// The first retry waits this long; each next one twice as long (at most an hour).
     pub webhook_backoff_seconds: u64,
+    /// Post webhooks to loopback, private and link-local addresses too. Unset: allowed in
+    /// development only (receivers on this machine while building an integration);
+    /// elsewhere the service posts only to public addresses, so that an admin cannot aim
+    /// it at the network it runs in.
+    pub webhook_allow_private_receivers: Option<bool>,
     /// The response-time policy: a referral still `received` after this many working days
     /// is overdue in the coordinator's queue.
     pub response_working_days: u32,
@@ -115,6 +120,7 @@ impl Default for Settings {
             webhook_timeout_seconds: 10,
             webhook_max_attempts: 12,
             webhook_backoff_seconds: 30,
+            webhook_allow_private_receivers: None,
             response_working_days: 5,
             directory_stale_after_days: 365,
         }
@@ -249,6 +255,12 @@ fn list(raw: &str) -> Vec<String> {
 }
 
 impl Settings {
+    /// Whether webhooks may go to non-public addresses: as set, or in development only.
+    pub fn webhook_allow_private_receivers_resolved(&self) -> bool {
+        self.webhook_allow_private_receivers
+            .unwrap_or(self.environment == Environment::Development)
+    }
+
     /// The rate limits of the self-referral route.
     pub fn self_referral_limits(&self) -> socialrx_api::RateLimits {
         socialrx_api::RateLimits {

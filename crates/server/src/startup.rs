@@ -64,6 +64,7 @@ impl Application {
                         backoff_base_seconds: settings.webhook_backoff_seconds,
                     },
                     batch: 20,
+                    allow_private_receivers: settings.webhook_allow_private_receivers_resolved(),
                 },
             ));
         }
