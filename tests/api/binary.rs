@@ -67,6 +67,10 @@ fn invalid_configuration_names_the_setting_and_exits_2() {
         (&[("SOCIALRX_ENVIRONMENT", "production")], "jwt_secret"),
         (&[("SOCIALRX_JWT_SECRET", "short")], "jwt_secret"),
         (&[("SOCIALRX_LOG_FORMAT", "xml")], "log_format"),
+        (
+            &[("SOCIALRX_WEBHOOK_ALLOW_PRIVATE_RECEIVERS", "sometimes")],
+            "webhook_allow_private_receivers",
+        ),
     ];
     for (env, setting) in cases {
         let (code, _, err) = run(&["serve"], env);

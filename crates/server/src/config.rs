@@ -372,6 +372,24 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_reach_private_addresses_in_development_only_unless_set() {
+        let in_env = |environment, set| Settings {
+            environment,
+            webhook_allow_private_receivers: set,
+            ..Settings::default()
+        };
+        assert!(in_env(Environment::Development, None).webhook_allow_private_receivers_resolved());
+        assert!(!in_env(Environment::Production, None).webhook_allow_private_receivers_resolved());
+        assert!(
+            !in_env(Environment::Development, Some(false))
+                .webhook_allow_private_receivers_resolved()
+        );
+        assert!(
+            in_env(Environment::Production, Some(true)).webhook_allow_private_receivers_resolved()
+        );
+    }
+
+    #[test]
     fn production_refuses_the_development_secret() {
         let s = Settings {
             environment: Environment::Production,
