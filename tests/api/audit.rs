@@ -331,3 +331,37 @@ async fn a_caseload_read_is_one_event_that_names_every_referral_listed() {
     );
     app.finish().await;
 }
+
+/// Behind a trusted reverse proxy the audit trail records the caller's address from
+/// `X-Forwarded-For`; from anyone else the header is ignored.
+#[tokio::test]
+async fn the_callers_address_comes_from_trusted_proxies_only() {
+    for (trusted, expected) in [("", "127.0.0.1"), ("127.0.0.0/8", "198.51.100.23")] {
+        let app = spawn_app_with(|s| s.trusted_proxies = trusted.into()).await;
+        let referrer = app.referrer();
+        let created: Value = app
+            .post("/v1/referrals")
+            .bearer_auth(&referrer)
+            // What a client wrote itself, then what the (loopback) proxy added.
+            .header("X-Forwarded-For", "1.2.3.4, 198.51.100.23")
+            .json(&referral_body())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap();
+        let coordinator = app.token(ORG, &["coordinator"]);
+        let (_, page) = app
+            .get_json(&format!("/v1/audit?resource_id={id}"), &coordinator)
+            .await;
+        let events = page["items"].as_array().unwrap();
+        assert_eq!(events.len(), 1, "{page}");
+        assert_eq!(
+            events[0]["client_ip"], expected,
+            "trusted proxies {trusted:?}"
+        );
+        app.finish().await;
+    }
+}

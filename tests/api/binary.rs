@@ -68,6 +68,10 @@ fn invalid_configuration_names_the_setting_and_exits_2() {
         (&[("SOCIALRX_JWT_SECRET", "short")], "jwt_secret"),
         (&[("SOCIALRX_LOG_FORMAT", "xml")], "log_format"),
         (
+            &[("SOCIALRX_TRUSTED_PROXIES", "10.0.0.0/8, proxy")],
+            "trusted_proxies",
+        ),
+        (
             &[("SOCIALRX_WEBHOOK_ALLOW_PRIVATE_RECEIVERS", "sometimes")],
             "webhook_allow_private_receivers",
         ),

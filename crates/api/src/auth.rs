@@ -252,7 +252,7 @@ impl Caller {
         AuditContext {
             organisation: self.organisation.as_str().to_owned(),
             actor: self.subject.clone(),
-            client_ip: req.peer_addr().map(|a| a.ip()),
+            client_ip: crate::client_ip::of(req),
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         }
     }

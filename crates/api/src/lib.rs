@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod client_ip;
 pub mod cors;
 pub mod delivery;
 pub mod error;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub search: Arc<socialrx_search::SearchIndex>,
     pub gazetteer: Arc<socialrx_search::geo::Gazetteer>,
     pub directory: routes::directory::DirectorySettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the caller (none by default).
+    pub trusted_proxies: web::Data<client_ip::TrustedProxies>,
 }
 
 impl AppState {
@@ -74,12 +77,18 @@ impl AppState {
             search,
             gazetteer: gazetteer(),
             directory,
+            trusted_proxies: web::Data::new(client_ip::TrustedProxies::default()),
         }
     }
 
     /// Sets the rate limits of `POST /v1/self-referrals` (defaults: [`RateLimits::default`]).
     pub fn with_self_referral_limits(mut self, limits: RateLimits) -> Self {
         self.self_referral_limits = web::Data::new(ratelimit::SelfReferralLimits::new(limits));
+        self
+    }
+
+    pub fn with_trusted_proxies(mut self, proxies: client_ip::TrustedProxies) -> Self {
+        self.trusted_proxies = web::Data::new(proxies);
         self
     }
 
@@ -113,6 +122,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(state.in_flight.clone())
             .app_data(state.self_referral_limits.clone())
             .app_data(state.response_policy.clone())
+            .app_data(state.trusted_proxies.clone())
             .app_data(web::Data::new(state.search.clone()))
             .app_data(web::Data::new(state.gazetteer.clone()))
             .app_data(web::Data::new(state.directory))

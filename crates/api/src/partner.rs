@@ -64,7 +64,7 @@ impl PartnerCaller {
         AuditContext {
             organisation: self.partner.organisation.clone(),
             actor: format!("partner:{}", self.partner.id),
-            client_ip: req.peer_addr().map(|a| a.ip()),
+            client_ip: crate::client_ip::of(req),
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         }
     }
@@ -88,7 +88,7 @@ async fn identify(req: &HttpRequest) -> Result<PartnerCaller, ApiError> {
     let limits = req
         .app_data::<web::Data<SelfReferralLimits>>()
         .ok_or_else(|| ApiError::Internal("no self-referral limits configured".into()))?;
-    if let Some(ip) = req.peer_addr().map(|a| client_key(a.ip())) {
+    if let Some(ip) = crate::client_ip::of(req).map(client_key) {
         limits
             .per_ip
             .check(&ip)
@@ -128,7 +128,7 @@ async fn identify(req: &HttpRequest) -> Result<PartnerCaller, ApiError> {
         .map_err(|wait| too_many(wait, "for this form"))?;
     // The same limits across every instance of the service.
     let store = store.as_ref().as_ref();
-    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+    if let Some(ip) = crate::client_ip::of(req) {
         shared_check(store, network_bucket(ip), limits.limits.per_ip_per_minute)
             .await?
             .map_err(|seconds| too_many(Duration::from_secs(seconds), "from your address"))?;

@@ -82,6 +82,11 @@ pub struct Settings {
     /// elsewhere the service posts only to public addresses, so that an admin cannot aim
     /// it at the network it runs in.
     pub webhook_allow_private_receivers: Option<bool>,
+    /// Reverse proxies in front of the service, comma-separated addresses or CIDR blocks
+    /// (`10.0.0.0/8, 192.0.2.7`): their `X-Forwarded-For` names the caller in the audit
+    /// trail and the per-address rate limits. Empty (the default): the connection's peer
+    /// is the caller and the header is ignored.
+    pub trusted_proxies: String,
     /// The response-time policy: a referral still `received` after this many working days
     /// is overdue in the coordinator's queue.
     pub response_working_days: u32,
@@ -121,6 +126,7 @@ impl Default for Settings {
             webhook_max_attempts: 12,
             webhook_backoff_seconds: 30,
             webhook_allow_private_receivers: None,
+            trusted_proxies: String::new(),
             response_working_days: 5,
             directory_stale_after_days: 365,
         }
@@ -223,6 +229,7 @@ impl Settings {
             ));
         }
         self.cors()?;
+        self.trusted_proxies()?;
         if self.webhook_poll_interval_ms == 0
             || self.webhook_timeout_seconds == 0
             || self.webhook_max_attempts == 0
@@ -259,6 +266,15 @@ impl Settings {
     pub fn webhook_allow_private_receivers_resolved(&self) -> bool {
         self.webhook_allow_private_receivers
             .unwrap_or(self.environment == Environment::Development)
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> Result<socialrx_api::client_ip::TrustedProxies, ConfigError> {
+        socialrx_api::client_ip::TrustedProxies::parse(&self.trusted_proxies).map_err(|entry| {
+            ConfigError(format!(
+                "trusted_proxies (SOCIALRX_TRUSTED_PROXIES): '{entry}' is not an IP address or CIDR block"
+            ))
+        })
     }
 
     /// The rate limits of the self-referral route.

@@ -79,6 +79,11 @@ impl Application {
         )
         .with_self_referral_limits(settings.self_referral_limits())
         .with_cors(cors)
+        .with_trusted_proxies(
+            settings
+                .trusted_proxies()
+                .map_err(|e| StartError(e.to_string()))?,
+        )
         .with_response_policy(ResponsePolicy {
             working_days: settings.response_working_days,
         });

@@ -56,7 +56,8 @@ crate::schema::codes!(DeliveryStatusCodes = DeliveryStatus);
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://gp-system.example.nhs.uk/socialrx/events", "secret": "whsec-4f9c1e7a2b8d6035", "event_types": ["referral.accepted", "referral.declined", "referral.closed", "outcome.recorded"]}))]
 pub struct CreateWebhookRequest {
-    /// `https://` (or `http://` inside your network); no credentials in the URL.
+    /// `https://` or `http://`, no credentials in the URL. Outside development, events go
+    /// only to public addresses: not to loopback, private or link-local ones.
     #[validate(length(max = 2000))]
     #[schema(max_length = 2000)]
     pub url: String,
