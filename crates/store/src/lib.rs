@@ -141,7 +141,8 @@ pub struct ConnectOptions {
     /// on an HTTP worker's runtime fails every query once that worker stops, as workers
     /// do one by one during a graceful shutdown. Opened at connect, on the main runtime,
     /// they last until the process exits (the pool's maintenance reopens any it loses
-    /// there too). Tests leave it at 0 so that many stores share the test server.
+    /// there too). Stores opened directly (the contract tests) leave it at 0; the API
+    /// tests' apps open their five.
     pub min_connections: u32,
 }
 
