@@ -123,6 +123,16 @@ fn baseline() -> Value {
     json!({"instrument": "ucla3", "time_point": "baseline", "measured_on": "2026-11-20", "answers": [3, 2, 3]})
 }
 
+/// Records the baseline measurement on referral `id`: an `outcome.recorded` event.
+async fn post_baseline(app: &TestApp, token: &str, id: &str) -> reqwest::Response {
+    app.post(&format!("/v1/referrals/{id}/outcomes"))
+        .bearer_auth(token)
+        .json(&baseline())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn outcome_events_are_signed_retried_logged_and_redeliverable() {
     let app = spawn_app_with(|s| {
@@ -162,22 +172,10 @@ async fn outcome_events_are_signed_retried_logged_and_redeliverable() {
     let worker = app.token(ORG, &["link_worker"]);
     let referral = app.create_referral(&app.referrer(), &referral_body()).await;
     let id = referral["id"].as_str().unwrap();
-    let r = app
-        .post(&format!("/v1/referrals/{id}/outcomes"))
-        .bearer_auth(&worker)
-        .json(&baseline())
-        .send()
-        .await
-        .unwrap();
+    let r = post_baseline(&app, &worker, id).await;
     assert_eq!(r.status(), 201);
     // A refused measurement is rolled back and raises no event.
-    let r = app
-        .post(&format!("/v1/referrals/{id}/outcomes"))
-        .bearer_auth(&worker)
-        .json(&baseline())
-        .send()
-        .await
-        .unwrap();
+    let r = post_baseline(&app, &worker, id).await;
     assert_eq!(r.status(), 422);
 
     receiver.wait_for(1, 20).await;
@@ -268,13 +266,7 @@ async fn receivers_on_private_addresses_are_refused_outside_development() {
     let worker = app.token(ORG, &["link_worker"]);
     let referral = app.create_referral(&app.referrer(), &referral_body()).await;
     let id = referral["id"].as_str().unwrap();
-    let r = app
-        .post(&format!("/v1/referrals/{id}/outcomes"))
-        .bearer_auth(&worker)
-        .json(&baseline())
-        .send()
-        .await
-        .unwrap();
+    let r = post_baseline(&app, &worker, id).await;
     assert_eq!(r.status(), 201);
 
     // Both deliveries are tried and refused before anything is sent.
