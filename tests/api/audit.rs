@@ -339,7 +339,7 @@ async fn the_callers_address_comes_from_trusted_proxies_only() {
     for (trusted, expected) in [("", "127.0.0.1"), ("127.0.0.0/8", "198.51.100.23")] {
         let app = spawn_app_with(|s| s.trusted_proxies = trusted.into()).await;
         let referrer = app.referrer();
-        let created: Value = app
+        let response = app
             .post("/v1/referrals")
             .bearer_auth(&referrer)
             // What a client wrote itself, then what the (loopback) proxy added.
@@ -347,10 +347,9 @@ async fn the_callers_address_comes_from_trusted_proxies_only() {
             .json(&referral_body())
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
         let id = created["id"].as_str().unwrap();
         let coordinator = app.token(ORG, &["coordinator"]);
         let (_, page) = app
