@@ -22,11 +22,27 @@ async fn reads_writes_and_lists_of_a_referral_are_audited_with_who_what_and_wher
         .unwrap();
     let created: Value = created.json().await.unwrap();
     let id = created["id"].as_str().unwrap();
-    app.get_json(&format!("/v1/referrals/{id}"), &referrer)
+    // The referrer reads back its view of the referral; the full record and the list are
+    // the service's staff's (403 to a referrer, and nothing is read or audited).
+    let (status, view) = app
+        .get_json(&format!("/v1/referrals/{id}/status"), &referrer)
         .await;
-    app.get_json("/v1/referrals", &referrer).await;
+    assert_eq!(status, 200, "{view}");
+    for path in [format!("/v1/referrals/{id}"), "/v1/referrals".to_owned()] {
+        let (status, _) = app.get_json(&path, &referrer).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let coordinator = app.token_with(|c| {
+        c.sub = "coordinator-1".into();
+        c.roles = vec!["coordinator".into()];
+    });
+    let (status, _) = app
+        .get_json(&format!("/v1/referrals/{id}"), &coordinator)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_json("/v1/referrals", &coordinator).await;
+    assert_eq!(status, 200);
 
-    let coordinator = app.token(ORG, &["coordinator"]);
     let (status, page) = app
         .get_json(&format!("/v1/audit?resource_id={id}"), &coordinator)
         .await;
@@ -36,8 +52,30 @@ async fn reads_writes_and_lists_of_a_referral_are_audited_with_who_what_and_wher
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, vec!["list", "read", "create"], "newest first");
-    let create = &events[2];
+    assert_eq!(
+        actions,
+        vec!["list", "read", "read_status", "create"],
+        "newest first"
+    );
+    let actors: Vec<&str> = events
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        vec![
+            "coordinator-1",
+            "coordinator-1",
+            "gp-system-b85001",
+            "gp-system-b85001"
+        ]
+    );
+    for event in events {
+        // Every actor is of the organisation holding the referral: none other to name.
+        assert!(event.get("actor_organisation").is_some(), "{event}");
+        assert_eq!(event["actor_organisation"], Value::Null, "{event}");
+    }
+    let create = &events[3];
     assert_eq!(create["actor"], "gp-system-b85001");
     assert_eq!(create["resource_type"], "referral");
     assert_eq!(create["request_id"], "req-create-1");
@@ -46,15 +84,15 @@ async fn reads_writes_and_lists_of_a_referral_are_audited_with_who_what_and_wher
 
     let (_, by_person) = app
         .get_json(
-            &format!("/v1/audit?person_id={person}&limit=2"),
+            &format!("/v1/audit?person_id={person}&limit=3"),
             &coordinator,
         )
         .await;
-    assert_eq!(by_person["items"].as_array().unwrap().len(), 2);
+    assert_eq!(by_person["items"].as_array().unwrap().len(), 3);
     let cursor = by_person["next_cursor"].as_str().unwrap();
     let (_, rest) = app
         .get_json(
-            &format!("/v1/audit?person_id={person}&limit=2&cursor={cursor}"),
+            &format!("/v1/audit?person_id={person}&limit=3&cursor={cursor}"),
             &coordinator,
         )
         .await;
@@ -132,15 +170,16 @@ async fn audit_filters_that_break_rules_are_named() {
 async fn a_subject_access_export_holds_everything_and_is_itself_audited() {
     let app = spawn_app().await;
     let created = app.create_referral(&app.referrer(), &referral_body()).await;
-    let (_, referral) = app
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let (status, referral) = app
         .get_json(
             &format!("/v1/referrals/{}", created["id"].as_str().unwrap()),
-            &app.referrer(),
+            &coordinator,
         )
         .await;
+    assert_eq!(status, 200, "{referral}");
     let person = referral["person"]["id"].as_str().unwrap().to_owned();
 
-    let coordinator = app.token(ORG, &["coordinator"]);
     let (status, export) = app
         .get_json(&format!("/v1/people/{person}/export"), &coordinator)
         .await;

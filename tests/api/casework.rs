@@ -40,9 +40,10 @@ async fn the_first_contact_starts_the_work_and_contacts_read_back_in_order() {
     assert_eq!(first["minutes"], 45);
     assert_eq!(first["recorded_by"], "sam");
     assert_eq!(first["next_follow_up_on"], day_in(5));
-    let (_, referral) = app
-        .get_json(&format!("/v1/referrals/{id}"), &app.referrer())
+    let (status, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &app.coordinator())
         .await;
+    assert_eq!(status, 200, "{referral}");
     assert_eq!(referral["status"], "in_progress");
 
     // Recorded later, but it happened earlier.

@@ -113,11 +113,55 @@ async fn kirklees_a_carer_is_connected_to_four_groups_and_after_a_supported_atte
     assert_eq!(p["current"], "declined");
     assert_eq!(p["allowed"], json!([]));
 
-    // The referring practice reads back what became of it.
-    let (status, list) = app
+    // The referring practice reads back what became of it: not the connections with the
+    // link worker's notes (the case record), but the referrer's view, which counts only
+    // what she took up (the attended group; not the suggested or declined ones).
+    let (status, _) = app
         .get_json(
             &format!("/v1/referrals/{referral}/connections"),
             &app.referrer(),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, view) = app
+        .get_json(&format!("/v1/referrals/{referral}/status"), &app.referrer())
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(
+        view["connections_by_category"],
+        json!({"social_groups_and_befriending": 1}),
+        "{view}"
+    );
+    let mut counted: Vec<(String, i64)> = view["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(c["category"], "social_groups_and_befriending", "{view}");
+            (
+                c["status"].as_str().unwrap().to_owned(),
+                c["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    counted.sort();
+    assert_eq!(
+        counted,
+        vec![
+            ("attending".to_owned(), 1),
+            ("declined".to_owned(), 1),
+            ("suggested".to_owned(), 2)
+        ]
+    );
+    for note in ["Went with her", "Mornings too hard", "Local History Group"] {
+        assert!(!view.to_string().contains(note), "{note} in {view}");
+    }
+
+    // The service's staff read every connection, with its activity.
+    let (status, list) = app
+        .get_json(
+            &format!("/v1/referrals/{referral}/connections"),
+            &app.token(ORG, &["coordinator"]),
         )
         .await;
     assert_eq!(status, 200);

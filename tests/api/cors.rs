@@ -86,7 +86,7 @@ async fn a_refused_origin_fails_preflight_and_gets_no_cors_headers() {
     let response = app
         .get("/v1/referrals")
         .header("Origin", REFUSED)
-        .bearer_auth(app.referrer())
+        .bearer_auth(app.token(ORG, &["coordinator"]))
         .send()
         .await
         .unwrap();
@@ -119,7 +119,7 @@ async fn no_origin_is_allowed_by_default() {
     let response = app
         .get("/v1/referrals")
         .header("Origin", ALLOWED)
-        .bearer_auth(app.referrer())
+        .bearer_auth(app.token(ORG, &["coordinator"]))
         .send()
         .await
         .unwrap();

@@ -53,6 +53,30 @@ fn bars_recoded(valid_nhs_number: bool) -> Value {
     bundle
 }
 
+/// The BaRS fixture's receiving service: the Organization providing the HealthcareService
+/// its ServiceRequest's `performer` names.
+const BARS_RECEIVER: &str = "RYE";
+/// The BaRS fixture's sender: the MessageHeader's `sender` Organization.
+const BARS_SENDER: &str = "RND";
+
+/// The sender's system, posting with a token of its own organisation.
+fn bars_sender(app: &TestApp) -> String {
+    app.token(BARS_SENDER, &["referrer"])
+}
+
+/// The receiving service's admin agrees to take referrals from the BaRS sender, as a
+/// service must before another organisation's referrals reach it.
+async fn bars_receiver_accepts_the_sender(app: &TestApp) {
+    let response = app
+        .post("/v1/referral-agreements")
+        .bearer_auth(app.token(BARS_RECEIVER, &["admin"]))
+        .json(&json!({"referrer_ods_code": BARS_SENDER}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
 async fn post_fhir(app: &TestApp, path: &str, token: &str, body: &Value) -> Response {
     app.post(path)
         .bearer_auth(token)
@@ -116,8 +140,15 @@ async fn the_gravity_service_request_becomes_a_referral_with_the_right_person_an
         format!("ServiceRequest/{id}")
     );
 
-    let (status, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    // No performer: the sender's own organisation received it; its staff read the record.
+    let (status, referral) = app
+        .get_json(
+            &format!("/v1/referrals/{id}"),
+            &app.token(ORG, &["coordinator"]),
+        )
+        .await;
     assert_eq!(status, 200);
+    assert_eq!(referral["referrer_organisation"], ORG);
     assert_eq!(referral["person"]["given_name"], "Colin V.");
     assert_eq!(referral["person"]["family_name"], "Abbas");
     assert_eq!(referral["person"]["date_of_birth"], "1987-02-20");
@@ -128,7 +159,8 @@ async fn the_gravity_service_request_becomes_a_referral_with_the_right_person_an
     assert_eq!(referral["source"], "other_professional");
     assert_eq!(referral["status"], "received");
 
-    // Read back as FHIR: the sender's codings are kept beside ours.
+    // Read back as FHIR by the sender's referrer: the sender's codings are kept beside
+    // ours.
     let (status, sr) = app
         .get_json(&format!("/fhir/r4/ServiceRequest/{id}"), &token)
         .await;
@@ -165,7 +197,11 @@ async fn a_contained_service_request_is_received_and_its_task_is_requested() {
     assert_eq!(sr["status"], "active");
     assert_eq!(sr["priority"], "routine");
 
-    let (_, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let (status, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &coordinator)
+        .await;
+    assert_eq!(status, 200, "{referral}");
     assert_eq!(referral["person"]["nhs_number"], "9434765919");
     assert_eq!(referral["person"]["registered_practice"], "B85001");
     assert_eq!(referral["referrer"]["ods_code"], "B85001");
@@ -191,10 +227,12 @@ async fn a_contained_service_request_is_received_and_its_task_is_requested() {
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(id_from_location(&again), id);
-    let (_, page) = app.get_json("/v1/referrals", &token).await;
+    let (_, page) = app.get_json("/v1/referrals", &coordinator).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let (_, sent) = app.get_json("/v1/sent-referrals", &token).await;
+    assert_eq!(sent["items"].as_array().unwrap().len(), 1);
 
-    // Closed loop: the Task follows the referral.
+    // Closed loop: the Task follows the referral, read by the referrer that sent it.
     let (status, search) = app
         .get_json(&format!("/fhir/r4/Task?focus=ServiceRequest/{id}"), &token)
         .await;
@@ -255,7 +293,22 @@ async fn the_bars_validation_request_is_read_as_bars_and_refused_as_not_a_referr
 async fn the_bars_bundle_recoded_as_social_prescribing_is_accepted_with_the_right_person_and_practice()
  {
     let app = spawn_app().await;
-    let token = app.referrer();
+    // The sender posts with its own organisation's token; the performer names the
+    // receiving service, which takes nothing from the sender without an agreement.
+    let token = bars_sender(&app);
+    let refused = post_fhir(
+        &app,
+        "/fhir/r4/$process-message",
+        &token,
+        &bars_recoded(true),
+    )
+    .await;
+    let body = outcome(refused, 422).await;
+    assert_eq!(
+        expressions(&body),
+        vec!["Bundle.entry[1].resource.performer[0]"]
+    );
+    bars_receiver_accepts_the_sender(&app).await;
     let response = app
         .post("/fhir/r4/$process-message")
         .bearer_auth(&token)
@@ -282,7 +335,13 @@ async fn the_bars_bundle_recoded_as_social_prescribing_is_accepted_with_the_righ
         format!("ServiceRequest/{id}")
     );
 
-    let (_, referral) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    // The receiving service holds it: its coordinator reads the full record.
+    let receiver = app.token(BARS_RECEIVER, &["coordinator"]);
+    let (status, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &receiver)
+        .await;
+    assert_eq!(status, 200, "{referral}");
+    assert_eq!(referral["referrer_organisation"], BARS_SENDER);
     let person = &referral["person"];
     assert_eq!(person["given_name"], "Julie");
     assert_eq!(person["family_name"], "Jones");
@@ -304,19 +363,46 @@ async fn the_bars_bundle_recoded_as_social_prescribing_is_accepted_with_the_righ
     assert_eq!(referral["consent"]["given_at"], "2021-11-26T00:00:00Z");
     assert_eq!(referral["reasons"], json!(["other"]));
 
+    // The sender reads back the referrer's view and its Task, never the full record.
+    let (status, _) = app.get_json(&format!("/v1/referrals/{id}"), &token).await;
+    assert_eq!(status, 403);
+    let (status, view) = app
+        .get_json(&format!("/v1/referrals/{id}/status"), &token)
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "received");
+    assert_eq!(view["referrer_organisation"], BARS_SENDER);
+    assert_eq!(view["receiving_service"], BARS_RECEIVER);
+    assert!(view.get("person").is_none(), "{view}");
+    let (status, task) = app.get_json(&format!("/fhir/r4/Task/{id}"), &token).await;
+    assert_eq!(status, 200, "{task}");
+    assert_eq!(task["status"], "requested");
+    // No other organisation holds it.
+    let (status, _) = app
+        .get_json(
+            &format!("/v1/referrals/{id}"),
+            &app.token(ORG, &["coordinator"]),
+        )
+        .await;
+    assert_eq!(status, 404);
+
     // The same through POST /fhir/r4 (a message Bundle there too).
     let response = post_fhir(&app, "/fhir/r4", &token, &bars_recoded(true)).await;
     assert_eq!(response.status(), 200);
+    let (_, held) = app.get_json("/v1/referrals", &receiver).await;
+    assert_eq!(held["items"].as_array().unwrap().len(), 2, "{held}");
     app.finish().await;
 }
 
 #[tokio::test]
 async fn the_bars_example_nhs_number_fails_its_check_digit_at_the_exact_element() {
     let app = spawn_app().await;
+    // The receiving service accepts the sender: the NHS number is the only fault.
+    bars_receiver_accepts_the_sender(&app).await;
     let response = post_fhir(
         &app,
         "/fhir/r4/$process-message",
-        &app.referrer(),
+        &bars_sender(&app),
         &bars_recoded(false),
     )
     .await;

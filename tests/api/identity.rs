@@ -48,8 +48,10 @@ async fn idp_app(hs256_too: bool) -> TestApp {
     .await
 }
 
+/// The answer to a GP system's read of what its organisation sent (the claims' roles:
+/// `referrer`).
 async fn status(app: &TestApp, token: &str) -> u16 {
-    app.get("/v1/referrals")
+    app.get("/v1/sent-referrals")
         .bearer_auth(token)
         .send()
         .await

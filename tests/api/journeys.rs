@@ -297,22 +297,46 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
     assert_eq!(caseload["items"], json!([]));
     assert_eq!(caseload["capacity_left"], 35);
 
-    // The GP practice reads back what became of its referral.
-    let (status, readback) = app.get_json(&format!("/v1/referrals/{id}"), &gp).await;
-    assert_eq!(status, 200);
+    // The GP practice reads back what became of its referral: not the full record (the
+    // case is the service's)...
+    let (status, _) = app.get_json(&format!("/v1/referrals/{id}"), &gp).await;
+    assert_eq!(status, 403);
+    let (status, readback) = app
+        .get_json(&format!("/v1/referrals/{id}"), &coordinator)
+        .await;
+    assert_eq!(status, 200, "{readback}");
     assert_eq!(readback["status"], "closed");
-    // Its limited status view: the outcome summary and the connections by category, no
-    // notes and nothing about her.
+    // ...but its limited status view: the outcome summary and the connections she took
+    // up by category (not the declined knit and natter, nor the family history society
+    // only suggested), every connection counted by category and status, no notes and
+    // nothing about her.
     let (status, view) = app
         .get_json(&format!("/v1/referrals/{id}/status"), &gp)
         .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["status"], "closed");
+    assert_eq!(view["source"], "gp");
+    assert_eq!(
+        view["reasons"],
+        json!(["low_mood_anxiety", "long_term_condition", "carer_support"])
+    );
+    assert_eq!(view["referrer_organisation"], ORG);
+    assert_eq!(view["receiving_service"], ORG);
     assert_eq!(view["closure_reason"], "goals_met");
+    assert_eq!(view["decline_reason"], Value::Null);
     assert_eq!(view["assigned"], true);
     assert_eq!(
         view["connections_by_category"],
-        json!({"arts_and_crafts": 1, "carers_support": 1, "learning_and_local_history": 2})
+        json!({"carers_support": 1, "learning_and_local_history": 1})
+    );
+    assert_eq!(
+        view["connections"],
+        json!([
+            {"category": "arts_and_crafts", "status": "declined", "count": 1},
+            {"category": "carers_support", "status": "completed", "count": 1},
+            {"category": "learning_and_local_history", "status": "suggested", "count": 1},
+            {"category": "learning_and_local_history", "status": "attending", "count": 1}
+        ])
     );
     let change = |instrument: &str, scale: &str| {
         view["outcomes"]

@@ -31,6 +31,7 @@ mod referrals;
 mod reports;
 mod search_contract;
 mod self_referrals;
+mod sent_referrals;
 mod tenancy;
 mod validation;
 mod webhooks;

@@ -29,11 +29,13 @@ async fn healthz_and_readyz_answer() {
 async fn metrics_count_requests_by_route_pattern_and_status() {
     let app = spawn_app().await;
     let created = app.create_referral(&app.referrer(), &referral_body()).await;
-    app.get_json(
-        &format!("/v1/referrals/{}", created["id"].as_str().unwrap()),
-        &app.referrer(),
-    )
-    .await;
+    let (status, _) = app
+        .get_json(
+            &format!("/v1/referrals/{}", created["id"].as_str().unwrap()),
+            &app.token(ORG, &["coordinator"]),
+        )
+        .await;
+    assert_eq!(status, 200);
     let text = app
         .get("/metrics")
         .send()

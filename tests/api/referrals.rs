@@ -20,10 +20,36 @@ async fn a_gp_practice_posts_a_referral_and_reads_it_back() {
         location,
         format!("/v1/referrals/{}", created["id"].as_str().unwrap())
     );
+    // No receiving service named: the practice's own organisation receives it.
+    assert_eq!(created["receiving_service"], ORG);
+    assert_eq!(created["referrer_organisation"], ORG);
 
-    let (status, referral) = app.get_json(&location, &token).await;
+    // The practice's referrer reads back the referrer's view, not the full record.
+    let (status, _) = app.get_json(&location, &token).await;
+    assert_eq!(status, 403);
+    let (status, view) = app.get_json(&format!("{location}/status"), &token).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["id"], created["id"]);
+    assert_eq!(view["reference"], reference);
+    assert_eq!(view["status"], "received");
+    assert_eq!(view["source"], "gp");
+    assert_eq!(
+        view["reasons"],
+        serde_json::json!(["low_mood_anxiety", "long_term_condition", "carer_support"])
+    );
+    assert_eq!(view["referrer_organisation"], ORG);
+    assert_eq!(view["receiving_service"], ORG);
+    assert_eq!(view["received_at"], created["created_at"]);
+    assert!(view.get("person").is_none(), "{view}");
+    assert!(view.get("notes").is_none(), "{view}");
+
+    // The service's staff read the full record as it was sent.
+    let (status, referral) = app
+        .get_json(&location, &app.token(ORG, &["coordinator"]))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(referral["id"], created["id"]);
+    assert_eq!(referral["referrer_organisation"], ORG);
     assert_eq!(referral["reference"], reference);
     assert_eq!(referral["status"], "received");
     assert_eq!(referral["source"], "gp");
@@ -131,7 +157,7 @@ async fn the_list_is_newest_first_filtered_and_paged_by_cursor() {
 #[tokio::test]
 async fn list_parameters_that_break_rules_are_named() {
     let app = spawn_app().await;
-    let token = app.referrer();
+    let token = app.token(ORG, &["coordinator"]);
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=101", "limit"),

@@ -60,11 +60,13 @@ async fn nothing_crosses_from_one_organisation_to_another() {
 
     // A's referral, every way B might reach it.
     let a_referrer = app.token(ORG, &["referrer"]);
+    let a_coordinator = app.token(ORG, &["coordinator"]);
     let created = app.create_referral(&a_referrer, &referral_body()).await;
     let id = created["id"].as_str().unwrap();
-    let (_, referral) = app
-        .get_json(&format!("/v1/referrals/{id}"), &a_referrer)
+    let (status, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &a_coordinator)
         .await;
+    assert_eq!(status, 200, "{referral}");
     let person = referral["person"]["id"].as_str().unwrap();
 
     let b_all = app.token(
@@ -81,8 +83,17 @@ async fn nothing_crosses_from_one_organisation_to_another() {
             .0,
         404
     );
+    // Nor the referrer's view: B neither holds nor sent it.
+    assert_eq!(
+        app.get_json(&format!("/v1/referrals/{id}/status"), &b_all)
+            .await
+            .0,
+        404
+    );
     let (_, list) = app.get_json("/v1/referrals", &b_all).await;
     assert_eq!(list["items"], json!([]));
+    let (_, sent) = app.get_json("/v1/sent-referrals", &b_all).await;
+    assert_eq!(sent["items"], json!([]));
     let (_, audit) = app
         .get_json(&format!("/v1/audit?person_id={person}"), &b_all)
         .await;
@@ -96,10 +107,18 @@ async fn nothing_crosses_from_one_organisation_to_another() {
     for _ in 0..2 {
         app.create_referral(&a_referrer, &referral_body()).await;
     }
-    let (_, page) = app.get_json("/v1/referrals?limit=1", &a_referrer).await;
+    let (_, page) = app.get_json("/v1/referrals?limit=1", &a_coordinator).await;
     let cursor = page["next_cursor"].as_str().unwrap();
     let (_, foreign) = app
         .get_json(&format!("/v1/referrals?cursor={cursor}"), &b_all)
+        .await;
+    assert_eq!(foreign["items"], json!([]));
+    let (_, page) = app
+        .get_json("/v1/sent-referrals?limit=1", &a_referrer)
+        .await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, foreign) = app
+        .get_json(&format!("/v1/sent-referrals?cursor={cursor}"), &b_all)
         .await;
     assert_eq!(foreign["items"], json!([]));
 
@@ -123,13 +142,18 @@ async fn nothing_crosses_from_one_organisation_to_another() {
     let a: Value = key_a.json().await.unwrap();
     let b: Value = key_b.json().await.unwrap();
     assert_ne!(a["id"], b["id"]);
+    let b_id = b["id"].as_str().unwrap();
     assert_eq!(
-        app.get_json(
-            &format!("/v1/referrals/{}", b["id"].as_str().unwrap()),
-            &a_referrer
-        )
-        .await
-        .0,
+        app.get_json(&format!("/v1/referrals/{b_id}"), &a_coordinator)
+            .await
+            .0,
+        404
+    );
+    // A's referrer reads back only what A sent: B's referral is as missing to it.
+    assert_eq!(
+        app.get_json(&format!("/v1/referrals/{b_id}/status"), &a_referrer)
+            .await
+            .0,
         404
     );
     app.finish().await;
@@ -187,10 +211,11 @@ async fn staff_and_organisation_fields_are_checked() {
 
 /// Every operation that names a record, tried by another organisation holding every role,
 /// against a full case of ours: referral, person, link worker, contact, plan, connection,
-/// outcome, duplicate flag, provider, activity, partner and webhook delivery. Each is a 404,
-/// exactly as for a record that does not exist (never a 409 or 422 that would tell it
-/// exists), and nothing of ours changes. Lists and reports show none of it. A new operation
-/// with a path parameter fails this test until it is added to the walk.
+/// outcome, duplicate flag, provider, activity, partner, referral agreement and webhook
+/// delivery. Each is a 404, exactly as for a record that does not exist (never a 409 or
+/// 422 that would tell it exists), and nothing of ours changes. Lists and reports show
+/// none of it. A new operation with a path parameter fails this test until it is added to
+/// the walk.
 #[tokio::test]
 async fn every_operation_on_another_organisations_records_is_a_404_and_changes_nothing() {
     use crate::connections::connect;
@@ -249,6 +274,15 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
     let (partner, _) = app
         .register_partner(ORG, "Our partner", &["https://ours.example.org"])
         .await;
+    let r = app
+        .post_json(
+            "/v1/referral-agreements",
+            &admin,
+            &json!({"referrer_ods_code": "B85001"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let agreement = id_of(&r.json().await.unwrap());
     receiver.wait_for(1, 20).await;
     let (_, deliveries) = app.get_json("/v1/webhooks/deliveries", &admin).await;
     let delivery = deliveries["items"][0]["id"].as_str().unwrap().to_owned();
@@ -324,6 +358,18 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
             None,
         ),
         ("DELETE", format!("/v1/partners/{partner}"), None, None),
+        (
+            "GET",
+            format!("/v1/referral-agreements/{agreement}"),
+            None,
+            None,
+        ),
+        (
+            "DELETE",
+            format!("/v1/referral-agreements/{agreement}"),
+            None,
+            None,
+        ),
         ("GET", format!("/v1/people/{person}/export"), None, None),
         (
             "PUT",
@@ -497,6 +543,8 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
         "/v1/audit",
         "/v1/link-workers",
         "/v1/partners",
+        "/v1/referral-agreements",
+        "/v1/sent-referrals",
         "/v1/webhooks",
         "/v1/webhooks/deliveries",
         "/v1/staff",
@@ -505,7 +553,9 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
         let (status, body) = app.get_json(path, &they).await;
         assert_eq!(status, 200, "{path}: {body}");
         let text = body.to_string();
-        for ours in [&referral, &person, &worker, &partner, &delivery, &duplicate] {
+        for ours in [
+            &referral, &person, &worker, &partner, &delivery, &duplicate, &agreement,
+        ] {
             assert!(
                 !text.contains(ours.as_str()),
                 "{path} shows them {ours}: {text}"
@@ -556,5 +606,31 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
     assert_eq!((status, group["name"].as_str()), (200, Some("Our group")));
     let (_, partners) = app.get_json("/v1/partners", &admin).await;
     assert_eq!(partners["items"][0]["active"], true, "{partners}");
+    let (status, ours) = app
+        .get_json(&format!("/v1/referral-agreements/{agreement}"), &admin)
+        .await;
+    assert_eq!(status, 200, "our agreement stands: {ours}");
+    assert_eq!(ours["referrer_ods_code"], "B85001");
+    // The same agreement made by them is theirs, not a conflict with ours (a 409 would
+    // tell them ours exists).
+    let r = app
+        .post_json(
+            "/v1/referral-agreements",
+            &they,
+            &json!({"referrer_ods_code": "B85001"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let theirs: Value = r.json().await.unwrap();
+    assert_eq!(theirs["organisation"], OTHER_ORG);
+    assert_ne!(id_of(&theirs), agreement);
+    let (_, mine) = app.get_json("/v1/referral-agreements", &admin).await;
+    let mine: Vec<String> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    assert_eq!(mine, vec![agreement.clone()]);
     app.finish().await;
 }

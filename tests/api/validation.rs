@@ -51,8 +51,14 @@ async fn every_failure_of_a_request_is_reported_together() {
     );
     assert_eq!(problem["detail"], "7 fields are not valid");
 
-    let (_, list) = app.get_json("/v1/referrals", &app.referrer()).await;
+    let (status, list) = app
+        .get_json("/v1/referrals", &app.token(ORG, &["coordinator"]))
+        .await;
+    assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"], json!([]), "nothing may be written");
+    let (status, sent) = app.get_json("/v1/sent-referrals", &app.referrer()).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["items"], json!([]), "nothing may be sent");
     app.finish().await;
 }
 
@@ -128,12 +134,13 @@ async fn hostile_strings_are_refused_or_stored_verbatim_never_a_500() {
     body["person"]["family_name"] = "Robert'); DROP TABLE referrals;--".into();
     body["notes"] = "<script>alert('x')</script> ☃ 𝄞 \u{202e}".into();
     let created = app.create_referral(&token, &body).await;
-    let (_, read) = app
+    let (status, read) = app
         .get_json(
             &format!("/v1/referrals/{}", created["id"].as_str().unwrap()),
-            &token,
+            &app.token(ORG, &["coordinator"]),
         )
         .await;
+    assert_eq!(status, 200, "{read}");
     assert_eq!(
         read["person"]["family_name"],
         "Robert'); DROP TABLE referrals;--"

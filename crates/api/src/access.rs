@@ -60,6 +60,8 @@ pub mod can {
         ManageConnections,
         ReadConnections,
         ReadConnectionCounts,
+        ManageReferralAgreements,
+        ReadSentReferrals,
     );
 }
 

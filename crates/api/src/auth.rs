@@ -198,6 +198,7 @@ fn caller_from(claims: Claims) -> Result<Caller, ApiError> {
         subject: claims.sub,
         organisation,
         roles,
+        issuer: claims.iss,
     })
 }
 
@@ -231,6 +232,9 @@ pub struct Caller {
     pub subject: String,
     pub organisation: OdsCode,
     pub roles: Vec<Role>,
+    /// The identity provider that signed the token (`iss`): referral agreements may let
+    /// in every organisation of one identity provider.
+    pub issuer: String,
 }
 
 impl Caller {
@@ -244,6 +248,21 @@ impl Caller {
                 "this needs one of the roles: {}",
                 roles.join(", ")
             )))
+        }
+    }
+
+    /// Which referrals this caller's status reads reach: staff of a service (link workers,
+    /// coordinators) the referrals it holds as well as those it sent; anyone else (a
+    /// referrer) only those their organisation sent.
+    pub fn referral_reach(&self) -> socialrx_store::Reach {
+        if self
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::LinkWorker | Role::Coordinator))
+        {
+            socialrx_store::Reach::HeldOrSent
+        } else {
+            socialrx_store::Reach::Sent
         }
     }
 

@@ -17,6 +17,7 @@ pub mod paging;
 pub mod partner;
 pub mod precondition;
 pub mod ratelimit;
+pub mod receiving;
 pub mod resource;
 pub mod routes;
 pub mod schema;

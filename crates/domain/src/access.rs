@@ -43,6 +43,8 @@ code_list!(
         ManageConnections => "manage_connections",
         ReadConnections => "read_connections",
         ReadConnectionCounts => "read_connection_counts",
+        ManageReferralAgreements => "manage_referral_agreements",
+        ReadSentReferrals => "read_sent_referrals",
     }
 );
 
@@ -52,7 +54,9 @@ impl Permission {
         use Role::*;
         match self {
             Permission::CreateReferral => &[Referrer, LinkWorker, Coordinator],
-            Permission::ReadReferral => &[Referrer, LinkWorker, Coordinator],
+            // The full record (the person, notes, duplicates) is the receiving service's:
+            // referrers read the referrer's view (`ReadReferralStatus`, `ReadSentReferrals`).
+            Permission::ReadReferral => &[LinkWorker, Coordinator],
             Permission::ReadAudit => &[Coordinator, Admin],
             Permission::ExportPerson => &[Coordinator, Admin],
             Permission::ManageOrganisations => &[Admin],
@@ -62,7 +66,12 @@ impl Permission {
             Permission::ReadOutcomes => &[LinkWorker, Coordinator],
             Permission::ManageInstruments => &[Coordinator, Admin],
             // The referrer's limited view: status, dates and an outcome summary, no notes.
+            // A referrer reaches only what its organisation sent; staff, what they hold.
             Permission::ReadReferralStatus => &[Referrer, LinkWorker, Coordinator],
+            // The referrals an organisation sent, to any service, in the referrer's view.
+            Permission::ReadSentReferrals => &[Referrer, Coordinator],
+            // Who may refer into the service is the service's admin's decision.
+            Permission::ManageReferralAgreements => &[Admin],
             Permission::ManageWebhooks => &[Admin],
             Permission::ReadReports => &[Coordinator],
             // Triage and closing: the people who work the referral.
@@ -81,8 +90,9 @@ impl Permission {
             Permission::EditPlan => &[LinkWorker, Coordinator],
             Permission::EditDirectory => &[DirectoryEditor],
             Permission::ManageConnections => &[LinkWorker, Coordinator],
-            // The referrer reads back what became of the referral (closed loop).
-            Permission::ReadConnections => &[Referrer, LinkWorker, Coordinator],
+            // Connections carry the link worker's notes: the case record. The referrer
+            // reads them summarised by category and status in its view.
+            Permission::ReadConnections => &[LinkWorker, Coordinator],
             // A provider sees how many people its activities receive, never who.
             Permission::ReadConnectionCounts => &[DirectoryEditor, LinkWorker, Coordinator],
         }
@@ -98,9 +108,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn referrers_may_send_and_read_referrals() {
+    fn referrers_may_send_referrals_and_read_back_only_the_referrers_view() {
         assert!(Permission::CreateReferral.granted_to(&[Role::Referrer]));
-        assert!(Permission::ReadReferral.granted_to(&[Role::Referrer]));
+        assert!(Permission::ReadReferralStatus.granted_to(&[Role::Referrer]));
+        assert!(Permission::ReadSentReferrals.granted_to(&[Role::Referrer]));
+        assert!(!Permission::ReadReferral.granted_to(&[Role::Referrer]));
+        assert!(!Permission::ReadConnections.granted_to(&[Role::Referrer]));
+    }
+
+    #[test]
+    fn only_admins_decide_who_may_refer_in() {
+        assert_eq!(Permission::ManageReferralAgreements.roles(), &[Role::Admin]);
     }
 
     #[test]

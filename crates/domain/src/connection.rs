@@ -33,6 +33,17 @@ impl ConnectionStatus {
         }
     }
 
+    /// Whether the person took the connection up: agreed to go (referred), went, or was
+    /// expected and missed a session. A connection only suggested, or declined, was not
+    /// taken up; the referrer's view counts only those taken up (the service's report
+    /// counts every connection, by status as well).
+    pub fn taken_up(self) -> bool {
+        !matches!(
+            self,
+            ConnectionStatus::Suggested | ConnectionStatus::Declined
+        )
+    }
+
     pub fn transition(self, to: ConnectionStatus) -> Result<ConnectionStatus, IllegalMove> {
         if self.next().contains(&to) {
             Ok(to)
@@ -110,6 +121,16 @@ mod tests {
         for to in ConnectionStatus::ALL {
             assert!(Completed.transition(*to).is_err());
             assert!(Declined.transition(*to).is_err());
+        }
+    }
+
+    #[test]
+    fn only_connections_the_person_agreed_to_count_as_taken_up() {
+        for s in [Referred, Attending, Completed, DidNotAttend] {
+            assert!(s.taken_up(), "{s}");
+        }
+        for s in [Suggested, Declined] {
+            assert!(!s.taken_up(), "{s}");
         }
     }
 

@@ -6,6 +6,7 @@
 //! invalid one ("parse, don't validate").
 
 pub mod access;
+pub mod agreement;
 pub mod caseload;
 pub mod codes;
 pub mod connection;
@@ -23,6 +24,7 @@ pub mod person;
 pub mod plan;
 pub mod postcode;
 pub mod referral;
+pub mod referrer_view;
 pub mod text;
 pub mod violations;
 pub mod webhook;

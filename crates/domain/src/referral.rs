@@ -264,7 +264,11 @@ pub struct NewReferral {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Referral {
     pub id: uuid::Uuid,
+    /// The receiving service: the organisation holding the referral and its person.
     pub organisation: String,
+    /// The organisation that sent it (the token's `org` at intake); the same as
+    /// `organisation` when a service records a referral itself.
+    pub referrer_organisation: String,
     pub reference: ReferralReference,
     pub person_id: uuid::Uuid,
     pub status: Status,

@@ -21,21 +21,23 @@ pub struct FhirIntake {
 
 #[async_trait]
 pub trait FhirStore {
-    /// Stores a referral exactly as `create_referral` does (same statements, same
+    /// Stores a referral to `to` exactly as `refer` does (same statements, same
     /// idempotency, same audit event) and, in the same transaction, its FHIR intake.
     async fn create_fhir_referral(
         &self,
         audit: &AuditContext,
+        to: &crate::Recipient,
         referral: NewReferral,
         idempotency: Option<IdempotencyKey>,
         intake: FhirIntake,
     ) -> Result<Created<Referral>, StoreError>;
 
-    /// One referral of the caller's organisation (audited as `read`, like `get_referral`)
-    /// with its FHIR intake when it arrived through FHIR.
+    /// One referral within `reach` of the caller's organisation (audited as `read` in the
+    /// holding service's trail) with its FHIR intake when it arrived through FHIR.
     async fn get_fhir_referral(
         &self,
         audit: &AuditContext,
+        reach: crate::Reach,
         id: Uuid,
     ) -> Result<(Referral, Option<FhirIntake>), StoreError>;
 }

@@ -8,6 +8,7 @@
 //! each `include!` it with their own `Db` type. Both drivers take `$N` placeholders and
 //! `ON CONFLICT DO NOTHING`, so the statements are the same text on both backends.
 
+mod agreements;
 mod audit;
 mod caseload;
 mod casework;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use agreements::{AgreementStore, ReferralAgreement};
 pub use audit::{AuditFilter, AuditStore};
 pub use caseload::{Caseload, CaseloadItem, CaseloadRead, CaseloadStore, QueueItem};
 pub use casework::{
@@ -51,11 +53,12 @@ pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, Versioned};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
 pub use outcomes::{
-    ConnectionSummary, InstrumentWording, Measurement, OutcomeStore, ReferralStatusView, StatusStep,
+    ConnectionSummary, InstrumentWording, Measurement, OutcomeStore, Reach, ReferralStatusView,
+    SentFilter, StatusStep,
 };
 pub use partners::PartnerStore;
 pub use people::{CaseRecord, PersonExport, PersonStore};
-pub use referrals::{ReferralFilter, ReferralStore};
+pub use referrals::{Recipient, ReferralFilter, ReferralStore};
 pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};
 pub use webhooks::{
@@ -84,6 +87,7 @@ pub trait Store:
     + CaseworkStore
     + DirectoryStore
     + ConnectionStore
+    + AgreementStore
     + Send
     + Sync
 {

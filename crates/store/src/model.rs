@@ -63,6 +63,9 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     /// For a list read (`action` "list"): every record it returned. Empty otherwise.
     pub listed: Vec<Listed>,
+    /// The reader's organisation when it is not `organisation`: a referrer organisation
+    /// reading the referrals it sent, written to the trail of the service holding them.
+    pub actor_organisation: Option<String>,
 }
 
 /// One record a list read returned.
@@ -107,6 +110,17 @@ impl AuditEvent {
             client_ip: ctx.client_ip.map(|ip| ip.to_string()),
             request_id: ctx.request_id.clone(),
             listed: Vec::new(),
+            actor_organisation: None,
         }
+    }
+
+    /// This event, written to the trail of `holder` (the organisation holding the record)
+    /// when the reader's organisation is another one.
+    pub fn held_by(mut self, holder: &str) -> Self {
+        if holder != self.organisation {
+            self.actor_organisation =
+                Some(std::mem::replace(&mut self.organisation, holder.to_owned()));
+        }
+        self
     }
 }

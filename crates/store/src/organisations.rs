@@ -38,6 +38,9 @@ pub trait OrganisationStore {
     async fn list_organisations(&self, page: PageRequest)
     -> Result<Page<Organisation>, StoreError>;
 
+    /// One registered organisation by id (any organisation: the register is shared).
+    async fn get_organisation(&self, id: Uuid) -> Result<Organisation, StoreError>;
+
     /// Adds a member of staff to `organisation`; a subject already there is `Conflict`.
     async fn create_staff_member(
         &self,

@@ -2,11 +2,32 @@
 
 use async_trait::async_trait;
 use socialrx_domain::outcome::{Instrument, NewMeasurement, ScaleScore, TimePoint};
-use socialrx_domain::referral::Status;
+use socialrx_domain::referral::{Reason, Source, Status};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{AuditContext, StoreError};
+use crate::{AuditContext, Page, PageRequest, StoreError};
+
+/// Which referrals a read reaches from the caller's organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Those it holds, as the receiving service.
+    Held,
+    /// Those it sent, as the referrer organisation (to itself or to another service).
+    Sent,
+    /// Either: the receiving service's staff reading the referrer's view.
+    HeldOrSent,
+}
+
+/// Which sent referrals to list; the filters combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SentFilter {
+    pub status: Option<Status>,
+    /// Received on or after this day (UTC).
+    pub received_from: Option<Date>,
+    /// Received on or before this day (UTC).
+    pub received_to: Option<Date>,
+}
 
 /// One stored measurement with the scores the domain computed for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +67,12 @@ pub struct StatusStep {
 pub struct ReferralStatusView {
     pub id: Uuid,
     pub reference: String,
+    /// The receiving service holding the referral (ODS code).
+    pub organisation: String,
+    /// The organisation that sent it (ODS code).
+    pub referrer_organisation: String,
+    pub source: Source,
+    pub reasons: Vec<Reason>,
     pub status: Status,
     pub received_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -86,12 +113,24 @@ pub trait OutcomeStore {
         referral_id: Uuid,
     ) -> Result<Vec<Measurement>, StoreError>;
 
-    /// The limited status view of a referral, audited as `read_status`.
+    /// The limited status view of a referral within `reach` of the caller's organisation,
+    /// audited as `read_status` in the trail of the service holding it (naming the
+    /// reader's organisation when it is another). Out of reach is `NotFound`.
     async fn referral_status(
         &self,
         audit: &AuditContext,
+        reach: Reach,
         referral_id: Uuid,
     ) -> Result<ReferralStatusView, StoreError>;
+
+    /// A page of the referrals the caller's organisation sent, to any service, newest
+    /// first, as status views; one `list` audit event per holding service.
+    async fn list_sent_referrals(
+        &self,
+        audit: &AuditContext,
+        filter: &SentFilter,
+        page: PageRequest,
+    ) -> Result<Page<ReferralStatusView>, StoreError>;
 
     /// Sets (or replaces) the organisation's wording of an instrument's items.
     async fn set_instrument_wording(
@@ -107,4 +146,60 @@ pub trait OutcomeStore {
         &self,
         organisation: &str,
     ) -> Result<Vec<InstrumentWording>, StoreError>;
+}
+
+impl Measurement {
+    /// What an outcome summary needs of this measurement.
+    pub fn measured(&self) -> socialrx_domain::referrer_view::Measured<'_> {
+        socialrx_domain::referrer_view::Measured {
+            instrument: self.instrument,
+            time_point: self.time_point,
+            measured_on: self.measured_on,
+            scores: &self.scores,
+        }
+    }
+}
+
+impl ReferralStatusView {
+    /// The referrer's view of this referral (see [`socialrx_domain::referrer_view`]).
+    pub fn referrer_view(&self) -> socialrx_domain::referrer_view::ReferrerView {
+        use socialrx_domain::connection::ConnectionStatus;
+        use socialrx_domain::referrer_view::{Connected, Head, Measured, ReferrerView, Step};
+        let history: Vec<Step> = self
+            .history
+            .iter()
+            .map(|h| Step {
+                status: h.status,
+                at: h.at,
+                reason: h.reason.clone(),
+            })
+            .collect();
+        let connections: Vec<Connected> = self
+            .connections
+            .iter()
+            .filter_map(|c| {
+                Some(Connected {
+                    categories: c.categories.clone(),
+                    status: ConnectionStatus::parse(&c.status).ok()?,
+                })
+            })
+            .collect();
+        let measured: Vec<Measured<'_>> = self.outcomes.iter().map(Measurement::measured).collect();
+        ReferrerView::build(
+            Head {
+                id: self.id,
+                reference: self.reference.clone(),
+                status: self.status,
+                source: self.source,
+                reasons: self.reasons.clone(),
+                referrer_organisation: self.referrer_organisation.clone(),
+                receiving_service: self.organisation.clone(),
+                received_at: self.received_at,
+                updated_at: self.updated_at,
+            },
+            &history,
+            &connections,
+            &measured,
+        )
+    }
 }

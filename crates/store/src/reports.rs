@@ -38,7 +38,10 @@ pub struct OutcomeChange {
 pub struct Summary {
     pub referrals: i64,
     pub by_source: Vec<CodeCount>,
+    /// By the referrer's ODS code as the referral gave it (`referrer.ods_code`).
     pub by_practice: Vec<CodeCount>,
+    /// By the organisation that sent the referral (the token's `org` at intake).
+    pub by_referrer_organisation: Vec<CodeCount>,
     pub by_reason: Vec<CodeCount>,
     pub by_status: Vec<CodeCount>,
     pub first_contact: DaysToFirstContact,

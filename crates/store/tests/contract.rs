@@ -11,13 +11,16 @@ use socialrx_domain::referral::{
 use socialrx_domain::{NhsNumber, OdsCode, Postcode};
 use socialrx_store::testing::{TestDatabase, require_postgres_in_ci};
 use socialrx_store::{
-    AuditContext, Created, IdempotencyKey, PageRequest, ReferralFilter, Store, StoreError,
+    AuditContext, Created, IdempotencyKey, PageRequest, Reach, Recipient, ReferralFilter, Store,
+    StoreError,
 };
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
 #[path = "contract/caseload.rs"]
 mod caseload;
+#[path = "contract/exchange.rs"]
+mod exchange;
 
 async fn with_store<F, Fut>(test: F)
 where
@@ -887,7 +890,7 @@ async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it
         let new = referral(Source::Gp);
         let stored = created(
             store
-                .create_fhir_referral(&ctx("Y02794"), new.clone(), Some(key.clone()), intake.clone())
+                .create_fhir_referral(&ctx("Y02794"), &Recipient::own(&ctx("Y02794")), new.clone(), Some(key.clone()), intake.clone())
                 .await
                 .unwrap(),
         );
@@ -898,7 +901,7 @@ async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it
             stored
         );
         let (read, kept) = store
-            .get_fhir_referral(&ctx("Y02794"), stored.id)
+            .get_fhir_referral(&ctx("Y02794"), Reach::Held, stored.id)
             .await
             .unwrap();
         assert_eq!(read, stored);
@@ -906,7 +909,7 @@ async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it
 
         // Idempotency keys are shared with POST /v1/referrals: the retry writes nothing.
         match store
-            .create_fhir_referral(&ctx("Y02794"), new.clone(), Some(key), intake.clone())
+            .create_fhir_referral(&ctx("Y02794"), &Recipient::own(&ctx("Y02794")), new.clone(), Some(key), intake.clone())
             .await
             .unwrap()
         {
@@ -922,12 +925,12 @@ async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it
                 .unwrap(),
         );
         let (_, none) = store
-            .get_fhir_referral(&ctx("Y02794"), plain.id)
+            .get_fhir_referral(&ctx("Y02794"), Reach::Held, plain.id)
             .await
             .unwrap();
         assert_eq!(none, None);
         assert!(matches!(
-            store.get_fhir_referral(&ctx("Y11111"), stored.id).await,
+            store.get_fhir_referral(&ctx("Y11111"), Reach::HeldOrSent, stored.id).await,
             Err(StoreError::NotFound)
         ));
     })
@@ -1019,14 +1022,14 @@ async fn outcomes_are_checked_scored_scoped_and_announced_in_the_same_transactio
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            store.referral_status(&b, r.id).await,
+            store.referral_status(&b, Reach::HeldOrSent, r.id).await,
             Err(StoreError::NotFound)
         ));
 
         let all = store.list_outcomes(&a, r.id).await.unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0], m);
-        let view = store.referral_status(&a, r.id).await.unwrap();
+        let view = store.referral_status(&a, Reach::Held, r.id).await.unwrap();
         assert_eq!(view.status, Status::Received);
         assert_eq!(view.history.len(), 1);
         assert_eq!(view.outcomes.len(), 2);

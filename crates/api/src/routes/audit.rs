@@ -36,11 +36,14 @@ pub const OPERATIONS: &[Operation] = &[Operation::needs("GET", "/v1/audit", Perm
 #[schema(example = json!({"id": "01a2015a-0000-7000-8000-000000000001", "actor": "lw-17", "action": "read",
     "resource_type": "referral", "resource_id": "01a20159-67f6-732d-b6ed-d9503e62ffc1",
     "person_id": "01a20159-67f6-732d-b6ed-d951bdd04a04", "at": "2026-11-22T09:31:02.120Z",
-    "client_ip": "10.0.4.12", "request_id": "01a2015a-67f5-7199-a896-a44f0dde2a1d", "listed": []}))]
+    "client_ip": "10.0.4.12", "request_id": "01a2015a-67f5-7199-a896-a44f0dde2a1d", "listed": [], "actor_organisation": null}))]
 pub struct AuditEventResponse {
     pub id: Uuid,
     /// The token subject who acted.
     pub actor: String,
+    /// The actor's organisation when it is not yours: a referrer organisation reading
+    /// the referrals it sent you (their status view, FHIR Task or ServiceRequest).
+    pub actor_organisation: Option<String>,
     /// `create`, `read`, `list`, `update`, `export`, ...
     pub action: String,
     pub resource_type: String,
@@ -69,6 +72,7 @@ impl From<AuditEvent> for AuditEventResponse {
         Self {
             id: e.id,
             actor: e.actor,
+            actor_organisation: e.actor_organisation,
             action: e.action,
             resource_type: e.resource_type,
             resource_id: e.resource_id,

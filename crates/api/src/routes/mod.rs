@@ -19,9 +19,11 @@ pub mod oruk;
 pub mod outcomes;
 pub mod partners;
 pub mod people;
+pub mod referral_agreements;
 pub mod referrals;
 pub mod reports;
 pub mod self_referrals;
+pub mod sent_referrals;
 pub mod webhooks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     people::configure(cfg);
     organisations::configure(cfg);
     referrals::configure(cfg);
+    sent_referrals::configure(cfg);
+    referral_agreements::configure(cfg);
     partners::configure(cfg);
     self_referrals::configure(cfg);
     fhir::configure(cfg);
@@ -50,6 +54,8 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         health::Api::openapi(),
         referrals::Api::openapi(),
+        sent_referrals::Api::openapi(),
+        referral_agreements::Api::openapi(),
         audit::Api::openapi(),
         people::Api::openapi(),
         organisations::Api::openapi(),
@@ -74,6 +80,8 @@ pub fn operations() -> Vec<Operation> {
     [
         health::OPERATIONS,
         referrals::OPERATIONS,
+        sent_referrals::OPERATIONS,
+        referral_agreements::OPERATIONS,
         audit::OPERATIONS,
         people::OPERATIONS,
         organisations::OPERATIONS,

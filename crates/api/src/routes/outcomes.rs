@@ -1,17 +1,15 @@
 //! Outcome measurements (`/v1/referrals/{id}/outcomes`), instruments and an organisation's
-//! licensed wording (`/v1/instruments`), and the referrer's status view
-//! (`/v1/referrals/{id}/status`).
+//! licensed wording (`/v1/instruments`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::outcome::{self, Instrument, NewMeasurement, ScaleChange, TimePoint};
-use socialrx_domain::referral::{ClosureReason, Status};
+use socialrx_domain::referrer_view::{self, Measured};
 use socialrx_domain::{FieldError, Permission, Violations, text};
-use socialrx_store::{InstrumentWording, Measurement, ReferralStatusView, Store};
+use socialrx_store::{InstrumentWording, Measurement, Store};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -21,7 +19,6 @@ use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::resource::resource;
-use crate::routes::referrals::StatusCodes;
 use crate::schema::{code_list_schema, validation_errors};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -30,17 +27,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .get(list_outcomes)
             .post(record_outcome),
     )
-    .service(resource("/v1/referrals/{id}/status").get(referral_status))
     .service(resource("/v1/instruments").get(list_instruments))
     .service(resource("/v1/instruments/{code}/wording").put(set_instrument_wording));
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(record_outcome, list_outcomes, referral_status, list_instruments, set_instrument_wording),
+    paths(record_outcome, list_outcomes, list_instruments, set_instrument_wording),
     tags(
         (name = "outcomes", description = "Outcome measurements with validated instruments, scored by the service"),
-        (name = "closed loop", description = "What the referrer reads back"),
     )
 )]
 pub struct Api;
@@ -56,11 +51,6 @@ pub const OPERATIONS: &[Operation] = &[
         "/v1/referrals/{id}/outcomes",
         Permission::ReadOutcomes,
     ),
-    Operation::needs(
-        "GET",
-        "/v1/referrals/{id}/status",
-        Permission::ReadReferralStatus,
-    ),
     Operation::needs("GET", "/v1/instruments", Permission::ReadOutcomes),
     Operation::needs(
         "PUT",
@@ -71,7 +61,6 @@ pub const OPERATIONS: &[Operation] = &[
 
 crate::schema::codes!(InstrumentCodes = Instrument);
 crate::schema::codes!(TimePointCodes = TimePoint);
-crate::schema::codes!(ClosureReasonCodes = ClosureReason);
 
 /// Longest item wording an organisation may attach, per item.
 const ITEM_WORDING: usize = 500;
@@ -271,101 +260,31 @@ pub fn measurement_response(m: &Measurement, all: &[Measurement]) -> Measurement
 
 /// One summary per instrument measured, in the instruments' order. `all` is oldest first.
 pub fn summaries(all: &[Measurement]) -> Vec<InstrumentSummary> {
-    Instrument::ALL
-        .iter()
-        .filter(|i| all.iter().any(|m| m.instrument == **i))
-        .map(|&instrument| {
-            let baseline = baseline_of(all, instrument);
-            let latest = all
-                .iter()
-                .rfind(|m| m.instrument == instrument && m.time_point != TimePoint::Baseline);
-            let changes = match (baseline, latest) {
-                (Some(b), Some(l)) => outcome::compare(&b.scores, &l.scores)
-                    .into_iter()
-                    .map(ChangeResponse::from)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            InstrumentSummary {
-                instrument: instrument.as_str().to_owned(),
-                baseline_on: baseline.map(|b| b.measured_on.to_string()),
-                latest_on: latest.map(|l| l.measured_on.to_string()),
-                latest_time_point: latest.map(|l| l.time_point.as_str().to_owned()),
-                changes,
-            }
-        })
+    let measured: Vec<Measured<'_>> = all.iter().map(Measurement::measured).collect();
+    referrer_view::summaries(&measured)
+        .into_iter()
+        .map(InstrumentSummary::from)
         .collect()
 }
 
-/// The limited view a referrer reads: no person details and no free text.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "closed", "received_at": "2026-11-20T10:20:00Z", "updated_at": "2027-02-01T09:00:00Z", "accepted_at": "2026-11-20T14:00:00Z", "declined_at": null, "assigned_at": "2026-11-21T09:00:00Z", "first_contact_at": "2026-11-24T10:00:00Z", "closed_at": "2027-02-01T09:00:00Z", "assigned": true, "closure_reason": "goals_met", "connections_by_category": {"carers_support": 1, "learning_and_local_history": 2}, "outcomes": []}))]
-pub struct ReferralStatusResponse {
-    pub id: Uuid,
-    pub reference: String,
-    #[schema(schema_with = code_list_schema::<StatusCodes>)]
-    pub status: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub received_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub accepted_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub declined_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub assigned_at: Option<OffsetDateTime>,
-    /// When the link worker first made contact (the move to `in_progress`).
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub first_contact_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub closed_at: Option<OffsetDateTime>,
-    /// Whether a link worker has been assigned (now or before closure).
-    pub assigned: bool,
-    #[schema(schema_with = crate::schema::optional_code_list_schema::<ClosureReasonCodes>)]
-    pub closure_reason: Option<String>,
-    /// Connections to activities, counted by the activity's main (first) category.
-    pub connections_by_category: BTreeMap<String, i64>,
-    /// Change from baseline per instrument: scores only, no answers.
-    pub outcomes: Vec<InstrumentSummary>,
-}
-
-impl From<ReferralStatusView> for ReferralStatusResponse {
-    fn from(v: ReferralStatusView) -> Self {
-        let first = |s: Status| v.history.iter().find(|h| h.status == s).map(|h| h.at);
-        let closed = v.history.iter().rfind(|h| h.status == Status::Closed);
+impl From<referrer_view::InstrumentSummary> for InstrumentSummary {
+    fn from(s: referrer_view::InstrumentSummary) -> Self {
         Self {
-            id: v.id,
-            reference: v.reference.clone(),
-            status: v.status.as_str().to_owned(),
-            received_at: v.received_at,
-            updated_at: v.updated_at,
-            accepted_at: first(Status::Accepted),
-            declined_at: first(Status::Declined),
-            assigned_at: first(Status::Assigned),
-            first_contact_at: first(Status::InProgress),
-            closed_at: closed.map(|h| h.at),
-            assigned: matches!(v.status, Status::Assigned | Status::InProgress)
-                || first(Status::Assigned).is_some(),
-            // Only a code from the closed list ever leaves: never free text.
-            closure_reason: closed
-                .and_then(|h| h.reason.as_deref())
-                .and_then(|r| ClosureReason::parse(r).ok())
-                .map(|r| r.as_str().to_owned()),
-            connections_by_category: v.connections.iter().fold(BTreeMap::new(), |mut by, c| {
-                if let Some(main) = c.categories.first() {
-                    *by.entry(main.clone()).or_default() += 1;
-                }
-                by
-            }),
-            outcomes: summaries(&v.outcomes),
+            instrument: s.instrument.to_owned(),
+            baseline_on: s.baseline_on,
+            latest_on: s.latest_on,
+            latest_time_point: s.latest_time_point.map(str::to_owned),
+            changes: s
+                .changes
+                .into_iter()
+                .map(|c| ChangeResponse {
+                    scale: c.scale.to_owned(),
+                    baseline: c.baseline,
+                    value: c.value,
+                    change: c.change,
+                    improved: c.improved,
+                })
+                .collect(),
         }
     }
 }
@@ -490,33 +409,6 @@ pub async fn list_outcomes(
         items: all.iter().map(|m| measurement_response(m, &all)).collect(),
         summary: summaries(&all),
     }))
-}
-
-/// Read back what became of a referral (the closed loop).
-///
-/// A limited view for the referring system: status and its dates, whether a link worker
-/// is assigned, the closure reason, connections by activity category and the change in
-/// outcome scores. No person details, no notes, no answers.
-#[utoipa::path(get, path = "/v1/referrals/{id}/status", tag = "closed loop", operation_id = "get_referral_status",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The referral's id")),
-    responses(
-        (status = 200, description = "The referral's status view", body = ReferralStatusResponse),
-        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn referral_status(
-    req: HttpRequest,
-    caller: Authorized<can::ReadReferralStatus>,
-    id: web::Path<Uuid>,
-    store: web::Data<Arc<dyn Store>>,
-) -> Result<HttpResponse, ApiError> {
-    let view = store
-        .referral_status(&caller.audit(&req), id.into_inner())
-        .await?;
-    Ok(HttpResponse::Ok().json(ReferralStatusResponse::from(view)))
 }
 
 /// List the outcome instruments.

@@ -13,7 +13,9 @@ use socialrx_domain::referral::{
 };
 use socialrx_domain::text;
 use socialrx_domain::{FieldError, NhsNumber, OdsCode, Permission, Postcode, Violations};
-use socialrx_store::{Created, IdempotencyKey, PageRequest, ReferralFilter, Store};
+use socialrx_store::{
+    Created, IdempotencyKey, PageRequest, Reach, ReferralFilter, ReferralStatusView, Store,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
@@ -75,6 +77,27 @@ pub struct CreateReferralRequest {
     pub urgency: Option<String>,
     #[validate(nested)]
     pub consent: ConsentRequest,
+    /// The social prescribing service the referral is for, when it is not your own
+    /// organisation. That service must accept referrals from yours (a referral agreement
+    /// its admin made); otherwise the referral is refused (422 at `receiving_service`),
+    /// never sent elsewhere.
+    #[validate(nested)]
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub receiving_service: Option<ReceivingServiceRequest>,
+}
+
+/// A receiving service, by ODS code or by its registered organisation id: exactly one.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ods_code": "Y02794"}))]
+pub struct ReceivingServiceRequest {
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "Y02794", nullable = false)]
+    pub ods_code: Option<String>,
+    /// The id `POST /v1/organisations` gave the service.
+    #[schema(nullable = false)]
+    pub organisation_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -313,7 +336,7 @@ pub(crate) fn parse_datetime(
 
 /// What `POST /v1/referrals` answers (and answers again, unchanged, to a retry).
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "received", "created_at": "2026-11-22T09:30:00Z"}))]
+#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "received", "created_at": "2026-11-22T09:30:00Z", "receiving_service": "Y02794", "referrer_organisation": "B85001"}))]
 pub struct ReferralCreated {
     pub id: Uuid,
     /// Short and unambiguous, for reading out on the phone.
@@ -323,17 +346,53 @@ pub struct ReferralCreated {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// The service that received it (ODS code).
+    pub receiving_service: String,
+    /// Your organisation, which sent it (ODS code).
+    pub referrer_organisation: String,
+}
+
+impl ReferralCreated {
+    fn new(
+        id: Uuid,
+        reference: &str,
+        created_at: OffsetDateTime,
+        receiving_service: &str,
+        referrer_organisation: &str,
+    ) -> Self {
+        Self {
+            id,
+            reference: reference.to_owned(),
+            // A retry answers what the first request answered: the status at creation.
+            status: Status::Received.as_str().to_owned(),
+            created_at,
+            receiving_service: receiving_service.to_owned(),
+            referrer_organisation: referrer_organisation.to_owned(),
+        }
+    }
 }
 
 impl From<&Referral> for ReferralCreated {
     fn from(r: &Referral) -> Self {
-        Self {
-            id: r.id,
-            reference: r.reference.as_str().to_owned(),
-            // A retry answers what the first request answered: the status at creation.
-            status: Status::Received.as_str().to_owned(),
-            created_at: r.created_at,
-        }
+        Self::new(
+            r.id,
+            r.reference.as_str(),
+            r.created_at,
+            &r.organisation,
+            &r.referrer_organisation,
+        )
+    }
+}
+
+impl From<&ReferralStatusView> for ReferralCreated {
+    fn from(v: &ReferralStatusView) -> Self {
+        Self::new(
+            v.id,
+            &v.reference,
+            v.received_at,
+            &v.organisation,
+            &v.referrer_organisation,
+        )
     }
 }
 
@@ -343,6 +402,8 @@ impl From<&Referral> for ReferralCreated {
 pub struct ReferralResponse {
     pub id: Uuid,
     pub reference: String,
+    /// The organisation that sent it (ODS code): yours when you recorded it yourself.
+    pub referrer_organisation: String,
     #[schema(schema_with = code_list_schema::<StatusCodes>)]
     pub status: String,
     #[schema(schema_with = code_list_schema::<SourceCodes>)]
@@ -411,6 +472,7 @@ impl From<Referral> for ReferralResponse {
         Self {
             id: r.id,
             reference: r.reference.as_str().to_owned(),
+            referrer_organisation: r.referrer_organisation,
             status: r.status.as_str().to_owned(),
             source: d.source.as_str().to_owned(),
             person: PersonResponse {
@@ -480,10 +542,15 @@ pub struct ListReferralsQuery {
 /// Send a referral.
 ///
 /// Validates every field (NHS number check digit, date of birth, postcode, ODS codes,
-/// reason codes, consent) and reports every failure at once. With an `Idempotency-Key`, a
-/// retry with the same key and body answers the first 201 again and creates nothing; the
-/// same key with another body is 422; the same key while the first request is still being
-/// handled is 409. Keys are kept at least 24 hours, per organisation.
+/// reason codes, consent) and reports every failure at once. The referral goes to your
+/// own organisation, or to the `receiving_service` named, which must have a referral
+/// agreement with your organisation (`POST /v1/referral-agreements`, by its admin): the
+/// service holds it; your organisation reads back the referrer's view
+/// (`GET /v1/referrals/{id}/status`, `GET /v1/sent-referrals`). With an
+/// `Idempotency-Key`, a retry with the same key and body answers the first 201 again and
+/// creates nothing; the same key with another body is 422; the same key while the first
+/// request is still being handled is 409. Keys are kept at least 24 hours, per sending
+/// organisation.
 #[utoipa::path(post, path = "/v1/referrals", tag = "referrals", operation_id = "create_referral",
     security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
@@ -497,7 +564,7 @@ pub struct ListReferralsQuery {
         (status = 409, description = "A request with this Idempotency-Key is still being handled", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over 64 KiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields break rules, a field is unknown, or the Idempotency-Key was used for another body", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break rules, a field is unknown, the receiving service does not accept referrals from your organisation, or the Idempotency-Key was used for another body", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_referral(
@@ -508,7 +575,17 @@ pub async fn create_referral(
     store: web::Data<Arc<dyn Store>>,
     in_flight: web::Data<InFlight>,
 ) -> Result<HttpResponse, ApiError> {
-    let referral = body.value.into_domain(OffsetDateTime::now_utc())?;
+    let mut request = body.value;
+    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
+    let referral = request.into_domain(OffsetDateTime::now_utc());
+    let (target, referral) = crate::receiving::both(target, referral)?;
+    let to = crate::receiving::resolve(
+        store.as_ref().as_ref(),
+        &caller,
+        target,
+        "receiving_service",
+    )
+    .await?;
     let audit = caller.audit(&req);
     let _claim = match &key.0 {
         Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
@@ -518,8 +595,8 @@ pub async fn create_referral(
         key,
         fingerprint: body.fingerprint.clone(),
     });
-    match store.create_referral(&audit, referral, key).await? {
-        Created::New(referral) => Ok(created(&referral, false)),
+    match store.refer(&audit, &to, referral, key).await? {
+        Created::New(referral) => Ok(created(&ReferralCreated::from(&referral), false)),
         Created::AlreadyDone { fingerprint, id } => {
             if fingerprint != body.fingerprint {
                 return Err(ApiError::validation(
@@ -528,24 +605,26 @@ pub async fn create_referral(
                     "was already used for a different request body; use a new key for a new referral",
                 ));
             }
-            let referral = store.get_referral(&audit, id).await?;
-            Ok(created(&referral, true))
+            let view = store.referral_status(&audit, Reach::Sent, id).await?;
+            Ok(created(&ReferralCreated::from(&view), true))
         }
     }
 }
 
-fn created(referral: &Referral, replayed: bool) -> HttpResponse {
+fn created(referral: &ReferralCreated, replayed: bool) -> HttpResponse {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/v1/referrals/{}", referral.id)));
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    response.json(ReferralCreated::from(referral))
+    response.json(referral)
 }
 
 /// Read one referral.
 ///
-/// A referral of another organisation is 404, exactly like one that does not exist.
+/// The full record, for the receiving service's staff. A referral your organisation
+/// does not hold is 404, exactly like one that does not exist (a referrer reads what it
+/// sent through `GET /v1/referrals/{id}/status`).
 #[utoipa::path(get, path = "/v1/referrals/{id}", tag = "referrals", operation_id = "get_referral",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),

@@ -86,7 +86,7 @@ pub struct OutcomeChangeResponse {
 
 /// Referrals received in the period, counted, with first-contact times and outcomes.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"from": "2026-11-01", "to": "2026-11-30", "referrals": 3, "by_source": [{"code": "gp", "count": 2}, {"code": "self", "count": 1}], "by_practice": [{"code": "B85001", "count": 2}, {"code": null, "count": 1}], "by_reason": [{"code": "loneliness_isolation", "count": 2}], "by_status": [{"code": "received", "count": 3}], "days_to_first_contact": {"referrals": 0, "median_days": null, "p90_days": null}, "connections_by_category": {"nature_and_gardening": 2}, "connections_by_status": {"attending": 1, "suggested": 1}, "outcomes": []}))]
+#[schema(example = json!({"from": "2026-11-01", "to": "2026-11-30", "referrals": 3, "by_source": [{"code": "gp", "count": 2}, {"code": "self", "count": 1}], "by_practice": [{"code": "B85001", "count": 2}, {"code": null, "count": 1}], "by_referrer_organisation": [{"code": "B85001", "count": 2}, {"code": "Y02794", "count": 1}], "by_reason": [{"code": "loneliness_isolation", "count": 2}], "by_status": [{"code": "received", "count": 3}], "days_to_first_contact": {"referrals": 0, "median_days": null, "p90_days": null}, "connections_by_category": {"nature_and_gardening": 2}, "connections_by_status": {"attending": 1, "suggested": 1}, "outcomes": []}))]
 pub struct SummaryResponse {
     #[schema(format = Date)]
     pub from: String,
@@ -94,8 +94,11 @@ pub struct SummaryResponse {
     pub to: String,
     pub referrals: i64,
     pub by_source: Vec<CountResponse>,
-    /// By the referrer's ODS code.
+    /// By the referrer's ODS code as the referral gave it (`referrer.ods_code`).
     pub by_practice: Vec<CountResponse>,
+    /// By the organisation that sent the referral: the ODS code of the token it was
+    /// posted with (your own for referrals you recorded, and for self-referrals).
+    pub by_referrer_organisation: Vec<CountResponse>,
     /// A referral with several reasons counts once for each.
     pub by_reason: Vec<CountResponse>,
     pub by_status: Vec<CountResponse>,
@@ -124,6 +127,11 @@ impl SummaryResponse {
             referrals: s.referrals,
             by_source: s.by_source.into_iter().map(CountResponse::from).collect(),
             by_practice: s.by_practice.into_iter().map(CountResponse::from).collect(),
+            by_referrer_organisation: s
+                .by_referrer_organisation
+                .into_iter()
+                .map(CountResponse::from)
+                .collect(),
             by_reason: s.by_reason.into_iter().map(CountResponse::from).collect(),
             by_status: s.by_status.into_iter().map(CountResponse::from).collect(),
             days_to_first_contact: FirstContactResponse {
@@ -164,6 +172,7 @@ impl SummaryResponse {
         for (section, counts) in [
             ("by_source", &self.by_source),
             ("by_practice", &self.by_practice),
+            ("by_referrer_organisation", &self.by_referrer_organisation),
             ("by_reason", &self.by_reason),
             ("by_status", &self.by_status),
         ] {

@@ -161,6 +161,8 @@ impl SelfReferralRequest {
                 given_at: now.format(&Rfc3339).unwrap_or_default(),
                 method: "electronic".to_owned(),
             },
+            // The partner's organisation receives it.
+            receiving_service: None,
         };
         request
             .into_domain(now)

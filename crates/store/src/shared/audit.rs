@@ -15,6 +15,7 @@ mod audit {
         client_ip: Option<String>,
         request_id: Option<String>,
         listed: Option<String>,
+        actor_organisation: Option<String>,
     }
 
     impl From<AuditRow> for AuditEvent {
@@ -30,6 +31,7 @@ mod audit {
                 at: r.at,
                 client_ip: r.client_ip,
                 request_id: r.request_id,
+                actor_organisation: r.actor_organisation,
                 // Written by `append` below; unreadable JSON would be a bug, not data.
                 listed: r
                     .listed
@@ -49,7 +51,8 @@ mod audit {
         ) -> Result<Page<AuditEvent>, StoreError> {
             let mut query = QueryBuilder::<Db>::new(
                 "SELECT id, organisation, actor, action, resource_type, resource_id, person_id, \
-                 at, client_ip, request_id, listed FROM audit_events WHERE organisation = ",
+                 at, client_ip, request_id, listed, actor_organisation FROM audit_events \
+                 WHERE organisation = ",
             );
             query.push_bind(organisation);
             // A list read names its records in `listed`: matched as text, which reads the
@@ -127,7 +130,7 @@ mod audit {
         }
         let mut insert = QueryBuilder::<Db>::new(
             "INSERT INTO audit_events (id, organisation, actor, action, resource_type, \
-             resource_id, person_id, at, client_ip, request_id, listed) ",
+             resource_id, person_id, at, client_ip, request_id, listed, actor_organisation) ",
         );
         insert.push_values(events, |mut row, e| {
             row.push_bind(e.id)
@@ -144,7 +147,8 @@ mod audit {
                     None
                 } else {
                     serde_json::to_string(&e.listed).ok()
-                });
+                })
+                .push_bind(&e.actor_organisation);
         });
         insert.build().execute(&mut **tx).await?;
         Ok(())

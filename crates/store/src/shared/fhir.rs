@@ -9,26 +9,28 @@ mod fhir {
         async fn create_fhir_referral(
             &self,
             audit: &AuditContext,
+            to: &crate::Recipient,
             referral: NewReferral,
             idempotency: Option<IdempotencyKey>,
             intake: FhirIntake,
         ) -> Result<Created<Referral>, StoreError> {
-            super::referrals::create(self, audit, referral, idempotency, Some(intake))
+            super::referrals::create(self, audit, to, referral, idempotency, Some(intake))
                 .await
         }
 
         async fn get_fhir_referral(
             &self,
             audit: &AuditContext,
+            reach: crate::Reach,
             id: Uuid,
         ) -> Result<(Referral, Option<FhirIntake>), StoreError> {
-            let referral = super::referrals::get(&self.writer, audit, id).await?;
+            let referral = super::referrals::get(&self.writer, audit, reach, id).await?;
             let row: Option<(Option<String>, Option<String>, Json<serde_json::Value>)> =
                 sqlx::query_as(
                     "SELECT source_id, request_id, codings FROM fhir_referrals \
                      WHERE organisation = $1 AND referral_id = $2",
                 )
-                .bind(&audit.organisation)
+                .bind(&referral.organisation)
                 .bind(id)
                 .fetch_optional(&self.reader)
                 .await?;

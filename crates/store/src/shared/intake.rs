@@ -9,6 +9,8 @@ mod intake {
     /// still written (see `group_commit`).
     pub(super) struct Job {
         pub ctx: AuditContext,
+        /// The receiving service.
+        pub to: crate::Recipient,
         pub new: NewReferral,
         pub idempotency: Option<IdempotencyKey>,
         pub fhir: Option<FhirIntake>,
@@ -28,6 +30,7 @@ mod intake {
             super::referrals::create_in(
                 tx,
                 &self.ctx,
+                &self.to,
                 self.new.clone(),
                 self.idempotency.clone(),
                 self.fhir.as_ref(),

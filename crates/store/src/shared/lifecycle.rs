@@ -8,6 +8,7 @@ mod lifecycle {
     use socialrx_domain::person::Person;
     use socialrx_domain::referral::{ClosureReason, Move, MoveReason, Status};
     use socialrx_domain::{NhsNumber, caseload};
+    use socialrx_domain::webhook::EventType;
 
     /// What a lifecycle step needs to know about a referral before changing it.
     pub(super) struct Current {
@@ -110,6 +111,9 @@ mod lifecycle {
         .bind(at)
         .execute(&mut **tx)
         .await?;
+        if let Some(event_type) = EventType::for_transition(to) {
+            webhooks::notify_referrer(tx, id, event_type, at).await?;
+        }
         Ok(change)
     }
 

@@ -30,6 +30,7 @@ include!("caseload.rs");
 include!("casework.rs");
 include!("directory.rs");
 include!("connections.rs");
+include!("agreements.rs");
 
 #[async_trait]
 impl crate::Store for Store {

@@ -119,6 +119,17 @@ mod organisations {
             page_of(rows, page, |o: &Organisation| o.id)
         }
 
+        async fn get_organisation(&self, id: Uuid) -> Result<Organisation, StoreError> {
+            let row: OrganisationRow = sqlx::query_as(
+                "SELECT id, ods_code, name, kind, created_at FROM organisations WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            Organisation::try_from(row)
+        }
+
         async fn create_staff_member(
             &self,
             organisation: &str,

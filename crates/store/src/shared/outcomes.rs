@@ -1,8 +1,11 @@
 mod outcomes {
     use super::*;
-    use crate::{ConnectionSummary, InstrumentWording, Measurement, ReferralStatusView, StatusStep};
+    use crate::{
+        ConnectionSummary, InstrumentWording, Measurement, Page, PageRequest, Reach,
+        ReferralStatusView, SentFilter, StatusStep,
+    };
     use socialrx_domain::outcome::{self, Earlier, Instrument, NewMeasurement, ScaleScore, TimePoint};
-    use socialrx_domain::referral::Status;
+    use socialrx_domain::referral::{Reason, Source, Status};
     use socialrx_domain::webhook::EventType;
     use sqlx::types::Json;
 
@@ -107,6 +110,138 @@ mod outcomes {
         updated_at: OffsetDateTime,
     }
 
+    /// What a status view reads of the referral itself: no person details, no notes.
+    const SELECT_STATUS_HEAD: &str = "SELECT r.id, r.organisation, r.referrer_organisation, \
+        r.reference, r.source, r.reasons, r.status, r.created_at, r.updated_at, r.person_id \
+        FROM referrals r";
+
+    #[derive(sqlx::FromRow)]
+    pub(super) struct StatusHead {
+        id: Uuid,
+        organisation: String,
+        referrer_organisation: String,
+        reference: String,
+        source: String,
+        reasons: Json<Vec<String>>,
+        status: String,
+        created_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+        person_id: Uuid,
+    }
+
+    /// `reach` of `organisation` as a condition on `r`.
+    pub(super) fn push_reach(query: &mut QueryBuilder<Db>, reach: Reach, organisation: &str) {
+        match reach {
+            Reach::Held => {
+                query.push("r.organisation = ").push_bind(organisation);
+            }
+            Reach::Sent => {
+                query.push("r.referrer_organisation = ").push_bind(organisation);
+            }
+            Reach::HeldOrSent => {
+                query
+                    .push("(r.organisation = ")
+                    .push_bind(organisation)
+                    .push(" OR r.referrer_organisation = ")
+                    .push_bind(organisation)
+                    .push(")");
+            }
+        }
+    }
+
+    /// The status view of one referral, read inside `tx` without an audit event (for a
+    /// webhook payload written in the transaction that changed the referral).
+    pub(super) async fn status_view_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+    ) -> Result<ReferralStatusView, StoreError> {
+        let head: StatusHead = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_STATUS_HEAD} WHERE r.id = $1"
+        )))
+        .bind(referral_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        status_views(tx, vec![head]).await?.pop().ok_or(StoreError::NotFound)
+    }
+
+    /// Status views of `heads`, in their order: history and connections read for all of
+    /// them at once.
+    async fn status_views(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        heads: Vec<StatusHead>,
+    ) -> Result<Vec<ReferralStatusView>, StoreError> {
+        if heads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut history = QueryBuilder::<Db>::new(
+            "SELECT referral_id, to_status, at, reason FROM referral_status_history \
+             WHERE referral_id IN (",
+        );
+        let mut ids = history.separated(", ");
+        for h in &heads {
+            ids.push_bind(h.id);
+        }
+        history.push(") ORDER BY at, id");
+        let history: Vec<(Uuid, String, OffsetDateTime, Option<String>)> =
+            history.build_query_as().fetch_all(&mut **tx).await?;
+        let mut connections = QueryBuilder::<Db>::new(
+            "SELECT c.referral_id, c.status, a.categories FROM connections c \
+             JOIN activities a ON a.id = c.activity_id WHERE c.referral_id IN (",
+        );
+        let mut ids = connections.separated(", ");
+        for h in &heads {
+            ids.push_bind(h.id);
+        }
+        connections.push(") ORDER BY c.created_at, c.id");
+        let connections: Vec<(Uuid, String, Json<Vec<String>>)> =
+            connections.build_query_as().fetch_all(&mut **tx).await?;
+
+        let mut views = Vec::with_capacity(heads.len());
+        for h in heads {
+            let steps = history
+                .iter()
+                .filter(|(id, ..)| *id == h.id)
+                .map(|(_, s, at, reason)| {
+                    Ok(StatusStep {
+                        status: Status::parse(s).map_err(|_| bad("status"))?,
+                        at: *at,
+                        reason: reason.clone(),
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let summaries = connections
+                .iter()
+                .filter(|(id, ..)| *id == h.id)
+                .map(|(_, status, Json(categories))| ConnectionSummary {
+                    categories: categories.clone(),
+                    status: status.clone(),
+                })
+                .collect();
+            views.push(ReferralStatusView {
+                id: h.id,
+                reference: h.reference,
+                organisation: h.organisation,
+                referrer_organisation: h.referrer_organisation,
+                source: Source::parse(&h.source).map_err(|_| bad("source"))?,
+                reasons: h
+                    .reasons
+                    .0
+                    .iter()
+                    .map(|r| Reason::parse(r))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad("reasons"))?,
+                status: Status::parse(&h.status).map_err(|_| bad("status"))?,
+                received_at: h.created_at,
+                updated_at: h.updated_at,
+                history: steps,
+                outcomes: measurements_of(tx, h.id).await?,
+                connections: summaries,
+            });
+        }
+        Ok(views)
+    }
+
     #[async_trait]
     impl crate::OutcomeStore for Store {
         async fn record_outcome(
@@ -185,6 +320,7 @@ mod outcomes {
                 at,
             )
             .await?;
+            webhooks::notify_referrer(&mut tx, referral_id, EventType::OutcomeRecorded, at).await?;
             tx.commit().await?;
             Ok(Measurement {
                 id,
@@ -212,56 +348,75 @@ mod outcomes {
             Ok(items)
         }
 
-        async fn referral_status(&self, ctx: &AuditContext, referral_id: Uuid) -> Result<ReferralStatusView, StoreError> {
+        async fn referral_status(
+            &self,
+            ctx: &AuditContext,
+            reach: Reach,
+            referral_id: Uuid,
+        ) -> Result<ReferralStatusView, StoreError> {
             let mut tx = self.writer.begin().await?;
-            let (person_id, reference, status, received_at, updated_at) =
-                referral_in_org(&mut tx, ctx, referral_id).await?;
-            let history: Vec<(String, OffsetDateTime, Option<String>)> = sqlx::query_as(
-                "SELECT to_status, at, reason FROM referral_status_history \
-                 WHERE referral_id = $1 ORDER BY at, id",
-            )
-            .bind(referral_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            let history = history
-                .into_iter()
-                .map(|(s, at, reason)| {
-                    Ok(StatusStep {
-                        status: Status::parse(&s).map_err(|_| bad("status"))?,
-                        at,
-                        reason,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let outcomes = measurements_of(&mut tx, referral_id).await?;
-            let connections: Vec<(String, Json<Vec<String>>)> = sqlx::query_as(
-                "SELECT c.status, a.categories FROM connections c \
-                 JOIN activities a ON a.id = c.activity_id \
-                 WHERE c.referral_id = $1 ORDER BY c.created_at, c.id",
-            )
-            .bind(referral_id)
-            .fetch_all(&mut *tx)
-            .await?;
-            let connections = connections
-                .into_iter()
-                .map(|(status, Json(categories))| ConnectionSummary { categories, status })
-                .collect();
-            audit::append(
-                &mut tx,
-                &[AuditEvent::new(ctx, "read_status", "referral", referral_id, Some(person_id))],
-            )
-            .await?;
+            let mut query = QueryBuilder::<Db>::new(SELECT_STATUS_HEAD);
+            query.push(" WHERE r.id = ").push_bind(referral_id).push(" AND ");
+            push_reach(&mut query, reach, &ctx.organisation);
+            let head: StatusHead = query
+                .build_query_as()
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let event = AuditEvent::new(ctx, "read_status", "referral", referral_id, Some(head.person_id))
+                .held_by(&head.organisation);
+            let view = status_views(&mut tx, vec![head]).await?.pop().ok_or(StoreError::NotFound)?;
+            audit::append(&mut tx, &[event]).await?;
             tx.commit().await?;
-            Ok(ReferralStatusView {
-                id: referral_id,
-                reference,
-                status: Status::parse(&status).map_err(|_| bad("status"))?,
-                received_at,
-                updated_at,
-                history,
-                outcomes,
-                connections,
-            })
+            Ok(view)
+        }
+
+        async fn list_sent_referrals(
+            &self,
+            ctx: &AuditContext,
+            filter: &SentFilter,
+            page: PageRequest,
+        ) -> Result<Page<ReferralStatusView>, StoreError> {
+            let mut query = QueryBuilder::<Db>::new(SELECT_STATUS_HEAD);
+            query.push(" WHERE r.referrer_organisation = ").push_bind(&ctx.organisation);
+            if let Some(status) = filter.status {
+                query.push(" AND r.status = ").push_bind(status.as_str());
+            }
+            if let Some(from) = filter.received_from {
+                query.push(" AND r.created_at >= ").push_bind(from.midnight().assume_utc());
+            }
+            if let Some(to) = filter.received_to.and_then(|d| d.next_day()) {
+                query.push(" AND r.created_at < ").push_bind(to.midnight().assume_utc());
+            }
+            if let Some(after) = page.after {
+                query.push(" AND r.id < ").push_bind(after);
+            }
+            query
+                .push(" ORDER BY r.id DESC LIMIT ")
+                .push_bind(i64::from(page.limit) + 1);
+            let mut tx = self.writer.begin().await?;
+            let mut heads: Vec<StatusHead> = query.build_query_as().fetch_all(&mut *tx).await?;
+            let more = heads.len() > page.limit as usize;
+            heads.truncate(page.limit as usize);
+            // One list event in the trail of each service holding some of the page.
+            let mut by_holder: std::collections::BTreeMap<String, Vec<crate::Listed>> = Default::default();
+            for h in &heads {
+                by_holder.entry(h.organisation.clone()).or_default().push(crate::Listed {
+                    resource_id: h.id,
+                    person_id: Some(h.person_id),
+                });
+            }
+            let events: Vec<AuditEvent> = by_holder
+                .into_iter()
+                .map(|(holder, listed)| {
+                    AuditEvent::listing(ctx, "referral_status", Uuid::nil(), listed).held_by(&holder)
+                })
+                .collect();
+            let items = status_views(&mut tx, heads).await?;
+            audit::append(&mut tx, &events).await?;
+            tx.commit().await?;
+            let next = if more { items.last().map(|v| v.id) } else { None };
+            Ok(Page { items, next })
         }
 
         async fn set_instrument_wording(

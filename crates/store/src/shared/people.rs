@@ -37,7 +37,7 @@ mod people {
             }
             let audit_events: Vec<AuditEvent> = sqlx::query_as::<_, audit::AuditRow>(
                 "SELECT id, organisation, actor, action, resource_type, resource_id, person_id, \
-                 at, client_ip, request_id, listed FROM audit_events \
+                 at, client_ip, request_id, listed, actor_organisation FROM audit_events \
                  WHERE organisation = $1 AND (person_id = $2 OR listed LIKE $3) ORDER BY id",
             )
             .bind(&ctx.organisation)

@@ -7,17 +7,18 @@ mod referrals {
 
     #[async_trait]
     impl crate::ReferralStore for Store {
-        async fn create_referral(
+        async fn refer(
             &self,
             audit: &AuditContext,
+            to: &crate::Recipient,
             referral: NewReferral,
             idempotency: Option<IdempotencyKey>,
         ) -> Result<Created<Referral>, StoreError> {
-            create(self, audit, referral, idempotency, None).await
+            create(self, audit, to, referral, idempotency, None).await
         }
 
         async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
-            get(&self.writer, audit, id).await
+            get(&self.writer, audit, crate::Reach::Held, id).await
         }
 
         async fn list_referrals(
@@ -47,6 +48,7 @@ mod referrals {
     pub(super) async fn create(
         store: &Store,
         ctx: &AuditContext,
+        to: &crate::Recipient,
         new: NewReferral,
         idempotency: Option<IdempotencyKey>,
         fhir: Option<crate::FhirIntake>,
@@ -58,6 +60,7 @@ mod referrals {
                     store,
                     intake::Job {
                         ctx: ctx.clone(),
+                        to: to.clone(),
                         new,
                         idempotency,
                         fhir,
@@ -66,17 +69,20 @@ mod referrals {
                 .await;
         }
         let mut tx = store.writer.begin().await?;
-        let created = create_in(&mut tx, ctx, new, idempotency, fhir.as_ref()).await?;
+        let created = create_in(&mut tx, ctx, to, new, idempotency, fhir.as_ref()).await?;
         tx.commit().await?;
         Ok(created)
     }
 
-    /// Writes one referral inside `tx`: the person, the referral, its first status, any
-    /// possible-duplicate flags, the FHIR intake, the audit event, and the idempotency key.
-    /// On an error the caller rolls `tx` back (or, in a group commit, to its savepoint).
+    /// Writes one referral from `ctx`'s organisation to the service `to` inside `tx`: the
+    /// person and the referral (held by `to`), its first status, any possible-duplicate
+    /// flags among `to`'s referrals, the FHIR intake, the audit event (in `to`'s trail),
+    /// and the idempotency key (the sender's). On an error the caller rolls `tx` back (in
+    /// a group commit, the group falls back to one transaction per referral).
     pub(super) async fn create_in(
         tx: &mut sqlx::Transaction<'_, Db>,
         ctx: &AuditContext,
+        recipient: &crate::Recipient,
         new: NewReferral,
         idempotency: Option<IdempotencyKey>,
         fhir: Option<&crate::FhirIntake>,
@@ -84,6 +90,12 @@ mod referrals {
         let at = now();
         let id = Uuid::now_v7();
         let person_id = Uuid::now_v7();
+        let to = recipient.service.as_str();
+        // What the receiving service holds is written in its name.
+        let holder = AuditContext {
+            organisation: to.to_owned(),
+            ..ctx.clone()
+        };
 
         // Claim the key first: a concurrent request with the same key waits here (on
         // PostgreSQL, for our commit) and then finds it taken.
@@ -112,6 +124,19 @@ mod referrals {
                 return Ok(Created::AlreadyDone { fingerprint, id });
             }
         }
+        // Checked after the key: a retry of an accepted referral is answered as the first
+        // was, even if the agreement has ended since.
+        if !super::agreements::accepts_in(tx, to, &ctx.organisation, &recipient.issuer).await? {
+            return Err(StoreError::Invalid(vec![socialrx_domain::FieldError::new(
+                "receiving_service",
+                "not_accepted",
+                format!(
+                    "{to} does not accept referrals from {}: there is no referral agreement \
+                     between them (the service's admin adds one with POST /v1/referral-agreements)",
+                    ctx.organisation
+                ),
+            )]));
+        }
 
         let p = &new.person;
         sqlx::query(
@@ -121,7 +146,7 @@ mod referrals {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(person_id)
-        .bind(&ctx.organisation)
+        .bind(to)
         .bind(p.nhs_number.map(|n| n.as_string()))
         .bind(&p.given_name)
         .bind(&p.family_name)
@@ -145,12 +170,13 @@ mod referrals {
             let inserted = sqlx::query(
                 "INSERT INTO referrals (id, organisation, reference, person_id, source, \
                  referrer_ods, referrer_name, referrer_role, reasons, notes, urgency, \
-                 consent_given_at, consent_method, status, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                 consent_given_at, consent_method, status, created_by, created_at, updated_at, \
+                 referrer_organisation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                  ON CONFLICT (organisation, reference) DO NOTHING",
             )
             .bind(id)
-            .bind(&ctx.organisation)
+            .bind(to)
             .bind(candidate.as_str())
             .bind(person_id)
             .bind(new.source.as_str())
@@ -166,6 +192,7 @@ mod referrals {
             .bind(&ctx.actor)
             .bind(at)
             .bind(at)
+            .bind(&ctx.organisation)
             .execute(&mut **tx)
             .await?;
             if inserted.rows_affected() == 1 {
@@ -178,7 +205,7 @@ mod referrals {
         })?;
 
         let possible_duplicates =
-            super::lifecycle::flag_possible_duplicates(tx, ctx, id, &new.person, at).await?;
+            super::lifecycle::flag_possible_duplicates(tx, &holder, id, &new.person, at).await?;
 
         sqlx::query(
             "INSERT INTO referral_status_history (id, referral_id, from_status, to_status, \
@@ -193,17 +220,18 @@ mod referrals {
         .await?;
 
         if let Some(intake) = fhir {
-            super::fhir::insert(tx, ctx, id, intake, at).await?;
+            super::fhir::insert(tx, &holder, id, intake, at).await?;
         }
         audit::append(
             tx,
-            &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id))],
+            &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id)).held_by(to)],
         )
         .await?;
 
         Ok(Created::New(Referral {
             id,
-            organisation: ctx.organisation.clone(),
+            organisation: to.to_owned(),
+            referrer_organisation: ctx.organisation.clone(),
             reference,
             person_id,
             status: Status::Received,
@@ -216,27 +244,31 @@ mod referrals {
         }))
     }
 
+    /// One referral within `reach` of the caller's organisation, audited as `read` in
+    /// the trail of the service holding it.
     pub(super) async fn get(
         pool: &sqlx::Pool<Db>,
         ctx: &AuditContext,
+        reach: crate::Reach,
         id: Uuid,
     ) -> Result<Referral, StoreError> {
         let mut tx = pool.begin().await?;
-        let row: Option<ReferralRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_REFERRAL} WHERE r.organisation = $1 AND r.id = $2"
-        )))
-        .bind(&ctx.organisation)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let mut query = QueryBuilder::<Db>::new(SELECT_REFERRAL);
+        query.push(" WHERE r.id = ").push_bind(id).push(" AND ");
+        super::outcomes::push_reach(&mut query, reach, &ctx.organisation);
+        let row: Option<ReferralRow> = query.build_query_as().fetch_optional(&mut *tx).await?;
         let mut referral = Referral::try_from(row.ok_or(StoreError::NotFound)?)?;
-        referral.possible_duplicates = super::lifecycle::flags_for(&mut tx, ctx, &[id])
-            .await?
-            .remove(&id)
-            .unwrap_or_default();
+        // Possible duplicates name the service's other referrals: its own staff's business.
+        if referral.organisation == ctx.organisation {
+            referral.possible_duplicates = super::lifecycle::flags_for(&mut tx, ctx, &[id])
+                .await?
+                .remove(&id)
+                .unwrap_or_default();
+        }
         audit::append(
             &mut tx,
-            &[AuditEvent::new(ctx, "read", "referral", id, Some(referral.person_id))],
+            &[AuditEvent::new(ctx, "read", "referral", id, Some(referral.person_id))
+                .held_by(&referral.organisation)],
         )
         .await?;
         tx.commit().await?;

@@ -237,6 +237,14 @@ mod reports {
                 referrals,
                 by_source: counts(pool, "source", organisation, from, to).await?,
                 by_practice: counts(pool, "referrer_ods", organisation, from, to).await?,
+                by_referrer_organisation: counts(
+                    pool,
+                    "referrer_organisation",
+                    organisation,
+                    from,
+                    to,
+                )
+                .await?,
                 by_reason: reason_counts(pool, organisation, from, to).await?,
                 by_status: counts(pool, "status", organisation, from, to).await?,
                 first_contact: first_contact(pool, organisation, from, to).await?,

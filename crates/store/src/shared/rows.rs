@@ -9,7 +9,7 @@ mod rows {
     use sqlx::types::Json;
 
     /// The columns every referral read selects: the referral joined to its person.
-    pub(super) const SELECT_REFERRAL: &str = "SELECT r.id, r.organisation, r.reference, r.person_id, \
+    pub(super) const SELECT_REFERRAL: &str = "SELECT r.id, r.organisation, r.referrer_organisation, r.reference, r.person_id, \
         r.source, r.referrer_ods, r.referrer_name, r.referrer_role, r.reasons, r.notes, \
         r.urgency, r.consent_given_at, r.consent_method, r.status, r.created_by, r.created_at, \
         r.updated_at, r.link_worker_id, p.nhs_number, p.given_name, p.family_name, p.date_of_birth, p.postcode, \
@@ -21,6 +21,7 @@ mod rows {
     pub(super) struct ReferralRow {
         id: Uuid,
         organisation: String,
+        referrer_organisation: String,
         reference: String,
         person_id: Uuid,
         source: String,
@@ -116,6 +117,7 @@ mod rows {
             Ok(Referral {
                 id: r.id,
                 organisation: r.organisation,
+                referrer_organisation: r.referrer_organisation,
                 reference: ReferralReference::from_trusted(r.reference),
                 person_id: r.person_id,
                 status: Status::parse(&r.status).map_err(corrupt("status"))?,

@@ -104,6 +104,47 @@ mod webhooks {
         enqueue(tx, organisation, event_type, data, at).await.map(Some)
     }
 
+    /// For a referral another organisation sent: the same event for the referrer
+    /// organisation's subscriptions, with the referrer's view of the referral (as
+    /// `GET /v1/referrals/{id}/status` gives it) as `data.referral`. Call inside the
+    /// transaction that made the change, after it is written. Nothing is written when the
+    /// referrer organisation has no subscription to the event.
+    pub(super) async fn notify_referrer(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        referral_id: Uuid,
+        event_type: EventType,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (organisation, referrer): (String, String) = sqlx::query_as(
+            "SELECT organisation, referrer_organisation FROM referrals WHERE id = $1",
+        )
+        .bind(referral_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if organisation == referrer {
+            return Ok(());
+        }
+        let subscribed: Option<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM webhook_subscriptions WHERE organisation = $1 AND active = $2 \
+             AND CAST(event_types AS TEXT) LIKE $3 LIMIT 1",
+        )
+        .bind(&referrer)
+        .bind(true)
+        .bind(format!("%\"{}\"%", event_type.as_str()))
+        .fetch_optional(&mut **tx)
+        .await?;
+        if subscribed.is_none() {
+            return Ok(());
+        }
+        let view = super::outcomes::status_view_in(tx, referral_id).await?.referrer_view();
+        let data = serde_json::json!({
+            "referral_id": referral_id,
+            "referral": view,
+        });
+        enqueue(tx, &referrer, event_type, data, at).await?;
+        Ok(())
+    }
+
     #[derive(sqlx::FromRow)]
     struct WebhookRow {
         id: Uuid,

@@ -12,7 +12,7 @@ use super::mapping::{self, CodingMeaning, same_system};
 use super::model::*;
 use super::outcome::FhirError;
 use crate::routes::referrals::{
-    ConsentRequest, CreateReferralRequest, PersonRequest, ReferrerRequest,
+    ConsentRequest, CreateReferralRequest, PersonRequest, ReceivingServiceRequest, ReferrerRequest,
 };
 
 /// BaRS: the category that marks a request for clinical validation.
@@ -366,6 +366,7 @@ fn read(
     origins.push(("urgency", format!("{base}.priority")));
 
     let consent = read_consent(sr, base, resources, patient_found, &mut origins);
+    let receiving_service = read_performer(sr, base, resources, &mut origins)?;
 
     // Longest prefixes first, so `person.nhs_number` wins over `person`.
     origins.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
@@ -378,6 +379,7 @@ fn read(
             notes: (!notes.is_empty()).then(|| notes.join("\n\n")),
             urgency,
             consent,
+            receiving_service,
         }),
         source_id: None,
         codings,
@@ -614,6 +616,53 @@ fn ods_in(identifiers: &[Identifier]) -> Option<String> {
                 .is_some_and(|s| same_system(s, mapping::ODS_ORGANISATION_CODE))
         })
         .and_then(|i| i.value.clone())
+}
+
+/// The receiving service: `performer`, one Organization named by its ODS code (in the
+/// reference's identifier or the resolved Organization's). None: the calling organisation
+/// receives it. A performer that names no ODS code is refused, never ignored: sending the
+/// referral to the caller instead would route it to the wrong service.
+fn read_performer(
+    sr: &ServiceRequest,
+    base: &str,
+    resources: &Resources,
+    origins: &mut Vec<(&'static str, String)>,
+) -> Result<Option<ReceivingServiceRequest>, FhirError> {
+    match sr.performer.as_slice() {
+        [] => Ok(None),
+        [performer] => {
+            let at = format!("{base}.performer[0]");
+            // BaRS names a HealthcareService (by its DoS id) provided by the receiving
+            // Organization: the organisation is what receives the referral here.
+            let provider = resources
+                .resolve(performer)
+                .filter(|f| f.resource_type() == "HealthcareService")
+                .and_then(|f| {
+                    serde_json::from_value::<Reference>(f.value["providedBy"].clone()).ok()
+                });
+            let Some(ods) = ods_of(provider.as_ref().unwrap_or(performer), resources) else {
+                return Err(FhirError::unprocessable(
+                    "required",
+                    "performer_ods_code",
+                    "the performer must be the receiving service: an Organization with an \
+                     ODS code identifier (https://fhir.nhs.uk/Id/ods-organization-code), or a \
+                     HealthcareService whose providedBy is one",
+                    at,
+                ));
+            };
+            origins.push(("receiving_service", at));
+            Ok(Some(ReceivingServiceRequest {
+                ods_code: Some(ods),
+                organisation_id: None,
+            }))
+        }
+        _ => Err(FhirError::unprocessable(
+            "not-supported",
+            "one_performer",
+            "a referral goes to one receiving service: give exactly one performer",
+            format!("{base}.performer"),
+        )),
+    }
 }
 
 /// The ODS code an Organization reference names: by its identifier, or the resolved

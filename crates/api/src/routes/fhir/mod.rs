@@ -85,10 +85,10 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::needs(
         "GET",
         "/fhir/r4/ServiceRequest/{id}",
-        Permission::ReadReferral,
+        Permission::ReadReferralStatus,
     ),
-    Operation::needs("GET", "/fhir/r4/Task", Permission::ReadReferral),
-    Operation::needs("GET", "/fhir/r4/Task/{id}", Permission::ReadReferral),
+    Operation::needs("GET", "/fhir/r4/Task", Permission::ReadReferralStatus),
+    Operation::needs("GET", "/fhir/r4/Task/{id}", Permission::ReadReferralStatus),
 ];
 
 fn fhir(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
@@ -141,9 +141,19 @@ async fn accept(
             "intake without a request".into(),
         ))
     })?;
-    let referral = request
-        .into_domain(OffsetDateTime::now_utc())
-        .map_err(|errors| FhirError::from_fields(errors, |f| intake.locate(f)))?;
+    let mut request = request;
+    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
+    let referral = request.into_domain(OffsetDateTime::now_utc());
+    let located = |e: crate::error::ApiError| match e {
+        crate::error::ApiError::Validation(errors) => {
+            FhirError::from_fields(errors, |f| intake.locate(f))
+        }
+        other => FhirError::from(other),
+    };
+    let (target, referral) = crate::receiving::both(target, referral).map_err(located)?;
+    let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
+        .await
+        .map_err(located)?;
     let audit = caller.audit(req);
     let _claim = match &key.0 {
         Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
@@ -164,10 +174,11 @@ async fn accept(
         key,
         fingerprint: body.fingerprint.clone(),
     });
-    match store
-        .create_fhir_referral(&audit, referral, key, fhir_intake.clone())
-        .await?
-    {
+    let created = store
+        .create_fhir_referral(&audit, &to, referral, key, fhir_intake.clone())
+        .await
+        .map_err(|e| located(e.into()))?;
+    match created {
         Created::New(referral) => Ok(Accepted {
             referral,
             stored: Some(fhir_intake),
@@ -183,7 +194,9 @@ async fn accept(
                 )
                 .into());
             }
-            let (referral, stored) = store.get_fhir_referral(&audit, id).await?;
+            let (referral, stored) = store
+                .get_fhir_referral(&audit, socialrx_store::Reach::Sent, id)
+                .await?;
             Ok(Accepted {
                 referral,
                 stored,
@@ -415,7 +428,11 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
 /// Read a referral as a ServiceRequest.
 ///
 /// The person is a contained Patient; the categories and reason codes the sender used
-/// are given back beside ours. Another organisation's referral is 404.
+/// are given back beside ours. The receiving service's link workers and coordinators read
+/// the whole request. A caller with only the `referrer` role reads the requests its
+/// organisation sent, without the notes and without the person's contact details and
+/// address (name, birth date, NHS number and practice stay, to match its own record).
+/// Anything else is 404.
 #[utoipa::path(get, path = "/fhir/r4/ServiceRequest/{id}", tag = "fhir", operation_id = "fhir_read_service_request",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),
@@ -428,17 +445,21 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
     ))]
 pub async fn read_service_request(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferral>,
+    caller: Authorized<can::ReadReferralStatus>,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
+    let reach = caller.referral_reach();
     let (referral, stored) = store
-        .get_fhir_referral(&caller.audit(&req), id.into_inner())
+        .get_fhir_referral(&caller.audit(&req), reach, id.into_inner())
         .await?;
-    Ok(fhir(
-        actix_web::http::StatusCode::OK,
-        &render::service_request(&referral, stored.as_ref()),
-    ))
+    let body = match reach {
+        socialrx_store::Reach::Sent => {
+            render::service_request_for_referrer(&referral, stored.as_ref())
+        }
+        _ => render::service_request(&referral, stored.as_ref()),
+    };
+    Ok(fhir(actix_web::http::StatusCode::OK, &body))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -464,7 +485,7 @@ pub struct TaskSearch {
     ))]
 pub async fn search_tasks(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferral>,
+    caller: Authorized<can::ReadReferralStatus>,
     query: web::Query<TaskSearch>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
@@ -475,8 +496,11 @@ pub async fn search_tasks(
     let id = Uuid::try_parse(raw)
         .map_err(|_| bad_search("focus must be ServiceRequest/{id} with a referral's id"))?;
     let audit = caller.audit(&req);
-    let found = match store.get_referral(&audit, id).await {
-        Ok(referral) => {
+    let found = match store
+        .get_fhir_referral(&audit, caller.referral_reach(), id)
+        .await
+    {
+        Ok((referral, _)) => {
             let state = LoopState::load(store.as_ref().as_ref(), &audit, &referral).await?;
             vec![render::task(&referral, &state)]
         }
@@ -520,12 +544,14 @@ fn bad_search(message: &str) -> FhirError {
     ))]
 pub async fn read_task(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferral>,
+    caller: Authorized<can::ReadReferralStatus>,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
     let audit = caller.audit(&req);
-    let referral = store.get_referral(&audit, id.into_inner()).await?;
+    let (referral, _) = store
+        .get_fhir_referral(&audit, caller.referral_reach(), id.into_inner())
+        .await?;
     let state = LoopState::load(store.as_ref().as_ref(), &audit, &referral).await?;
     Ok(fhir(
         actix_web::http::StatusCode::OK,

@@ -65,6 +65,9 @@ pub struct ServiceRequest {
     pub code: Option<CodeableConcept>,
     pub subject: Option<Reference>,
     pub requester: Option<Reference>,
+    /// The receiving service: an Organization by ODS code.
+    #[serde(default)]
+    pub performer: Vec<Reference>,
     #[serde(default)]
     pub reason_code: Vec<CodeableConcept>,
     #[serde(default)]

@@ -52,7 +52,9 @@ impl LoopState {
         if !matches!(referral.status, Status::Closed | Status::Declined) {
             return Ok(Self::default());
         }
-        let view = store.referral_status(audit, referral.id).await?;
+        let view = store
+            .referral_status(audit, socialrx_store::Reach::HeldOrSent, referral.id)
+            .await?;
         let last_reason = |status: Status| {
             view.history
                 .iter()
@@ -207,6 +209,23 @@ pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Valu
     });
     if let Some(notes) = &d.notes {
         sr["note"] = json!([{"text": notes}]);
+    }
+    sr
+}
+
+/// The ServiceRequest as the referrer organisation reads it back: the request it sent,
+/// with the person named only as far as needed to match its own record (name, date of
+/// birth, NHS number, registered practice). The service's current contact details,
+/// address and notes are the service's record, not the referrer's view.
+pub fn service_request_for_referrer(referral: &Referral, intake: Option<&FhirIntake>) -> Value {
+    let mut sr = service_request(referral, intake);
+    if let Some(object) = sr.as_object_mut() {
+        object.remove("note");
+    }
+    if let Some(patient) = sr["contained"][0].as_object_mut() {
+        for element in ["telecom", "address", "communication"] {
+            patient.remove(element);
+        }
     }
     sr
 }
