@@ -303,7 +303,16 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into())
+            let raw = value.to_str().unwrap_or("").trim();
+            if !raw.contains(' ') && raw.split('.').count() == 3 {
+                // A bare token: the commonest integration mistake, named as such.
+                ApiError::Unauthorized(
+                    "the Authorization header lacks its scheme: send Authorization: Bearer <JWT>"
+                        .into(),
+                )
+            } else {
+                ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into())
+            }
         })?;
     verifier.verify(token)
 }

@@ -96,6 +96,9 @@ pub enum ApiError {
     PreconditionRequired(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The body did not arrive within the body timeout (seconds).
+    #[error("request body timed out after {0} s")]
+    RequestTimeout(u64),
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("validation failed")]
@@ -137,6 +140,7 @@ impl ApiError {
             ),
             Self::PreconditionRequired(_) => ("precondition-required", "If-Match is required"),
             Self::PayloadTooLarge => ("payload-too-large", "The request body is too large"),
+            Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
             Self::Validation(_) => ("validation", "The request is not valid"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
@@ -162,7 +166,12 @@ impl ApiError {
                 "request bodies are limited to {} KiB",
                 crate::extract::BODY_LIMIT / 1024
             ),
-            Self::UnsupportedMediaType => "send the body as application/json".into(),
+            Self::RequestTimeout(seconds) => format!(
+                "the request body did not arrive within {seconds} s; send it again, at once"
+            ),
+            Self::UnsupportedMediaType => {
+                "send the body as application/json in UTF-8 (no charset, or charset=utf-8)".into()
+            }
             Self::Validation(errors) => match errors.len() {
                 1 => "1 field is not valid".into(),
                 n => format!("{n} fields are not valid"),
@@ -213,6 +222,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -238,6 +248,10 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            // The rest of the body may still be on its way: do not read it.
+            Self::RequestTimeout(_) => {
+                response.insert_header((header::CONNECTION, "close"));
             }
             _ => {}
         }

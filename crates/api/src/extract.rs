@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -16,6 +17,18 @@ use crate::error::ApiError;
 
 /// Every JSON body is limited to 64 KiB: a referral is a few KiB at most.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long a request body may take to arrive once its headers are in. actix cuts slow
+/// headers (5 s) but not a slow body: without this a client sending a byte a second holds
+/// a connection and a worker's attention for as long as it likes.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+impl Default for BodyTimeout {
+    fn default() -> Self {
+        Self(Duration::from_secs(10))
+    }
+}
 
 /// A JSON request body, parsed strictly: the content type must be JSON, the body at most
 /// [`BODY_LIMIT`], well-formed (else 400) and of the right shape, with no unknown fields
@@ -36,16 +49,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .is_some_and(|v| v == "application/json" || v.ends_with("+json"));
+            .is_some_and(is_json_utf8);
         let bytes = web::Bytes::from_request(req, payload);
+        let timeout = req
+            .app_data::<web::Data<BodyTimeout>>()
+            .map_or(BodyTimeout::default().0, |t| t.0);
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = bytes
+            let bytes = tokio::time::timeout(timeout, bytes)
                 .await
+                .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))?
                 .map_err(|e| match e.as_error::<PayloadError>() {
                     Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
                     _ if e.as_response_error().status_code()
@@ -60,16 +75,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// `application/json` (or `+json`), with no charset or `charset=utf-8`: JSON is UTF-8
+/// (RFC 8259), and a body declared in another charset would be read wrongly.
+fn is_json_utf8(content_type: &str) -> bool {
+    let mut parts = content_type.split(';');
+    let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let json = media == "application/json" || media.ends_with("+json");
+    let utf8 = parts.all(|p| match p.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            let v = value.trim().trim_matches('"');
+            v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8")
+        }
+        _ => true,
+    });
+    json && utf8
+}
+
 /// Parses in two steps: any JSON at all (syntax errors are 400), then our shape (shape
 /// errors are 422 with the path of the offending field).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
-    let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let tree = strict_tree(bytes)?;
     let fingerprint = hex(&Sha256::digest(tree.to_string().as_bytes()));
     let value = serde_path_to_error::deserialize(&tree).map_err(|e| {
         let field = match e.path().to_string() {
@@ -85,6 +110,103 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
         )])
     })?;
     Ok(Json { value, fingerprint })
+}
+
+/// The body as a JSON tree, refusing a key given twice in one object: parsers disagree on
+/// which one wins (serde keeps the last, others the first), so a clinical record must not
+/// depend on it. Syntax errors are 400; a duplicate is 422 naming the key's path.
+fn strict_tree(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let tree = serde_path_to_error::deserialize::<_, UniqueKeys>(&mut de)
+        .map_err(|e| body_error(e.path().to_string(), e.into_inner()))?;
+    de.end().map_err(|e| body_error(String::new(), e))?;
+    Ok(tree.0)
+}
+
+fn body_error(path: String, e: serde_json::Error) -> ApiError {
+    match e.classify() {
+        serde_json::error::Category::Data => {
+            let message = e.to_string();
+            let message = message
+                .split(" at line")
+                .next()
+                .unwrap_or("a key is given twice");
+            // serde reports the object's path; the field is the key inside it.
+            let key = message.split('`').nth(1).unwrap_or("");
+            let field = match (path.as_str(), key) {
+                (".", k) | ("", k) => k.to_owned(),
+                (p, "") => p.to_owned(),
+                (p, k) => format!("{p}.{k}"),
+            };
+            ApiError::Validation(vec![FieldError::new(field, "duplicate_key", message)])
+        }
+        _ => ApiError::BadRequest(format!(
+            "the body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        )),
+    }
+}
+
+/// A JSON value whose objects have no repeated keys.
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let shown: String = key.chars().filter(|c| !c.is_control()).take(40).collect();
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{shown}` is given twice in one object; send it once"
+                )));
+            }
+            let UniqueKeys(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
 }
 
 /// serde's messages are clear but name the field inside the text for unknown and
@@ -134,11 +256,13 @@ impl FromRequest for IdempotencyKeyHeader {
         let result = match req.headers().get("Idempotency-Key") {
             None => Ok(Self(None)),
             Some(value) => match value.to_str() {
+                // Visible ASCII only: a space inside a key is refused rather than kept or
+                // trimmed, so that two clients never read one key differently.
                 Ok(key)
                     if (1..=255).contains(&key.len())
-                        && key.bytes().all(|b| b.is_ascii_graphic() || b == b' ') =>
+                        && key.bytes().all(|b| b.is_ascii_graphic()) =>
                 {
-                    Ok(Self(Some(key.trim().to_owned())))
+                    Ok(Self(Some(key.to_owned())))
                 }
                 _ => Err(ApiError::validation(
                     "Idempotency-Key",
@@ -220,6 +344,42 @@ mod tests {
         assert_eq!((e[0].field.as_str(), e[0].code), ("inner.name", "type"));
         let e = errors(r#"{"inner": {"name": "a"}, "n": 300}"#);
         assert_eq!(e[0].field, "n");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_with_its_path() {
+        let e = errors(r#"{"inner": {"name": "a", "name": "b"}, "n": 1}"#);
+        assert_eq!(
+            (e[0].field.as_str(), e[0].code),
+            ("inner.name", "duplicate_key")
+        );
+        assert!(e[0].message.contains("`name`"), "{}", e[0].message);
+        // The same key in two different objects is fine.
+        assert!(parse::<serde_json::Value>(br#"{"a": {"n": 1}, "b": {"n": 1}}"#).is_ok());
+        // Numbers keep their JSON form (the fingerprint depends on it).
+        let v = parse::<serde_json::Value>(br#"{"n": 1.5, "m": -3, "k": 18446744073709551615}"#)
+            .unwrap();
+        assert_eq!(
+            v.value.to_string(),
+            r#"{"k":18446744073709551615,"m":-3,"n":1.5}"#
+        );
+    }
+
+    #[test]
+    fn trailing_bytes_after_the_body_are_a_bad_request() {
+        assert!(matches!(
+            parse::<serde_json::Value>(br#"{"a": 1} {"b": 2}"#),
+            Err(ApiError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn only_utf8_json_bodies_are_read() {
+        assert!(is_json_utf8("application/json"));
+        assert!(is_json_utf8("application/fhir+json; charset=UTF-8"));
+        assert!(is_json_utf8("application/json;charset=\"utf-8\""));
+        assert!(!is_json_utf8("application/json; charset=iso-8859-1"));
+        assert!(!is_json_utf8("text/plain"));
     }
 
     #[test]

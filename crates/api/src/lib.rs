@@ -58,6 +58,8 @@ pub struct AppState {
     pub directory: routes::directory::DirectorySettings,
     /// Reverse proxies whose `X-Forwarded-For` names the caller (none by default).
     pub trusted_proxies: web::Data<client_ip::TrustedProxies>,
+    /// How long a request body may take to arrive.
+    pub body_timeout: extract::BodyTimeout,
 }
 
 impl AppState {
@@ -79,7 +81,13 @@ impl AppState {
             gazetteer: gazetteer(),
             directory,
             trusted_proxies: web::Data::new(client_ip::TrustedProxies::default()),
+            body_timeout: extract::BodyTimeout::default(),
         }
+    }
+
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.body_timeout = extract::BodyTimeout(timeout);
+        self
     }
 
     /// Sets the rate limits of `POST /v1/self-referrals` (defaults: [`RateLimits::default`]).
@@ -128,6 +136,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::Data::new(state.gazetteer.clone()))
             .app_data(web::Data::new(state.directory))
             .app_data(web::PayloadConfig::new(extract::BODY_LIMIT))
+            .app_data(web::Data::new(state.body_timeout))
             .app_data(web::QueryConfig::default().error_handler(extract::query_error))
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .service(

@@ -28,6 +28,7 @@ pub mod referrer_view;
 pub mod text;
 pub mod violations;
 pub mod webhook;
+pub mod when;
 
 pub use access::{Permission, Role};
 pub use nhs_number::NhsNumber;

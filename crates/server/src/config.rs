@@ -34,6 +34,12 @@ pub struct Settings {
     /// `sqlite:<file>` or `postgres://...`; `sqlite:socialrx.db` when unset.
     pub database_url: String,
     pub max_connections: u32,
+    /// How long start-up waits for an unreachable database (retrying with backoff) before
+    /// it gives up; 0 gives up at once.
+    pub database_wait_seconds: u64,
+    /// How long a request body may take to arrive, from the end of its headers; a slower
+    /// body is answered 408 and its connection closed.
+    pub body_timeout_seconds: u64,
     /// HS256 secret for bearer tokens; empty turns HS256 off (identity provider keys only).
     pub jwt_secret: String,
     /// Identity provider public keys: PEM files (RSA for RS256, P-256 for ES256),
@@ -101,6 +107,8 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite:socialrx.db".into(),
             max_connections: 16,
+            database_wait_seconds: 60,
+            body_timeout_seconds: 10,
             jwt_secret: DEVELOPMENT_SECRET.into(),
             jwt_public_keys: String::new(),
             jwt_jwks_file: String::new(),
@@ -208,6 +216,11 @@ impl Settings {
             ));
         }
         self.verifier()?;
+        if self.body_timeout_seconds == 0 {
+            return Err(ConfigError(
+                "body_timeout_seconds (SOCIALRX_BODY_TIMEOUT_SECONDS) must be at least 1".into(),
+            ));
+        }
         if self.max_connections == 0 {
             return Err(ConfigError(
                 "max_connections (SOCIALRX_MAX_CONNECTIONS) must be at least 1".into(),

@@ -14,6 +14,49 @@ use socialrx_store::{ConnectOptions, Store};
 
 use crate::config::Settings;
 
+/// Opens the database, waiting for it when it cannot be reached yet (a service started
+/// beside its database, or before it): retries with doubling pauses (0.5 s up to 10 s),
+/// each logged, until `wait` has passed. Anything but unreachability (a bad URL, a failed
+/// migration) stops at once.
+async fn connect_waiting(
+    url: &str,
+    options: &ConnectOptions,
+    wait: Duration,
+) -> Result<Arc<dyn Store>, StartError> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(500);
+    let mut attempt = 1u32;
+    loop {
+        match socialrx_store::connect(url, options).await {
+            Ok(store) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "the database is reachable");
+                }
+                return Ok(store);
+            }
+            Err(socialrx_store::StoreError::Unavailable(cause))
+                if started.elapsed() + pause <= wait =>
+            {
+                tracing::warn!(
+                    attempt,
+                    retry_in_ms = pause.as_millis() as u64,
+                    error = %cause,
+                    "the database cannot be reached yet; retrying"
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(10));
+                attempt += 1;
+            }
+            Err(e) => {
+                return Err(StartError(format!(
+                    "cannot open the database (after {attempt} attempt(s) in {:.1} s): {e}",
+                    started.elapsed().as_secs_f64()
+                )));
+            }
+        }
+    }
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -23,7 +66,7 @@ impl Application {
     /// Connects (and migrates) the database and binds the listener. A `bind` port of 0
     /// takes any free port (tests).
     pub async fn build(settings: &Settings) -> Result<Self, StartError> {
-        let store = socialrx_store::connect(
+        let store = connect_waiting(
             &settings.database_url,
             &ConnectOptions {
                 max_connections: settings.max_connections,
@@ -31,9 +74,9 @@ impl Application {
                 min_connections: settings.max_connections,
                 ..ConnectOptions::default()
             },
+            Duration::from_secs(settings.database_wait_seconds),
         )
-        .await
-        .map_err(|e| StartError(format!("cannot open the database: {e}")))?;
+        .await?;
         let search = load_search_index(store.clone()).await?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.bind)))?;
@@ -86,7 +129,8 @@ impl Application {
         )
         .with_response_policy(ResponsePolicy {
             working_days: settings.response_working_days,
-        });
+        })
+        .with_body_timeout(Duration::from_secs(settings.body_timeout_seconds));
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)

@@ -1541,3 +1541,42 @@ mod directory {
         .await;
     }
 }
+
+#[tokio::test]
+async fn dates_at_both_ends_of_the_accepted_range_read_back_exactly() {
+    use socialrx_domain::when::{EARLIEST, LATEST};
+    with_store(|store| async move {
+        let mut new = referral(Source::Gp);
+        new.person.date_of_birth = EARLIEST;
+        new.consent.given_at = LATEST
+            .with_hms_micro(23, 59, 59, 999_999)
+            .unwrap()
+            .assume_utc();
+        let stored = created(
+            store
+                .create_referral(&ctx("Y02794"), new.clone(), None)
+                .await
+                .unwrap(),
+        );
+        let read = store.get_referral(&ctx("Y02794"), stored.id).await.unwrap();
+        assert_eq!(read.details, new);
+        let page = store
+            .list_referrals(
+                &ctx("Y02794"),
+                &ReferralFilter::default(),
+                PageRequest {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].details, new);
+        let export = store
+            .export_person(&ctx("Y02794"), stored.person_id)
+            .await
+            .unwrap();
+        assert_eq!(export.referrals[0].details, new);
+    })
+    .await;
+}

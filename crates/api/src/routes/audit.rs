@@ -9,7 +9,6 @@ use socialrx_domain::violations::Invalid;
 use socialrx_domain::{Permission, Violations};
 use socialrx_store::{AuditEvent, AuditFilter, PageRequest, Store};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -198,7 +197,5 @@ fn short(raw: String, max: usize) -> Result<String, Invalid> {
 }
 
 fn parse_time(raw: &str) -> Result<OffsetDateTime, Invalid> {
-    OffsetDateTime::parse(raw.trim(), &Rfc3339)
-        .map(|t| t.to_offset(time::UtcOffset::UTC))
-        .map_err(|_| Invalid::new("datetime_format", "must be an RFC 3339 date and time"))
+    socialrx_domain::when::parse_datetime(raw)
 }

@@ -121,10 +121,7 @@ impl RecordOutcomeRequest {
 }
 
 fn parse_date(raw: &str) -> Result<Date, socialrx_domain::violations::Invalid> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), format).map_err(|_| {
-        socialrx_domain::violations::Invalid::new("date_format", "must be a date as YYYY-MM-DD")
-    })
+    socialrx_domain::when::parse_date(raw)
 }
 
 /// An organisation's own licensed wording of an instrument's items.

@@ -17,7 +17,6 @@ use socialrx_store::{
     Created, IdempotencyKey, PageRequest, Reach, ReferralFilter, ReferralStatusView, Store,
 };
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -311,25 +310,7 @@ fn non_blank(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-pub(crate) fn parse_date(raw: &str) -> Result<time::Date, socialrx_domain::violations::Invalid> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw.trim(), format).map_err(|_| {
-        socialrx_domain::violations::Invalid::new("date_format", "must be a date as YYYY-MM-DD")
-    })
-}
-
-pub(crate) fn parse_datetime(
-    raw: &str,
-) -> Result<OffsetDateTime, socialrx_domain::violations::Invalid> {
-    OffsetDateTime::parse(raw.trim(), &Rfc3339)
-        .map(|t| t.to_offset(time::UtcOffset::UTC))
-        .map_err(|_| {
-            socialrx_domain::violations::Invalid::new(
-                "datetime_format",
-                "must be an RFC 3339 date and time, such as 2026-11-20T10:15:00Z",
-            )
-        })
-}
+pub(crate) use socialrx_domain::when::{parse_date, parse_datetime};
 
 // ---------------------------------------------------------------------------------------
 // Responses

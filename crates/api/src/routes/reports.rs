@@ -230,9 +230,7 @@ impl SummaryResponse {
 }
 
 fn parse_day(raw: &str) -> Result<Date, Invalid> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), format)
-        .map_err(|_| Invalid::new("date_format", "must be a date as YYYY-MM-DD"))
+    socialrx_domain::when::parse_date(raw)
 }
 
 /// The summary report for a period.

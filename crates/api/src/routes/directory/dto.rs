@@ -283,9 +283,7 @@ pub fn website(raw: &str) -> Result<String, Invalid> {
 }
 
 pub fn parse_date(raw: &str) -> Result<Date, Invalid> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), format)
-        .map_err(|_| Invalid::new("date_format", "must be a date as YYYY-MM-DD"))
+    socialrx_domain::when::parse_date(raw)
 }
 
 impl ActivityRequest {

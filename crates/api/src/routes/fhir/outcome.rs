@@ -163,6 +163,7 @@ impl From<&ApiError> for FhirError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::PreconditionFailed(_) | ApiError::PreconditionRequired(_) => "conflict",
             ApiError::PayloadTooLarge => "too-costly",
+            ApiError::RequestTimeout(_) => "timeout",
             ApiError::UnsupportedMediaType => "not-supported",
             ApiError::Validation(_) => "invalid",
             ApiError::Unavailable(_) => "transient",
