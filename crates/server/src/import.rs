@@ -329,7 +329,7 @@ fn cost(s: &Value) -> Cost {
         .and_then(|o| o.first())
     {
         match option.get("amount").and_then(Value::as_f64) {
-            Some(a) if a == 0.0 => return Cost::Free,
+            Some(0.0) => return Cost::Free,
             Some(a) => return paid(a).unwrap_or(Cost::Unknown),
             None if string(option, "option").is_some_and(|o| o.eq_ignore_ascii_case("free")) => {
                 return Cost::Free;
