@@ -219,6 +219,7 @@ async fn a_subject_access_export_holds_the_whole_case_record() {
     let app = spawn_app().await;
     let worker = crate::steps::id_of(&app.create_link_worker("export|sam", 10).await);
     let id = app.assigned_referral(41, &worker).await;
+    app.received_days_ago(&id, 30).await;
     let sam = app.link_worker_token("export|sam");
     let contact = app
         .record_contact(

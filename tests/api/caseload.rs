@@ -14,6 +14,8 @@ async fn a_caseload_puts_what_needs_attention_first_and_says_why() {
     let waiting = app.assigned_referral(1, &sam).await;
     let overdue = app.assigned_referral(2, &sam).await;
     let scheduled = app.assigned_referral(3, &sam).await;
+    app.received_days_ago(&overdue, 30).await;
+    app.received_days_ago(&scheduled, 30).await;
     let mut urgent_body = person_body(4);
     urgent_body["urgency"] = "urgent".into();
     let urgent = id_of(&app.create_referral(&app.referrer(), &urgent_body).await);

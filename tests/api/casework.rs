@@ -12,6 +12,7 @@ async fn the_first_contact_starts_the_work_and_contacts_read_back_in_order() {
     let me = app.link_worker_token("sam");
     let id = id_of(&app.create_referral(&app.referrer(), &referral_body()).await);
     app.move_to(&id, json!({"to": "accepted"})).await;
+    app.received_days_ago(&id, 30).await;
 
     let body = problem(
         app.record_contact(
@@ -196,5 +197,76 @@ async fn a_closed_referrals_plan_no_longer_changes() {
     )
     .await;
     assert_eq!(body["current"], "closed");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_contact_dated_before_the_referral_was_received_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 5).await);
+    let id = app.assigned_referral(1, &sam).await;
+    let response = app
+        .record_contact(
+            &app.link_worker_token("sam"),
+            &id,
+            json!({"mode": "phone", "occurred_at": days_ago(3)}),
+        )
+        .await;
+    let body = problem(response, 422).await;
+    assert_eq!(error_for(&body, "occurred_at")["code"], "before_received");
+    // Nothing was written: the referral waits for its first contact still.
+    let (_, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &app.coordinator())
+        .await;
+    assert_eq!(referral["status"], "assigned");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_first_contact_is_when_it_happened_in_the_status_view_and_the_caseload_alike() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 5).await);
+    let id = app.assigned_referral(1, &sam).await;
+    app.received_days_ago(&id, 10).await;
+    let happened = (time::OffsetDateTime::now_utc() - time::Duration::days(3))
+        .replace_nanosecond(0)
+        .unwrap();
+    let happened = happened
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    // Written up three days after it happened.
+    let response = app
+        .record_contact(
+            &app.link_worker_token("sam"),
+            &id,
+            json!({"mode": "phone", "occurred_at": happened}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+
+    let (status, view) = app
+        .get_json(&format!("/v1/referrals/{id}/status"), &app.referrer())
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let (_, caseload) = app
+        .get_json(
+            &format!("/v1/link-workers/{sam}/caseload"),
+            &app.coordinator(),
+        )
+        .await;
+    let parse = |v: &Value| {
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    let expected = parse(&json!(happened));
+    assert_eq!(parse(&view["first_contact_at"]), expected, "{view}");
+    assert_eq!(
+        parse(&caseload["items"][0]["first_contact_at"]),
+        expected,
+        "{caseload}"
+    );
     app.finish().await;
 }

@@ -289,3 +289,45 @@ async fn a_connection_to_an_unknown_activity_or_referral_is_refused() {
     problem(response, 404).await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_referral_is_not_connected_to_the_same_activity_twice_while_the_first_is_open() {
+    let app = spawn_app().await;
+    let worker = app.token(ORG, &["link_worker", "referrer", "coordinator"]);
+    let referral = app.create_referral(&worker, &referral_body()).await;
+    let referral = referral["id"].as_str().unwrap();
+    let editor = editor(&app);
+    let provider = add_provider(&app, &editor, "Leeds Libraries").await;
+    let activity = add_activity(&app, &editor, &activity_body(&provider, "Chess club")).await;
+    let activity = activity["id"].as_str().unwrap();
+
+    let first = connect(&app, &worker, referral, activity, false).await;
+    let first_id = first["id"].as_str().unwrap();
+    let response = app
+        .post(&format!("/v1/referrals/{referral}/connections"))
+        .bearer_auth(&worker)
+        .json(&json!({"activity_id": activity}))
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, 409).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains(first_id),
+        "{body}"
+    );
+    let (status, counts) = app
+        .get_json(
+            &format!("/v1/activities/{activity}/connection_counts"),
+            &worker,
+        )
+        .await;
+    assert_eq!(status, 200, "{counts}");
+    assert_eq!(counts["total"], 1);
+
+    // Once declined, a fresh try is a new connection.
+    let declined = move_to(&app, &worker, referral, first_id, "declined", "Not now").await;
+    assert_eq!(declined.status(), 200);
+    let fresh = connect(&app, &worker, referral, activity, true).await;
+    assert_ne!(fresh["id"], first["id"]);
+    app.finish().await;
+}

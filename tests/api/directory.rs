@@ -390,3 +390,53 @@ async fn an_activity_unverified_for_longer_than_the_period_is_stale() {
     assert!(names(&search(&app, "verified_within_days=30").await).is_empty());
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_confidential_address_is_shown_to_its_editor_to_correct_and_never_to_the_public() {
+    let app = spawn_app().await;
+    let token = editor(&app);
+    let provider = add_provider(&app, &token, "Leeds Women's Aid").await;
+    let mut body = activity_body(&provider, "Refuge drop-in");
+    body["confidential_location"] = json!(true);
+    body["location"]["area"] = json!("North Leeds");
+    let created = add_activity(&app, &token, &body).await;
+    // The editor who entered it sees what was stored ...
+    assert_eq!(
+        created["location"]["address"],
+        "Headingley Library, North Lane"
+    );
+    assert_eq!(created["location"]["postcode"], "LS6 3HG");
+    let id = created["id"].as_str().unwrap();
+    let read = |token: Option<String>| {
+        let mut request = app.get(&format!("/v1/activities/{id}"));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let theirs = read(Some(token.clone())).await;
+    assert_eq!(
+        theirs["location"]["address"],
+        "Headingley Library, North Lane"
+    );
+    assert_eq!(theirs["location"]["postcode"], "LS6 3HG");
+    // ... and nobody else does: not the public, not another organisation's editor, not a
+    // link worker of the same organisation.
+    for other in [
+        None,
+        Some(app.token("Y11111", &["directory_editor"])),
+        Some(app.token(ORG, &["link_worker"])),
+    ] {
+        let seen = read(other).await;
+        let l = &seen["location"];
+        assert!(l["address"].is_null() && l["postcode"].is_null(), "{seen}");
+        assert_eq!(l["area"], "North Leeds");
+    }
+    let found = search(&app, "q=refuge").await;
+    assert!(!found.to_string().contains("LS6 3HG"), "{found}");
+    app.finish().await;
+}

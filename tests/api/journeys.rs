@@ -135,7 +135,9 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
     assert_eq!(caseload["items"][0]["attention"], "waiting_first_contact");
     assert_eq!(caseload["capacity_left"], 34);
 
-    // They meet. What matters to her is local and family history, and crochet.
+    // They meet (the referral came in a month ago). What matters to her is local and
+    // family history, and crochet.
+    app.received_days_ago(&id, 30).await;
     let met: Value = app
         .record_contact(
             &jo_token,
@@ -615,6 +617,7 @@ pub async fn a_little_bit_about_a_lot(app: &TestApp) {
     // The wellbeing coordinator at the surgery holds the caseload.
     let priya = id_of(&app.create_link_worker("leeds|priya", 30).await);
     app.assign(&id, json!({"link_worker_id": priya})).await;
+    app.received_days_ago(&id, 30).await;
     let me = app.link_worker_token("leeds|priya");
 
     // First conversation: housing is the start, but he turns out to be very lonely. Her

@@ -177,3 +177,59 @@ async fn link_worker_fields_that_break_rules_are_named() {
     assert_eq!(fields(&body), vec!["active"]);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_list_shows_each_workers_open_referrals_and_says_over_capacity_plainly() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 1).await);
+    let jo = id_of(&app.create_link_worker("jo", 3).await);
+    app.assigned_referral(1, &sam).await;
+    let second = id_of(&app.create_referral(&app.referrer(), &person_body(2)).await);
+    app.move_to(&second, json!({"to": "accepted"})).await;
+    let response = app
+        .assign(&second, json!({"link_worker_id": sam, "override": true}))
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.assigned_referral(3, &jo).await;
+
+    let (status, page) = app.get_json("/v1/link-workers", &app.coordinator()).await;
+    assert_eq!(status, 200, "{page}");
+    let item = |id: &str| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let (sam_item, jo_item) = (item(&sam), item(&jo));
+    assert_eq!(
+        (
+            &sam_item["open"],
+            &sam_item["capacity_left"],
+            &sam_item["over_capacity_by"]
+        ),
+        (&json!(2), &json!(0), &json!(1))
+    );
+    assert_eq!(
+        (
+            &jo_item["open"],
+            &jo_item["capacity_left"],
+            &jo_item["over_capacity_by"]
+        ),
+        (&json!(1), &json!(2), &json!(0))
+    );
+    assert_eq!(sam_item["display_name"], "Worker sam");
+
+    // The caseload says the same, never a negative number.
+    let (_, caseload) = app
+        .get_json(
+            &format!("/v1/link-workers/{sam}/caseload"),
+            &app.coordinator(),
+        )
+        .await;
+    assert_eq!(caseload["capacity_left"], 0);
+    assert_eq!(caseload["over_capacity_by"], 1);
+    app.finish().await;
+}

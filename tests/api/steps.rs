@@ -118,6 +118,17 @@ impl TestApp {
         id
     }
 
+    /// Pretends the referral was received `days` ago, so that contacts may be dated back:
+    /// none may be dated before the referral was received.
+    pub async fn received_days_ago(&self, referral: &str, days: i64) {
+        self.db
+            .backdate_referral(
+                referral.parse().unwrap(),
+                time::OffsetDateTime::now_utc() - time::Duration::days(days),
+            )
+            .await;
+    }
+
     pub async fn record_contact(&self, token: &str, referral: &str, body: Value) -> Response {
         self.post_json(&format!("/v1/referrals/{referral}/contacts"), token, &body)
             .await

@@ -237,6 +237,7 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
     assert_eq!(r.status(), 201);
     let worker = id_of(&app.create_link_worker("ours|jo", 10).await);
     let referral = app.assigned_referral(61, &worker).await;
+    app.received_days_ago(&referral, 30).await;
     let duplicate = id_of(
         &app.create_referral(&app.referrer(), &crate::steps::person_body(61))
             .await,

@@ -44,6 +44,11 @@ impl ConnectionStatus {
         )
     }
 
+    /// Still going somewhere: not `completed` nor `declined`.
+    pub fn is_open(self) -> bool {
+        !self.next().is_empty()
+    }
+
     pub fn transition(self, to: ConnectionStatus) -> Result<ConnectionStatus, IllegalMove> {
         if self.next().contains(&to) {
             Ok(to)
@@ -105,6 +110,16 @@ pub struct Connection {
     pub history: Vec<ConnectionEvent>,
 }
 
+/// The open connection that stands in the way of connecting a referral to an activity
+/// again, given the referral's connections to that activity: a second open one would be
+/// the same prescription twice (and counted twice). Once the earlier one has ended
+/// (`completed` or `declined`) a fresh try is a new connection.
+pub fn already_connected(
+    to_the_activity: &[(Uuid, ConnectionStatus)],
+) -> Option<(Uuid, ConnectionStatus)> {
+    to_the_activity.iter().copied().find(|(_, s)| s.is_open())
+}
+
 #[cfg(test)]
 mod tests {
     use super::ConnectionStatus::*;
@@ -146,5 +161,18 @@ mod tests {
             assert!(from.transition(*from).is_err(), "{from}");
             assert!(from.transition(Suggested).is_err(), "{from}");
         }
+    }
+
+    #[test]
+    fn an_open_connection_to_the_activity_stands_in_the_way_and_an_ended_one_does_not() {
+        use super::already_connected;
+        let (a, b) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        assert_eq!(already_connected(&[]), None);
+        assert_eq!(already_connected(&[(a, Declined), (b, Completed)]), None);
+        assert_eq!(
+            already_connected(&[(a, Declined), (b, DidNotAttend)]),
+            Some((b, DidNotAttend))
+        );
+        assert_eq!(already_connected(&[(a, Suggested)]), Some((a, Suggested)));
     }
 }

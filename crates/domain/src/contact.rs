@@ -53,6 +53,28 @@ pub fn occurred_at(at: OffsetDateTime, now: OffsetDateTime) -> Result<OffsetDate
     }
 }
 
+/// Not before the referral was received: nobody can have been contacted about a referral
+/// that did not yet exist, and a contact dated earlier would make the time to first
+/// contact negative.
+pub fn not_before_received(
+    at: OffsetDateTime,
+    received_at: OffsetDateTime,
+) -> Result<OffsetDateTime, Invalid> {
+    if at < received_at {
+        Err(Invalid::new(
+            "before_received",
+            format!(
+                "must not be before the referral was received ({})",
+                received_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ),
+        ))
+    } else {
+        Ok(at)
+    }
+}
+
 pub fn minutes(n: i64) -> Result<u32, Invalid> {
     u32::try_from(n)
         .ok()
@@ -136,6 +158,20 @@ mod tests {
                 "home_visit",
                 "supported_attendance"
             ]
+        );
+    }
+
+    #[test]
+    fn a_contact_before_the_referral_was_received_is_refused() {
+        let received = datetime!(2026-11-20 10:20 UTC);
+        assert!(not_before_received(received, received).is_ok());
+        assert!(not_before_received(datetime!(2026-11-21 09:00 UTC), received).is_ok());
+        let early = not_before_received(datetime!(2026-11-20 10:19 UTC), received).unwrap_err();
+        assert_eq!(early.code, "before_received");
+        assert!(
+            early.message.contains("2026-11-20T10:20:00Z"),
+            "{}",
+            early.message
         );
     }
 }

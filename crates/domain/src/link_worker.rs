@@ -57,6 +57,24 @@ pub fn capacity(n: i64) -> Result<u32, Invalid> {
         })
 }
 
+/// How much of a caseload is left: never a negative number. A coordinator's override
+/// can put a link worker past capacity; then `left` is 0 and `over_by` says by how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headroom {
+    /// Open referrals (assigned or in progress).
+    pub open: u32,
+    pub left: u32,
+    pub over_by: u32,
+}
+
+pub fn headroom(capacity: u32, open: u32) -> Headroom {
+    Headroom {
+        open,
+        left: capacity.saturating_sub(open),
+        over_by: open.saturating_sub(capacity),
+    }
+}
+
 /// Why an assignment was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -136,6 +154,35 @@ mod tests {
         assert_eq!(
             check_assignment(&worker(3, false), 0, true),
             Err(Refusal::Inactive)
+        );
+    }
+
+    #[test]
+    fn headroom_is_never_negative_and_an_override_shows_as_over_capacity() {
+        use super::{Headroom, headroom};
+        assert_eq!(
+            headroom(3, 1),
+            Headroom {
+                open: 1,
+                left: 2,
+                over_by: 0
+            }
+        );
+        assert_eq!(
+            headroom(3, 3),
+            Headroom {
+                open: 3,
+                left: 0,
+                over_by: 0
+            }
+        );
+        assert_eq!(
+            headroom(3, 4),
+            Headroom {
+                open: 4,
+                left: 0,
+                over_by: 1
+            }
         );
     }
 }

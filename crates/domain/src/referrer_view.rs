@@ -52,6 +52,8 @@ pub struct Head {
     pub receiving_service: String,
     pub received_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// When the earliest contact happened (its `occurred_at`), as the caseload shows it.
+    pub first_contact_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -152,7 +154,10 @@ impl ReferrerView {
             accepted_at: first(Status::Accepted),
             declined_at: declined.map(|h| h.at),
             assigned_at: first(Status::Assigned),
-            first_contact_at: first(Status::InProgress),
+            // When the first contact happened, not when the move to `in_progress` it
+            // caused was recorded: a contact written up days later, or back-dated, would
+            // otherwise show a later first contact here than in the caseload.
+            first_contact_at: head.first_contact_at,
             closed_at: closed.map(|h| h.at),
             assigned: matches!(head.status, Status::Assigned | Status::InProgress)
                 || first(Status::Assigned).is_some(),
@@ -231,7 +236,28 @@ mod tests {
             receiving_service: "Y02794".into(),
             received_at: datetime!(2026-11-20 10:20 UTC),
             updated_at: datetime!(2026-11-24 10:00 UTC),
+            first_contact_at: None,
         }
+    }
+
+    #[test]
+    fn the_first_contact_is_when_it_happened_not_when_it_was_recorded() {
+        let happened = datetime!(2026-11-21 15:00 UTC);
+        let recorded = datetime!(2026-11-24 09:00 UTC);
+        let view = ReferrerView::build(
+            Head {
+                first_contact_at: Some(happened),
+                ..head(Status::InProgress)
+            },
+            &[
+                step(Status::Received, datetime!(2026-11-20 10:20 UTC), None),
+                step(Status::Assigned, datetime!(2026-11-20 11:00 UTC), None),
+                step(Status::InProgress, recorded, None),
+            ],
+            &[],
+            &[],
+        );
+        assert_eq!(view.first_contact_at, Some(happened));
     }
 
     fn step(status: Status, at: OffsetDateTime, reason: Option<&str>) -> Step {

@@ -167,7 +167,8 @@ impl Entry {
         (q.categories == 0 || self.categories & q.categories != 0)
             && (q.days == 0 || self.days & q.days != 0)
             && self.accessible & q.accessible == q.accessible
-            && q.free.is_none_or(|f| d.cost.is_free() == f)
+            // `false` is "paid only": an unknown cost is neither free nor paid.
+            && q.free.is_none_or(|f| if f { d.cost.is_free() } else { d.cost.is_paid() })
             && q.online.is_none_or(|o| d.online == o)
             && q.age.is_none_or(|a| d.ages.admits(a))
             && q.open_to_new.is_none_or(|o| d.taking_new_people == o)
@@ -237,6 +238,7 @@ struct Tags {
     accessible: u32,
     days: u8,
     free: bool,
+    paid: bool,
     online: bool,
     open: bool,
 }
@@ -249,6 +251,7 @@ impl Tags {
             accessible: e.accessible,
             days: e.days,
             free: d.cost.is_free(),
+            paid: d.cost.is_paid(),
             online: d.online,
             open: d.taking_new_people,
         }
@@ -340,7 +343,7 @@ impl Table {
             (f.categories == 0 || t.categories & f.categories != 0)
                 && (f.days == 0 || t.days & f.days != 0)
                 && t.accessible & f.accessible == f.accessible
-                && f.free.is_none_or(|x| t.free == x)
+                && f.free.is_none_or(|x| if x { t.free } else { t.paid })
                 && f.online.is_none_or(|x| t.online == x)
                 && f.open_to_new.is_none_or(|x| t.open == x)
         })

@@ -168,6 +168,9 @@ async fn import_oruk(settings: &Settings, path: &std::path::Path, org: &str) -> 
             for (id, reason) in &report.rejected {
                 println!("rejected {id}: {reason}");
             }
+            for (id, reason) in &report.flagged {
+                println!("flagged {id}: {reason}");
+            }
             println!(
                 "{} read: {} created, {} updated, {} unchanged, {} rejected",
                 report.read,

@@ -91,7 +91,9 @@ pub struct ConnectionMove {
 #[async_trait]
 pub trait CaseworkStore {
     /// Records a contact, audited as `create`. The first contact of an `assigned` referral
-    /// moves it to `in_progress`; the newest contact sets the next follow-up date.
+    /// moves it to `in_progress`; the newest contact sets the next follow-up date. A
+    /// contact that happened before the referral was received is `Invalid` (field
+    /// `occurred_at`) and nothing is written.
     async fn record_contact(
         &self,
         audit: &AuditContext,

@@ -12,7 +12,9 @@ use crate::{AuditContext, StoreError};
 #[async_trait]
 pub trait ConnectionStore {
     /// Connects a referral of the caller's organisation to an activity, `suggested`.
-    /// A referral of another organisation, or an unknown activity, is `NotFound`.
+    /// A referral of another organisation, or an unknown activity, is `NotFound`. While
+    /// the referral has an open connection to the activity (see
+    /// `connection::already_connected`) nothing is written: `AlreadyExists`, naming it.
     async fn create_connection(
         &self,
         audit: &AuditContext,

@@ -68,6 +68,14 @@ pub trait DirectoryStore {
 
     async fn get_activity(&self, id: Uuid) -> Result<Activity, StoreError>;
 
+    /// Live activities imported with this feed id (`external_id`), oldest first. Feed ids
+    /// are unique within an organisation only, so two organisations importing the same
+    /// feed give two.
+    async fn activities_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Vec<Activity>, StoreError>;
+
     /// Live activities in id order, for building the search index in pages.
     async fn list_activities(
         &self,

@@ -49,7 +49,7 @@ pub use fhir::{FhirIntake, FhirStore};
 pub use lifecycle::{
     Assigned, Assignment, LifecycleStore, NewAssignment, Resolved, StatusChange, Transitioned,
 };
-pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, Versioned};
+pub use link_workers::{Deletion, LinkWorkerFilter, LinkWorkerStore, ListedLinkWorker, Versioned};
 pub use model::*;
 pub use organisations::{Organisation, OrganisationStore, StaffMember};
 pub use outcomes::{

@@ -11,6 +11,14 @@ pub struct LinkWorkerFilter {
     pub active: Option<bool>,
 }
 
+/// A link worker in a list, with the open referrals (assigned or in progress) they hold,
+/// so that work can be handed out by capacity without a call per worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedLinkWorker {
+    pub worker: LinkWorker,
+    pub open: u32,
+}
+
 /// The result of a write guarded by a version (`If-Match`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Versioned<T> {
@@ -53,13 +61,14 @@ pub trait LinkWorkerStore {
         subject: &str,
     ) -> Result<LinkWorker, StoreError>;
 
-    /// A page of the organisation's link workers, oldest first.
+    /// A page of the organisation's link workers, oldest first, each with their open
+    /// referrals counted.
     async fn list_link_workers(
         &self,
         audit: &AuditContext,
         filter: &LinkWorkerFilter,
         page: PageRequest,
-    ) -> Result<Page<LinkWorker>, StoreError>;
+    ) -> Result<Page<ListedLinkWorker>, StoreError>;
 
     /// Replaces a link worker's details, audited as `update`. With `expected_versions`
     /// (from `If-Match`), only when the stored version is one of them.

@@ -76,6 +76,8 @@ pub struct ReferralStatusView {
     pub status: Status,
     pub received_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// When the earliest contact happened.
+    pub first_contact_at: Option<OffsetDateTime>,
     /// Oldest first, including the first `received`.
     pub history: Vec<StatusStep>,
     /// Every measurement, oldest first.
@@ -196,6 +198,7 @@ impl ReferralStatusView {
                 receiving_service: self.organisation.clone(),
                 received_at: self.received_at,
                 updated_at: self.updated_at,
+                first_contact_at: self.first_contact_at,
             },
             &history,
             &connections,

@@ -34,6 +34,22 @@ where
     db.drop_database().await;
 }
 
+/// As `with_store`, with the database at hand for what the store's API cannot do (such as
+/// pretending a referral was received days ago).
+async fn with_database<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn Store>, Arc<TestDatabase>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    require_postgres_in_ci();
+    let db = Arc::new(TestDatabase::create().await);
+    let store = db.store().await;
+    test(store, db.clone()).await;
+    if let Ok(db) = Arc::try_unwrap(db) {
+        db.drop_database().await;
+    }
+}
+
 fn ctx(org: &str) -> AuditContext {
     AuditContext {
         organisation: org.into(),
@@ -1463,6 +1479,63 @@ mod directory {
     }
 
     #[tokio::test]
+    async fn an_unknown_cost_reads_back_as_unknown_not_free() {
+        with_store(|store| async move {
+            let p = store
+                .create_provider("Y02794", provider("Leeds Libraries"))
+                .await
+                .unwrap();
+            let mut new = activity(p.id, "Swimming");
+            new.cost = Cost::Unknown;
+            let a = store.create_activity("Y02794", new.clone()).await.unwrap();
+            assert_eq!(
+                store.get_activity(a.id).await.unwrap().details.cost,
+                Cost::Unknown
+            );
+            let listed = store.list_activities(None, 10).await.unwrap();
+            assert_eq!(listed[0].details.cost, Cost::Unknown);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn imported_activities_are_found_by_their_feed_id_in_every_organisation() {
+        with_store(|store| async move {
+            let mut found = Vec::new();
+            for org in ["Y02794", "Y11111"] {
+                let mut p = provider("Victor House");
+                p.external_id = Some("org-1".into());
+                let (p, _) = store.upsert_provider(org, p).await.unwrap();
+                let mut a = activity(p.id, "Drop-in");
+                a.external_id = Some("738f94e0-aa6c-6a5c-2395-7b64421ba2a5".into());
+                found.push(store.upsert_activity(org, a).await.unwrap().0.id);
+            }
+            let by_feed_id = store
+                .activities_by_external_id("738f94e0-aa6c-6a5c-2395-7b64421ba2a5")
+                .await
+                .unwrap();
+            assert_eq!(by_feed_id.iter().map(|a| a.id).collect::<Vec<_>>(), found);
+            assert!(
+                store
+                    .activities_by_external_id("svc-x")
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            store.delete_activity("Y11111", found[1]).await.unwrap();
+            let live = store
+                .activities_by_external_id("738f94e0-aa6c-6a5c-2395-7b64421ba2a5")
+                .await
+                .unwrap();
+            assert_eq!(
+                live.iter().map(|a| a.id).collect::<Vec<_>>(),
+                vec![found[0]]
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn connections_move_by_the_rules_with_history_and_stay_in_their_organisation() {
         with_store(|store| async move {
             let p = store
@@ -1537,6 +1610,71 @@ mod directory {
             let counts = store.connection_counts(a.id).await.unwrap();
             assert!(counts.contains(&(ConnectionStatus::Attending, 1)));
             assert!(counts.contains(&(ConnectionStatus::Suggested, 0)));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_referral_is_connected_to_an_activity_once_while_the_connection_is_open() {
+        with_store(|store| async move {
+            let p = store
+                .create_provider("Y02794", provider("Leeds Libraries"))
+                .await
+                .unwrap();
+            let a = store
+                .create_activity("Y02794", activity(p.id, "Local history group"))
+                .await
+                .unwrap();
+            let r = created(
+                store
+                    .create_referral(&ctx("Y02794"), referral(Source::Gp), None)
+                    .await
+                    .unwrap(),
+            );
+            let connect = || NewConnection {
+                activity_id: a.id,
+                supported_first_attendance: false,
+                note: None,
+            };
+            let first = store
+                .create_connection(&ctx("Y02794"), r.id, connect())
+                .await
+                .unwrap();
+            let again = store
+                .create_connection(&ctx("Y02794"), r.id, connect())
+                .await
+                .unwrap_err();
+            match again {
+                StoreError::AlreadyExists(detail) => {
+                    assert!(detail.contains(&first.id.to_string()), "{detail}")
+                }
+                other => panic!("{other:?}"),
+            }
+            let counts = store.connection_counts(a.id).await.unwrap();
+            assert!(
+                counts.contains(&(ConnectionStatus::Suggested, 1)),
+                "{counts:?}"
+            );
+            // Once it has ended, a fresh try is a new connection.
+            store
+                .change_connection_status(
+                    &ctx("Y02794"),
+                    r.id,
+                    first.id,
+                    StatusChange {
+                        status: ConnectionStatus::Declined,
+                        note: None,
+                        supported_first_attendance: None,
+                    },
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let fresh = store
+                .create_connection(&ctx("Y02794"), r.id, connect())
+                .await
+                .unwrap();
+            assert_ne!(fresh.id, first.id);
         })
         .await;
     }

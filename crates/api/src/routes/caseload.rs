@@ -67,6 +67,7 @@ pub struct PersonName {
     "counts": {"assigned": 1, "in_progress": 1, "open": 2},
     "capacity": 40,
     "capacity_left": 38,
+    "over_capacity_by": 0,
     "items": [
         {"referral_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "reference": "SRX-7K3M-9QPD", "status": "assigned", "urgency": "routine", "reasons": ["carer_support"], "person": {"given_name": "Margaret", "family_name": "Hughes"}, "received_at": "2026-11-13T09:30:00Z", "assigned_at": "2026-11-16T11:00:00Z", "first_contact_at": null, "last_contact_at": null, "next_follow_up_on": null, "attention": "waiting_first_contact", "waiting_first_contact_days": 10, "follow_up_overdue_days": null},
         {"referral_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4c01", "reference": "SRX-3HT4-PQ7W", "status": "in_progress", "urgency": "routine", "reasons": ["housing", "loneliness_isolation"], "person": {"given_name": "Derek", "family_name": "Ashworth"}, "received_at": "2026-10-02T14:00:00Z", "assigned_at": "2026-10-05T10:00:00Z", "first_contact_at": "2026-10-07T10:00:00Z", "last_contact_at": "2026-11-09T10:00:00Z", "next_follow_up_on": "2026-11-20", "attention": "follow_up_overdue", "waiting_first_contact_days": null, "follow_up_overdue_days": 3}
@@ -79,8 +80,11 @@ pub struct CaseloadResponse {
     pub on: String,
     pub counts: CaseloadCounts,
     pub capacity: u32,
-    /// Capacity minus open referrals; negative when a coordinator assigned over capacity.
-    pub capacity_left: i64,
+    /// Capacity minus open referrals, never below 0.
+    pub capacity_left: u32,
+    /// Open referrals past capacity, after a coordinator assigned over it ("over capacity
+    /// by 1"); 0 when within capacity.
+    pub over_capacity_by: u32,
     /// Urgent first; then waiting for first contact longest; then overdue follow-up, most
     /// overdue first; then the rest by next follow-up date (none last).
     pub items: Vec<CaseloadItemResponse>,
@@ -155,6 +159,7 @@ impl CaseloadResponse {
     fn new(c: Caseload, on: Date) -> Self {
         let open = c.assigned + c.in_progress;
         let capacity = c.link_worker.details.capacity;
+        let room = socialrx_domain::link_worker::headroom(capacity, open);
         Self {
             link_worker: LinkWorkerResponse::from(c.link_worker),
             on: on.to_string(),
@@ -164,7 +169,8 @@ impl CaseloadResponse {
                 open,
             },
             capacity,
-            capacity_left: i64::from(capacity) - i64::from(open),
+            capacity_left: room.left,
+            over_capacity_by: room.over_by,
             items: c
                 .items
                 .into_iter()

@@ -187,6 +187,11 @@ pub struct ContactList {
 /// Contacts are recorded on `assigned` and `in_progress` referrals (409 otherwise). The
 /// first contact moves an `assigned` referral to `in_progress`. The newest contact's
 /// `next_follow_up_on` becomes the referral's next follow-up in the caseload.
+///
+/// `occurred_at` is when the contact happened, and may be back-dated, but not to before
+/// the referral was received (422 on `occurred_at`, code `before_received`). The
+/// referral's first contact, wherever it is shown (caseload, status view, sent-referrals
+/// list, webhooks), is the earliest `occurred_at`, not the time it was recorded.
 #[utoipa::path(post, path = "/v1/referrals/{id}/contacts", tag = "casework", operation_id = "record_contact",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),
@@ -199,7 +204,7 @@ pub struct ContactList {
         (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is not assigned or in progress", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields break rules", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break rules, or `occurred_at` is before the referral was received", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_contact(

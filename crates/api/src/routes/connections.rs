@@ -182,6 +182,11 @@ fn note(v: &mut Violations, raw: Option<String>) -> Option<Option<String>> {
 ///
 /// The referral must be your organisation's; the activity any live one in the directory.
 /// The connection starts as `suggested`.
+///
+/// One open connection per referral and activity: while an earlier connection to the same
+/// activity is not yet `completed` or `declined`, the answer is 409 and its `detail` names
+/// that connection (id and address); move it on with PATCH instead. After it has ended, a
+/// new connection (a fresh try) may be made.
 #[utoipa::path(post, path = "/v1/referrals/{id}/connections", tag = "connections", operation_id = "create_connection",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),
@@ -193,6 +198,7 @@ fn note(v: &mut Violations, raw: Option<String>) -> Option<Option<String>> {
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's roles do not allow this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The referral already has an open connection to this activity; `detail` names it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Fields break rules, or the activity does not exist", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -8,7 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::link_worker::{self, LinkWorker, NewLinkWorker};
 use socialrx_domain::{FieldError, Permission, Violations};
-use socialrx_store::{Deletion, LinkWorkerFilter, PageRequest, Store, StoreError, Versioned};
+use socialrx_store::{
+    Deletion, LinkWorkerFilter, ListedLinkWorker, PageRequest, Store, StoreError, Versioned,
+};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -145,9 +147,37 @@ impl From<LinkWorker> for LinkWorkerResponse {
     }
 }
 
+/// A link worker in the list, with what their caseload holds: enough to hand out work by
+/// capacity without a call per worker.
 #[derive(Debug, Serialize, ToSchema)]
+pub struct LinkWorkerListItem {
+    #[serde(flatten)]
+    pub link_worker: LinkWorkerResponse,
+    /// Open referrals: `assigned` or `in_progress`.
+    pub open: u32,
+    /// `capacity` minus `open`, never below 0.
+    pub capacity_left: u32,
+    /// How many open referrals past `capacity` (after a coordinator's override); 0 when
+    /// within it.
+    pub over_capacity_by: u32,
+}
+
+impl From<ListedLinkWorker> for LinkWorkerListItem {
+    fn from(l: ListedLinkWorker) -> Self {
+        let room = link_worker::headroom(l.worker.details.capacity, l.open);
+        Self {
+            link_worker: LinkWorkerResponse::from(l.worker),
+            open: room.open,
+            capacity_left: room.left,
+            over_capacity_by: room.over_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b80", "subject": "idp|sam.taylor", "display_name": "Sam Taylor", "capacity": 40, "active": true, "version": 1, "created_at": "2026-11-22T09:00:00Z", "updated_at": "2026-11-22T09:00:00Z", "open": 41, "capacity_left": 0, "over_capacity_by": 1}]}))]
 pub struct LinkWorkerPage {
-    pub items: Vec<LinkWorkerResponse>,
+    pub items: Vec<LinkWorkerListItem>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
@@ -215,6 +245,10 @@ pub async fn create_link_worker(
 }
 
 /// List the organisation's link workers, oldest first.
+///
+/// Each item carries the worker's open referrals (`open`: assigned or in progress), the
+/// room left (`capacity_left`, never negative) and, after a coordinator assigned past
+/// capacity, by how many they are over it (`over_capacity_by`; 0 otherwise).
 #[utoipa::path(get, path = "/v1/link-workers", tag = "link workers", operation_id = "list_link_workers",
     security(("bearer" = [])),
     params(ListLinkWorkersQuery),
@@ -264,7 +298,7 @@ pub async fn list_link_workers(
         items: page
             .items
             .into_iter()
-            .map(LinkWorkerResponse::from)
+            .map(LinkWorkerListItem::from)
             .collect(),
         next_cursor: page.next.map(encode_cursor),
     }))

@@ -179,12 +179,15 @@ fn service(a: &Activity, organization: Option<Value>) -> Value {
             "closes_at": session.end.to_string(),
             "description": format!("Every {} {} to {} (UK time)", session.day, session.start, session.end),
         })).collect::<Vec<_>>(),
-        "cost_options": [match d.cost {
-            Cost::Free => json!({"id": part_id(a.id, COST, 0), "service_id": a.id, "option": "Free", "amount": 0, "amount_description": "Free"}),
-            Cost::Paid { pence, unit } => json!({"id": part_id(a.id, COST, 0), "service_id": a.id,
+        // No cost option when nobody has said what it costs: an empty list is the
+        // profile's "unknown", where "Free" would be a claim.
+        "cost_options": match d.cost {
+            Cost::Free => vec![json!({"id": part_id(a.id, COST, 0), "service_id": a.id, "option": "Free", "amount": 0, "amount_description": "Free"})],
+            Cost::Paid { pence, unit } => vec![json!({"id": part_id(a.id, COST, 0), "service_id": a.id,
                 "option": unit.as_str(), "amount": f64::from(pence) / 100.0,
-                "amount_description": format!("{} {}", money(pence), unit.as_str().replace('_', " "))}),
-        }],
+                "amount_description": format!("{} {}", money(pence), unit.as_str().replace('_', " "))})],
+            Cost::Unknown => vec![],
+        },
         "attributes": d.categories.iter().enumerate().map(|(i, c)| json!({
             "id": part_id(a.id, ATTRIBUTE, i),
             "link_id": a.id,
@@ -462,20 +465,50 @@ fn page_of(
     Ok(ok(envelope(total, paging.page, paging.per_page, contents)))
 }
 
-/// A fully nested service.
+/// A fully nested service, by its id or by the id it had in the feed it was imported from
+/// (`socialrx import-oruk` keeps the feed's ids, so a feed's consumers can match records
+/// back). A service id is tried first; when two organisations imported the same feed id
+/// the answer is 409, and the services' own ids tell them apart.
 #[utoipa::path(get, path = "/oruk/services/{id}", tag = "open-referral-uk", operation_id = "oruk_get_service",
-    params(("id" = Uuid, Path, description = "The service's id")),
+    params(("id" = String, Path, description = "The service's id, or its id in the imported feed")),
     responses(
         (status = 200, description = "The service", body = Object),
         (status = 404, description = "No such service", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Services of several organisations were imported with this feed id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_service(
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = store.get_activity(id.into_inner()).await?;
+    let a = service_by_id(store.as_ref().as_ref(), &id).await?;
     let org = organization(store.as_ref().as_ref(), a.details.provider_id).await?;
     Ok(ok(service(&a, Some(org))))
+}
+
+/// Our id first; then the feed's. Feed ids are often UUIDs too, so a UUID that is not ours
+/// is still looked up as a feed id.
+async fn service_by_id(store: &dyn Store, id: &str) -> Result<Activity, ApiError> {
+    if let Ok(uuid) = Uuid::parse_str(id) {
+        match store.get_activity(uuid).await {
+            Err(StoreError::NotFound) => {}
+            found => return Ok(found?),
+        }
+    }
+    let mut found = store.activities_by_external_id(id).await?;
+    match found.len() {
+        0 => Err(ApiError::NotFound),
+        1 => Ok(found.remove(0)),
+        n => Err(ApiError::conflict(format!(
+            "{n} services were imported with this feed id, by different organisations; ask \
+             by the service's own id: {}",
+            found
+                .iter()
+                .map(|a| a.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 async fn organization(store: &dyn Store, id: Uuid) -> Result<Value, StoreError> {

@@ -99,6 +99,8 @@ pub struct ReferralStatusResponse {
     /// When the link worker first made contact (the move to `in_progress`).
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
+    /// When the earliest contact with the person happened (its `occurred_at`), as the
+    /// caseload shows it; not when it was recorded.
     pub first_contact_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]

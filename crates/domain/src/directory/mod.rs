@@ -125,11 +125,39 @@ pub enum Cost {
         pence: u32,
         unit: CostUnit,
     },
+    /// Nobody has said: neither free nor paid. Open Referral v1 feeds leave `fees` empty
+    /// both for free services and for those whose price is only in the description, so
+    /// an import may not guess "free".
+    Unknown,
 }
 
 impl Cost {
     pub fn is_free(self) -> bool {
         matches!(self, Cost::Free)
+    }
+
+    pub fn is_paid(self) -> bool {
+        matches!(self, Cost::Paid { .. })
+    }
+
+    /// As [`Cost::parse`], except that `known == false` is the unknown cost, which
+    /// cannot also be free or carry an amount.
+    pub fn parse_known(
+        known: bool,
+        free: bool,
+        pence: Option<u32>,
+        unit: Option<CostUnit>,
+    ) -> Result<Self, Invalid> {
+        if known {
+            return Self::parse(free, pence, unit);
+        }
+        if free || pence.is_some() || unit.is_some() {
+            return Err(Invalid::new(
+                "cost_conflict",
+                "an unknown cost cannot be free nor have an amount or unit",
+            ));
+        }
+        Ok(Cost::Unknown)
     }
 
     /// A paid cost must have an amount; a zero amount is free.
@@ -356,6 +384,27 @@ mod tests {
         assert_eq!(
             Cost::parse(true, Some(5), None).unwrap_err().code,
             "cost_conflict"
+        );
+    }
+
+    #[test]
+    fn an_unknown_cost_is_neither_free_nor_paid_and_has_no_amount() {
+        let unknown = Cost::parse_known(false, false, None, None).unwrap();
+        assert_eq!(unknown, Cost::Unknown);
+        assert!(!unknown.is_free() && !unknown.is_paid());
+        assert_eq!(
+            Cost::parse_known(false, true, None, None).unwrap_err().code,
+            "cost_conflict"
+        );
+        assert_eq!(
+            Cost::parse_known(false, false, Some(250), Some(CostUnit::PerSession))
+                .unwrap_err()
+                .code,
+            "cost_conflict"
+        );
+        assert_eq!(
+            Cost::parse_known(true, true, None, None).unwrap(),
+            Cost::Free
         );
     }
 

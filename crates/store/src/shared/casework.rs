@@ -354,6 +354,18 @@ mod casework {
             if !matches!(referral.status, Status::Assigned | Status::InProgress) {
                 return Ok(ContactRecorded::WrongState(referral.status));
             }
+            let (received_at,): (OffsetDateTime,) =
+                sqlx::query_as("SELECT created_at FROM referrals WHERE id = $1")
+                    .bind(referral_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Err(e) = socialrx_domain::contact::not_before_received(new.occurred_at, received_at) {
+                return Err(StoreError::Invalid(vec![socialrx_domain::FieldError::new(
+                    "occurred_at",
+                    e.code,
+                    e.message,
+                )]));
+            }
             let occurred_at = new.occurred_at;
             let contact = Contact {
                 id: Uuid::now_v7(),

@@ -165,6 +165,33 @@ mod connections {
                     .fetch_optional(&mut *tx)
                     .await?;
             live.ok_or(StoreError::NotFound)?;
+            // Takes the referral's row lock on PostgreSQL (SQLite has one writer), so that
+            // two requests cannot both find no open connection and both insert one.
+            sqlx::query("UPDATE referrals SET updated_at = updated_at WHERE id = $1")
+                .bind(referral_id)
+                .execute(&mut *tx)
+                .await?;
+            let to_the_activity: Vec<(Uuid, String)> = sqlx::query_as(
+                "SELECT id, status FROM connections WHERE referral_id = $1 AND activity_id = $2 \
+                 ORDER BY id",
+            )
+            .bind(referral_id)
+            .bind(new.activity_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let to_the_activity = to_the_activity
+                .iter()
+                .map(|(id, s)| Ok((*id, status(s)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            if let Some((existing, current)) =
+                socialrx_domain::connection::already_connected(&to_the_activity)
+            {
+                return Err(StoreError::AlreadyExists(format!(
+                    "this referral is already connected to this activity by connection \
+                     {existing} (/v1/referrals/{referral_id}/connections/{existing}), which is \
+                     '{current}'; move that one on instead"
+                )));
+            }
             let at = now();
             let id = Uuid::now_v7();
             sqlx::query(

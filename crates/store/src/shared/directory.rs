@@ -28,6 +28,10 @@ mod directory {
         a.version, a.deleted, a.created_at, a.updated_at \
         FROM activities a JOIN providers p ON p.id = a.provider_id";
 
+    /// `cost_unit` of an activity whose cost nobody stated, with no `cost_pence`: not a
+    /// unit code, so it cannot be read as a paid cost, and no amount means not free.
+    const UNKNOWN_COST: &str = "unknown";
+
     #[derive(sqlx::FromRow)]
     struct ProviderRow {
         id: Uuid,
@@ -133,6 +137,7 @@ mod directory {
         type Error = StoreError;
         fn try_from(r: ActivityRow) -> Result<Self, StoreError> {
             let cost = match (r.cost_pence, r.cost_unit.as_deref()) {
+                (None, Some(UNKNOWN_COST)) => Cost::Unknown,
                 (Some(p), Some(u)) => Cost::Paid {
                     pence: u32::try_from(p).map_err(|_| StoreError::Other("stored cost is negative".into()))?,
                     unit: CostUnit::parse(u).map_err(corrupt("cost_unit"))?,
@@ -227,6 +232,7 @@ mod directory {
         let codes = |v: Vec<&'static str>| Json(v.into_iter().map(str::to_owned).collect::<Vec<_>>());
         let (pence, unit) = match a.cost {
             Cost::Free => (None, None),
+            Cost::Unknown => (None, Some(UNKNOWN_COST.to_owned())),
             Cost::Paid { pence, unit } => (Some(pence.min(i32::MAX as u32) as i32), Some(unit.as_str().to_owned())),
         };
         let loc = a.location.clone();
@@ -507,6 +513,20 @@ mod directory {
 
         async fn get_activity(&self, id: Uuid) -> Result<Activity, StoreError> {
             read_activity(&self.reader, id).await
+        }
+
+        async fn activities_by_external_id(
+            &self,
+            external_id: &str,
+        ) -> Result<Vec<Activity>, StoreError> {
+            let rows: Vec<ActivityRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SELECT_ACTIVITY} WHERE a.external_id = $1 AND a.deleted = $2 ORDER BY a.id"
+            )))
+            .bind(external_id)
+            .bind(false)
+            .fetch_all(&self.reader)
+            .await?;
+            rows.into_iter().map(Activity::try_from).collect()
         }
 
         async fn list_activities(

@@ -1,6 +1,6 @@
 mod link_workers {
     use super::*;
-    use crate::{Deletion, LinkWorkerFilter, Page, PageRequest, Versioned};
+    use crate::{Deletion, LinkWorkerFilter, ListedLinkWorker, Page, PageRequest, Versioned};
     use socialrx_domain::link_worker::{LinkWorker, NewLinkWorker};
 
     pub(super) const SELECT_LINK_WORKER: &str = "SELECT id, organisation, subject, display_name, \
@@ -129,7 +129,7 @@ mod link_workers {
             ctx: &AuditContext,
             filter: &LinkWorkerFilter,
             page: PageRequest,
-        ) -> Result<Page<LinkWorker>, StoreError> {
+        ) -> Result<Page<ListedLinkWorker>, StoreError> {
             let mut query = QueryBuilder::<Db>::new(SELECT_LINK_WORKER);
             query
                 .push(" WHERE organisation = ")
@@ -151,6 +151,31 @@ mod link_workers {
                 .map(LinkWorker::from)
                 .collect();
             let next = if more { items.last().map(|w| w.id) } else { None };
+            let mut counts: Vec<(Uuid, i64)> = Vec::new();
+            if !items.is_empty() {
+                let mut query = QueryBuilder::<Db>::new(format!(
+                    "SELECT link_worker_id, COUNT(*) FROM referrals WHERE status IN ({}) \
+                     AND organisation = ",
+                    super::lifecycle::sql_list(&socialrx_domain::caseload::CASELOAD_STATES)
+                ));
+                query.push_bind(&ctx.organisation).push(" AND link_worker_id IN (");
+                let mut ids = query.separated(", ");
+                for w in &items {
+                    ids.push_bind(w.id);
+                }
+                query.push(") GROUP BY link_worker_id");
+                counts = query.build_query_as().fetch_all(&self.reader).await?;
+            }
+            let items = items
+                .into_iter()
+                .map(|worker| {
+                    let open = counts
+                        .iter()
+                        .find(|(id, _)| *id == worker.id)
+                        .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX));
+                    ListedLinkWorker { worker, open }
+                })
+                .collect();
             Ok(Page { items, next })
         }
 

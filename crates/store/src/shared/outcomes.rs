@@ -112,8 +112,8 @@ mod outcomes {
 
     /// What a status view reads of the referral itself: no person details, no notes.
     const SELECT_STATUS_HEAD: &str = "SELECT r.id, r.organisation, r.referrer_organisation, \
-        r.reference, r.source, r.reasons, r.status, r.created_at, r.updated_at, r.person_id \
-        FROM referrals r";
+        r.reference, r.source, r.reasons, r.status, r.created_at, r.updated_at, r.person_id, \
+        r.first_contact_at FROM referrals r";
 
     #[derive(sqlx::FromRow)]
     pub(super) struct StatusHead {
@@ -127,6 +127,7 @@ mod outcomes {
         created_at: OffsetDateTime,
         updated_at: OffsetDateTime,
         person_id: Uuid,
+        first_contact_at: Option<OffsetDateTime>,
     }
 
     /// `reach` of `organisation` as a condition on `r`.
@@ -234,6 +235,7 @@ mod outcomes {
                 status: Status::parse(&h.status).map_err(|_| bad("status"))?,
                 received_at: h.created_at,
                 updated_at: h.updated_at,
+                first_contact_at: h.first_contact_at,
                 history: steps,
                 outcomes: measurements_of(tx, h.id).await?,
                 connections: summaries,

@@ -18,7 +18,7 @@ use time::macros::date;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{created, ctx, referral, with_store};
+use super::{created, ctx, referral, with_database, with_store};
 
 const ORG: &str = "Y02794";
 const OTHER: &str = "Y11111";
@@ -134,7 +134,7 @@ async fn link_workers_are_created_read_listed_updated_and_deleted_per_organisati
             .await
             .unwrap();
         assert_eq!(
-            first.items.iter().map(|w| w.id).collect::<Vec<_>>(),
+            first.items.iter().map(|w| w.worker.id).collect::<Vec<_>>(),
             vec![a.id, b.id]
         );
         let second = store
@@ -142,7 +142,7 @@ async fn link_workers_are_created_read_listed_updated_and_deleted_per_organisati
             .await
             .unwrap();
         assert_eq!(
-            second.items.iter().map(|w| w.id).collect::<Vec<_>>(),
+            second.items.iter().map(|w| w.worker.id).collect::<Vec<_>>(),
             vec![c.id]
         );
         assert_eq!(second.next, None);
@@ -155,7 +155,7 @@ async fn link_workers_are_created_read_listed_updated_and_deleted_per_organisati
             .await
             .unwrap();
         assert_eq!(
-            active.items.iter().map(|w| w.id).collect::<Vec<_>>(),
+            active.items.iter().map(|w| w.worker.id).collect::<Vec<_>>(),
             vec![a.id, c.id]
         );
 
@@ -392,6 +392,13 @@ async fn assignment_checks_state_capacity_and_the_active_flag_and_keeps_history(
             matches!(&overridden, Assigned::Done { assignment, .. } if assignment.capacity_overridden),
             "{overridden:?}"
         );
+        // The list counts each worker's open referrals, past capacity included.
+        let listed = store
+            .list_link_workers(&ctx(ORG), &LinkWorkerFilter::default(), page(10, None))
+            .await
+            .unwrap();
+        let open = |id: Uuid| listed.items.iter().find(|w| w.worker.id == id).unwrap().open;
+        assert_eq!((open(small.id), open(big.id), open(off.id)), (2, 0, 0));
 
         // Reassignment keeps the status and the history.
         store
@@ -432,7 +439,7 @@ async fn assignment_checks_state_capacity_and_the_active_flag_and_keeps_history(
 
 #[tokio::test]
 async fn a_caseload_lists_open_referrals_by_what_needs_attention_first() {
-    with_store(|store| async move {
+    with_database(|store, db| async move {
         let me = store
             .create_link_worker(&ctx(ORG), worker("lw-me", 10))
             .await
@@ -453,6 +460,11 @@ async fn a_caseload_lists_open_referrals_by_what_needs_attention_first() {
             assign(&store, id, me.id).await;
         }
         assign(&store, theirs, colleague.id).await;
+        // Received a month ago, so that contacts may be dated back.
+        for id in [overdue, scheduled] {
+            db.backdate_referral(id, OffsetDateTime::now_utc() - Duration::days(30))
+                .await;
+        }
         store
             .record_contact(
                 &ctx(ORG),
@@ -596,7 +608,7 @@ async fn the_queue_lists_unassigned_referrals_oldest_first() {
 
 #[tokio::test]
 async fn contacts_start_the_work_and_the_newest_sets_the_follow_up() {
-    with_store(|store| async move {
+    with_database(|store, db| async move {
         let w = store
             .create_link_worker(&ctx(ORG), worker("lw-1", 10))
             .await
@@ -610,6 +622,20 @@ async fn contacts_start_the_work_and_the_newest_sets_the_follow_up() {
             ContactRecorded::WrongState(Status::Accepted)
         );
         assign(&store, id, w.id).await;
+        // Received a month ago, so that contacts may be dated back.
+        db.backdate_referral(id, OffsetDateTime::now_utc() - Duration::days(30))
+            .await;
+        // Not before it was received: refused, nothing written, the referral still assigned.
+        match store.record_contact(&ctx(ORG), id, contact(31, None)).await {
+            Err(StoreError::Invalid(errors)) => {
+                assert_eq!(
+                    (errors[0].field.as_str(), errors[0].code),
+                    ("occurred_at", "before_received")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(store.list_contacts(&ctx(ORG), id).await.unwrap().is_empty());
         let in_a_week = today() + Duration::days(7);
         let first = match store
             .record_contact(&ctx(ORG), id, contact(1, Some(in_a_week)))

@@ -165,8 +165,9 @@ pub struct ActivityRequest {
     pub online: bool,
     #[validate(nested)]
     pub location: Option<LocationBody>,
-    /// A refuge or similar: never placed on a map nor found by distance; shown only as
-    /// its `location.area`.
+    /// A refuge or similar: never placed on a map nor found by distance; shown to the
+    /// public only as its `location.area`. The full address is kept, and shown to the
+    /// organisation's directory editors, so that they can check and correct it.
     #[serde(default)]
     pub confidential_location: bool,
     /// Weekly sessions, UK local time.
@@ -194,6 +195,11 @@ fn accessibility_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::s
 #[serde(deny_unknown_fields)]
 pub struct CostBody {
     pub free: bool,
+    /// `false`: nobody has said what it costs (typically imported from an Open Referral
+    /// feed with no fees); then `free` is `false` and there is no amount. Absent: known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub known: Option<bool>,
     /// For a paid activity: the amount in pence.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -316,7 +322,12 @@ impl ActivityRequest {
         let cost = unit.and_then(|unit| {
             v.check(
                 "cost",
-                Cost::parse(self.cost.free, self.cost.amount_pence, unit),
+                Cost::parse_known(
+                    self.cost.known.unwrap_or(true),
+                    self.cost.free,
+                    self.cost.amount_pence,
+                    unit,
+                ),
             )
         });
         let ages = v.check("age_max", AgeRange::parse(self.age_min, self.age_max));
@@ -458,7 +469,8 @@ pub struct ActivityResponse {
     #[schema(schema_with = accessibility_schema)]
     pub accessibility: Vec<String>,
     pub online: bool,
-    /// For a confidential location, only `area`.
+    /// For a confidential location, only `area`, except to a directory editor of the
+    /// organisation the activity belongs to (authenticated), who sees it all.
     pub location: Option<LocationBody>,
     pub confidential_location: bool,
     pub schedule: Vec<SessionBody>,
@@ -509,22 +521,41 @@ pub fn cost_body(c: Cost) -> CostBody {
     match c {
         Cost::Free => CostBody {
             free: true,
+            known: None,
             amount_pence: None,
             unit: None,
         },
         Cost::Paid { pence, unit } => CostBody {
             free: false,
+            known: None,
             amount_pence: Some(pence),
             unit: Some(unit.as_str().to_owned()),
+        },
+        Cost::Unknown => CostBody {
+            free: false,
+            known: Some(false),
+            amount_pence: None,
+            unit: None,
         },
     }
 }
 
 impl ActivityResponse {
+    /// An activity as the public sees it: a confidential location as its area only.
     pub fn new(a: &Activity, view: View, distance_km: Option<f64>) -> Self {
+        Self::shown(a, view, distance_km, false)
+    }
+
+    /// An activity as a directory editor of its organisation sees it: a confidential
+    /// location in full, since they entered it and must be able to correct it.
+    pub fn for_its_editor(a: &Activity, view: View) -> Self {
+        Self::shown(a, view, None, true)
+    }
+
+    fn shown(a: &Activity, view: View, distance_km: Option<f64>, editor: bool) -> Self {
         let d = &a.details;
         let location = d.location.as_ref().map(|l| {
-            if d.confidential_location {
+            if d.confidential_location && !editor {
                 LocationBody {
                     address: None,
                     town: None,

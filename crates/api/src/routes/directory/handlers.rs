@@ -222,7 +222,7 @@ pub async fn create_activity(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/activities/{}", created.id)))
         .insert_header(etag(created.version))
-        .json(ActivityResponse::new(&created, view(&settings), None)))
+        .json(ActivityResponse::for_its_editor(&created, view(&settings))))
 }
 
 fn not_your_provider(e: StoreError) -> ApiError {
@@ -287,7 +287,7 @@ pub async fn update_activity(
     reindex(&index, updated.clone());
     Ok(HttpResponse::Ok()
         .insert_header(etag(updated.version))
-        .json(ActivityResponse::new(&updated, view(&settings), None)))
+        .json(ActivityResponse::for_its_editor(&updated, view(&settings))))
 }
 
 /// Remove an activity of your organisation from the directory.
@@ -320,7 +320,12 @@ pub async fn delete_activity(
 }
 
 /// Read an activity.
+///
+/// Public. A confidential location shows only its `area`, except to a directory editor of
+/// the activity's organisation sending their token, who sees the full address to check
+/// and correct it. A missing or other token gets the public view.
 #[utoipa::path(get, path = "/v1/activities/{id}", tag = "directory", operation_id = "get_activity",
+    security((), ("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id")),
     responses(
         (status = 200, description = "The activity", body = ActivityResponse,
@@ -329,14 +334,21 @@ pub async fn delete_activity(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_activity(
+    editor: Option<Authorized<can::EditDirectory>>,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
     settings: web::Data<DirectorySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let activity = store.get_activity(id.into_inner()).await?;
+    let its_editor = editor.is_some_and(|e| e.organisation.as_str() == activity.organisation);
+    let body = if its_editor {
+        ActivityResponse::for_its_editor(&activity, view(&settings))
+    } else {
+        ActivityResponse::new(&activity, view(&settings), None)
+    };
     Ok(HttpResponse::Ok()
         .insert_header(etag(activity.version))
-        .json(ActivityResponse::new(&activity, view(&settings), None)))
+        .json(body))
 }
 
 /// The category taxonomy.

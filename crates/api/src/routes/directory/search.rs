@@ -61,7 +61,8 @@ pub struct SearchParams {
     from: Option<String>,
     #[param(example = "12:00")]
     to: Option<String>,
-    /// `true`: free only; `false`: paid only.
+    /// `true`: free only; `false`: paid only. An activity whose cost is not known
+    /// (`cost.known: false`) matches neither.
     #[param(value_type = Option<bool>)]
     free: Option<String>,
     /// `true`: online only; `false`: in person only.
