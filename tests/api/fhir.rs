@@ -568,7 +568,7 @@ async fn every_error_on_fhir_routes_is_an_operation_outcome() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(response.headers()["allow"], "GET, POST");
     outcome(response, 405).await;
     let body = outcome(
         app.get("/fhir/r4/Task")
@@ -663,8 +663,11 @@ async fn the_task_follows_a_referral_from_received_to_completed() {
     .await;
     let rejected = task(declined).await;
     assert_eq!(rejected["status"], "rejected");
-    assert!(
-        rejected["statusReason"].to_string().contains("out_of_area"),
+    // Why it was declined, in the decline-reason system (the state is businessStatus).
+    assert_eq!(
+        rejected["statusReason"]["coding"],
+        json!([{"system": "https://socialrx.org.uk/fhir/CodeSystem/decline-reason",
+                "code": "out_of_area", "display": "Out of area"}]),
         "{rejected}"
     );
 
@@ -678,5 +681,371 @@ async fn the_task_follows_a_referral_from_received_to_completed() {
     )
     .await;
     assert_eq!(task(moved).await["status"], "cancelled");
+    app.finish().await;
+}
+
+/// The README's example ServiceRequest with `change` applied at the top level.
+fn example_with(change: impl FnOnce(&mut Value)) -> Value {
+    let mut sr = socialrx_api::routes::fhir::schemas::service_request();
+    change(&mut sr);
+    sr
+}
+
+async fn referrals_held(app: &TestApp) -> usize {
+    let (_, held) = app
+        .get_json("/v1/referrals", &app.token(ORG, &["coordinator"]))
+        .await;
+    held["items"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_service_request_that_is_not_an_active_order_is_refused_at_its_status_or_intent() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        ("status", Some("entered-in-error"), "business-rule"),
+        ("status", Some("revoked"), "business-rule"),
+        ("status", Some("draft"), "business-rule"),
+        ("status", Some("on-hold"), "business-rule"),
+        ("status", Some("completed"), "business-rule"),
+        ("status", None, "required"),
+        ("intent", Some("proposal"), "business-rule"),
+        ("intent", Some("plan"), "business-rule"),
+        ("intent", Some("filler-order"), "business-rule"),
+        ("intent", Some("bogus"), "code-invalid"),
+        ("intent", None, "required"),
+    ];
+    for (element, value, code) in cases {
+        let body = example_with(|sr| match value {
+            Some(v) => sr[*element] = json!(v),
+            None => {
+                sr.as_object_mut().unwrap().remove(*element);
+            }
+        });
+        let refused = outcome(
+            post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await,
+            422,
+        )
+        .await;
+        assert_eq!(
+            expressions(&refused),
+            vec![format!("ServiceRequest.{element}")],
+            "{element} {value:?}"
+        );
+        assert_eq!(refused["issue"][0]["code"], *code, "{element} {value:?}");
+    }
+    // Both wrong: both named.
+    let body = example_with(|sr| {
+        sr["status"] = json!("draft");
+        sr["intent"] = json!("proposal");
+    });
+    let refused = outcome(
+        post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        expressions(&refused),
+        vec!["ServiceRequest.status", "ServiceRequest.intent"]
+    );
+    assert_eq!(referrals_held(&app).await, 0);
+    // An original order is the order as its requester placed it: a referral.
+    let body = example_with(|sr| sr["intent"] = json!("original-order"));
+    let response = post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await;
+    assert_eq!(response.status(), 201);
+    let sr: Value = response.json().await.unwrap();
+    assert_eq!(sr["intent"], "original-order");
+    assert_eq!(referrals_held(&app).await, 1);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn elements_and_resources_we_would_not_keep_are_refused_by_name() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (
+            example_with(|sr| sr["fooBar"] = json!("x")),
+            vec!["ServiceRequest.fooBar"],
+        ),
+        (
+            example_with(|sr| sr["contained"][0]["deceasedBoolean"] = json!(false)),
+            vec!["ServiceRequest.contained[0].deceasedBoolean"],
+        ),
+        (
+            example_with(|sr| {
+                sr["contained"][0]["maritalStatus"] = json!({"text": "Widowed"});
+                sr["contained"][2]["fooBar"] = json!(1);
+            }),
+            vec![
+                "ServiceRequest.contained[0].maritalStatus",
+                "ServiceRequest.contained[2].fooBar",
+            ],
+        ),
+        // A modifier extension may change the meaning of everything else: never ignored.
+        (
+            example_with(|sr| {
+                sr["modifierExtension"] =
+                    json!([{"url": "https://example.org/not-really", "valueBoolean": true}])
+            }),
+            vec!["ServiceRequest.modifierExtension"],
+        ),
+        (
+            example_with(|sr| {
+                sr["contained"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({"resourceType": "MedicationRequest", "id": "med"}))
+            }),
+            vec!["ServiceRequest.contained[3]"],
+        ),
+    ];
+    for (body, expected) in cases {
+        let refused = outcome(
+            post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await,
+            422,
+        )
+        .await;
+        assert_eq!(expressions(&refused), expected);
+        assert_eq!(refused["issue"][0]["code"], "not-supported");
+    }
+    // In a Bundle too, at the entry.
+    let mut bundle = gravity_transaction(true);
+    bundle["entry"][1]["resource"]["photo"] = json!([{"url": "https://example.org/p.jpg"}]);
+    let refused = outcome(post_fhir(&app, "/fhir/r4", &token, &bundle).await, 422).await;
+    assert_eq!(
+        expressions(&refused),
+        vec!["Bundle.entry[1].resource.photo"]
+    );
+    assert_eq!(referrals_held(&app).await, 0);
+    // Elements we know but leave unused (meta, narrative, gender) and extensions we do
+    // not know are not refused.
+    let body = example_with(|sr| {
+        sr["meta"] = json!({"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-ServiceRequest"]});
+        sr["text"] = json!({"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Referral</div>"});
+        sr["contained"][0]["gender"] = json!("female");
+        sr["contained"][0]["extension"] =
+            json!([{"url": "https://example.org/unknown", "valueString": "x"}]);
+    });
+    let response = post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await;
+    assert_eq!(response.status(), 201);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_requesters_code_based_on_and_reason_reference_come_back_as_sent() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let code = json!({
+        "coding": [
+            {"system": SNOMED, "code": "871731000000106", "display": "Referral to social prescribing service"},
+            {"system": "https://example.org/CodeSystem/programme", "code": "green-rx", "display": "Green social prescribing"}
+        ],
+        "text": "Green social prescribing: walking for health"
+    });
+    let based_on = json!([{"reference": "CarePlan/cp-17", "display": "Care plan"}]);
+    let reason_reference = json!([{"reference": "Condition/c-4", "display": "Bereavement"}]);
+    let sdoh =
+        "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes";
+    let unmapped = json!({"system": SNOMED, "code": "161148000", "display": "Widowed"});
+    let body = example_with(|sr| {
+        sr["code"] = code.clone();
+        sr["basedOn"] = based_on.clone();
+        sr["reasonReference"] = reason_reference.clone();
+        sr["identifier"] =
+            json!([{"system": "https://example.org/Id/gp-referral", "value": "R-2026-0042"}]);
+        sr["reasonCode"] = json!([
+            {"coding": [{"system": sdoh, "code": "social-connection", "display": "Social Connection"}],
+             "text": "Lonely since moving"},
+            {"coding": [unmapped.clone()]}
+        ]);
+    });
+    let response = post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &body).await;
+    assert_eq!(response.status(), 201);
+    let id = id_from_location(&response);
+    let created: Value = response.json().await.unwrap();
+    for reader in [token.clone(), app.token(ORG, &["coordinator"])] {
+        let (status, sr) = app
+            .get_json(&format!("/fhir/r4/ServiceRequest/{id}"), &reader)
+            .await;
+        assert_eq!(status, 200, "{sr}");
+        assert_eq!(sr["code"], code);
+        assert_eq!(sr["basedOn"], based_on);
+        assert_eq!(sr["reasonReference"], reason_reference);
+        assert!(
+            sr["identifier"].as_array().unwrap().contains(
+                &json!({"system": "https://example.org/Id/gp-referral", "value": "R-2026-0042"})
+            ),
+            "{sr}"
+        );
+        // Each reason as sent, with ours as a further coding of the same concept.
+        let reasons = &sr["reasonCode"];
+        assert_eq!(reasons[0]["text"], "Lonely since moving", "{reasons}");
+        assert_eq!(reasons[0]["coding"][0]["code"], "social-connection");
+        assert_eq!(reasons[0]["coding"][1]["code"], "loneliness_isolation");
+        assert_eq!(reasons[1]["coding"][0], unmapped);
+        assert_eq!(reasons[1]["coding"][1]["code"], "other");
+        assert_eq!(reasons.as_array().unwrap().len(), 2, "{reasons}");
+    }
+    assert_eq!(created["code"], code);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_capability_statement_is_an_instance_and_unsupported_searches_say_so() {
+    let app = spawn_app().await;
+    let response = app.get("/fhir/r4/metadata").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let cs: Value = response.json().await.unwrap();
+    assert_eq!(cs["kind"], "instance");
+    // cpb-14: an instance names its implementation.
+    assert_eq!(cs["implementation"]["url"], app.url("/fhir/r4"));
+    assert!(cs["implementation"]["description"].is_string());
+    let resources = &cs["rest"][0]["resource"];
+    assert_eq!(
+        resources[0]["interaction"],
+        json!([{"code": "create"}, {"code": "read"}])
+    );
+    assert!(resources[0].get("searchParam").is_none());
+    assert_eq!(resources[1]["searchParam"][0]["name"], "focus");
+    assert!(
+        cs["rest"][0]["documentation"]
+            .as_str()
+            .unwrap()
+            .contains("Patient: reads extension, identifier"),
+        "{cs}"
+    );
+
+    let token = app.referrer();
+    let body = outcome(
+        app.get("/fhir/r4/ServiceRequest?patient=x")
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(body["issue"][0]["code"], "not-supported");
+    for path in [
+        "/fhir/r4/Patient",
+        "/fhir/r4/Patient?name=Smith",
+        "/fhir/r4/Patient/1",
+    ] {
+        let body = outcome(app.get(path).bearer_auth(&token).send().await.unwrap(), 404).await;
+        assert_eq!(body["issue"][0]["code"], "not-supported", "{path}");
+    }
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn fhir_speaks_json_only_and_versions_what_it_creates() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let example = socialrx_api::routes::fhir::schemas::service_request();
+    // 415 names the media type to send.
+    let response = app
+        .post("/fhir/r4/ServiceRequest")
+        .bearer_auth(&token)
+        .header("content-type", "application/xml")
+        .body("<ServiceRequest/>")
+        .send()
+        .await
+        .unwrap();
+    let body = outcome(response, 415).await;
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        diagnostics.contains("application/fhir+json"),
+        "{diagnostics}"
+    );
+    // Asking for XML, by Accept or _format, is 406, answered in JSON.
+    for (path, accept) in [
+        ("/fhir/r4/metadata", "application/fhir+xml"),
+        ("/fhir/r4/metadata?_format=xml", "application/fhir+json"),
+    ] {
+        let response = app.get(path).header("accept", accept).send().await.unwrap();
+        let body = outcome(response, 406).await;
+        assert_eq!(body["issue"][0]["code"], "not-supported", "{path} {accept}");
+    }
+    for path in [
+        "/fhir/r4/ServiceRequest",
+        "/fhir/r4/ServiceRequest?_format=application/fhir%2Bxml",
+    ] {
+        let accept = if path.contains("_format") {
+            "*/*"
+        } else {
+            "application/fhir+xml"
+        };
+        let response = app
+            .post(path)
+            .bearer_auth(&token)
+            .header("content-type", "application/fhir+json")
+            .header("accept", accept)
+            .body(example.to_string())
+            .send()
+            .await
+            .unwrap();
+        outcome(response, 406).await;
+    }
+    assert_eq!(referrals_held(&app).await, 0);
+    // JSON, by any of its names, is fine.
+    let response = app
+        .get("/fhir/r4/metadata?_format=json")
+        .header("accept", "application/fhir+json;q=1, */*;q=0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Create and read carry the version: ETag W/"<meta.versionId>".
+    let response = post_fhir(&app, "/fhir/r4/ServiceRequest", &token, &example).await;
+    assert_eq!(response.status(), 201);
+    let id = id_from_location(&response);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let sr: Value = response.json().await.unwrap();
+    let version = sr["meta"]["versionId"].as_str().unwrap().to_owned();
+    assert_eq!(etag, format!("W/\"{version}\""));
+    let response = app
+        .get(&format!("/fhir/r4/ServiceRequest/{id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["etag"].to_str().unwrap(), etag);
+    let read: Value = response.json().await.unwrap();
+    assert_eq!(read["meta"]["versionId"], version);
+    // A change to the referral is a new version.
+    let moved = app
+        .post(&format!("/v1/referrals/{id}/transitions"))
+        .bearer_auth(app.token(ORG, &["coordinator"]))
+        .json(&json!({"to": "accepted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 201);
+    let (_, accepted) = app
+        .get_json(&format!("/fhir/r4/ServiceRequest/{id}"), &token)
+        .await;
+    assert_ne!(accepted["meta"]["versionId"], version);
+
+    // A transaction answers 201 Created, a location and the version for what it created;
+    // the entries taken into it say so and claim no location.
+    let response = post_fhir(&app, "/fhir/r4", &token, &gravity_transaction(true)).await;
+    assert_eq!(response.status(), 200);
+    let id = id_from_location(&response);
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let body: Value = response.json().await.unwrap();
+    let created = &body["entry"][0]["response"];
+    assert_eq!(created["status"], "201 Created");
+    assert_eq!(created["location"], format!("ServiceRequest/{id}"));
+    assert_eq!(created["etag"], etag);
+    assert!(created["lastModified"].is_string());
+    for taken in &body["entry"].as_array().unwrap()[1..] {
+        assert!(taken["response"].get("location").is_none(), "{taken}");
+        assert_eq!(
+            taken["response"]["outcome"]["resourceType"],
+            "OperationOutcome"
+        );
+    }
     app.finish().await;
 }

@@ -147,6 +147,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                         state.cors.enabled(),
                         state.cors.middleware(),
                     ))
+                    // FHIR content negotiation: 406 before authentication or any other work.
+                    .wrap(from_fn(routes::fhir::negotiate))
                     .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_errors))
                     .wrap(from_fn(observe::observe))
                     .service(resource("/openapi.json").get(openapi_json))

@@ -17,6 +17,10 @@ pub struct FhirIntake {
     /// The original codings (category, code, reasonCode) with the reason each mapped to;
     /// a JSON array of codes, never free text.
     pub codings: serde_json::Value,
+    /// What the requester asked for, as sent (code, category, reasonCode,
+    /// reasonReference, basedOn, identifier, intent): a JSON object, `Null` when not
+    /// kept (received before it was, or cleared by anonymisation: it may hold free text).
+    pub requested: serde_json::Value,
 }
 
 #[async_trait]

@@ -898,6 +898,8 @@ async fn a_fhir_referral_is_an_ordinary_referral_with_its_codings_kept_beside_it
             request_id: Some("bars-req-1".into()),
             codings: serde_json::json!([{"element": "category[0]", "system": "http://snomed.info/sct",
                 "code": "871731000000106", "display": null, "reason": null}]),
+            requested: serde_json::json!({"code": {"text": "Social prescribing"},
+                "basedOn": [{"reference": "CarePlan/1"}]}),
         };
         let key = IdempotencyKey {
             key: "fhir-1".into(),

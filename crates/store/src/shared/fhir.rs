@@ -25,19 +25,25 @@ mod fhir {
             id: Uuid,
         ) -> Result<(Referral, Option<FhirIntake>), StoreError> {
             let referral = super::referrals::get(&self.writer, audit, reach, id).await?;
-            let row: Option<(Option<String>, Option<String>, Json<serde_json::Value>)> =
-                sqlx::query_as(
-                    "SELECT source_id, request_id, codings FROM fhir_referrals \
+            type Row = (
+                Option<String>,
+                Option<String>,
+                Json<serde_json::Value>,
+                Option<Json<serde_json::Value>>,
+            );
+            let row: Option<Row> = sqlx::query_as(
+                    "SELECT source_id, request_id, codings, requested FROM fhir_referrals \
                      WHERE organisation = $1 AND referral_id = $2",
                 )
                 .bind(&referral.organisation)
                 .bind(id)
                 .fetch_optional(&self.reader)
                 .await?;
-            let intake = row.map(|(source_id, request_id, codings)| FhirIntake {
+            let intake = row.map(|(source_id, request_id, codings, requested)| FhirIntake {
                 source_id,
                 request_id,
                 codings: codings.0,
+                requested: requested.map(|r| r.0).unwrap_or(serde_json::Value::Null),
             });
             Ok((referral, intake))
         }
@@ -53,13 +59,14 @@ mod fhir {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO fhir_referrals (referral_id, organisation, source_id, request_id, \
-             codings, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             codings, requested, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(referral_id)
         .bind(&ctx.organisation)
         .bind(&intake.source_id)
         .bind(&intake.request_id)
         .bind(Json(&intake.codings))
+        .bind((!intake.requested.is_null()).then_some(Json(&intake.requested)))
         .bind(at)
         .execute(&mut **tx)
         .await?;

@@ -25,6 +25,9 @@ mod retention {
          WHERE referral_id IN (SELECT id FROM referrals WHERE person_id = $1)",
         "UPDATE connections SET note = NULL WHERE referral_id IN \
          (SELECT id FROM referrals WHERE person_id = $1)",
+        // The FHIR request as sent may carry free text; its codes stay in `codings`.
+        "UPDATE fhir_referrals SET requested = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
         "UPDATE connection_status_history SET note = NULL WHERE connection_id IN \
          (SELECT c.id FROM connections c JOIN referrals r ON r.id = c.referral_id \
           WHERE r.person_id = $1)",

@@ -10,7 +10,7 @@ use socialrx_domain::referral::Reason;
 
 use super::mapping::{self, CodingMeaning, same_system};
 use super::model::*;
-use super::outcome::FhirError;
+use super::outcome::{FhirError, Issue};
 use crate::routes::referrals::{
     ConsentRequest, CreateReferralRequest, PersonRequest, ReceivingServiceRequest, ReferrerRequest,
 };
@@ -26,6 +26,18 @@ const REFERRED_BY_GP: &str = "108161000000109";
 const GENERAL_MEDICAL_PRACTICE: &str = "408443003";
 const INTERPRETER_REQUIRED: &str =
     "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired";
+/// The ServiceRequest elements kept exactly as sent and given back on read: what was
+/// asked for (`code`, `category`, `reasonCode`), why (`reasonReference`), in answer to
+/// what (`basedOn`), under which of the sender's ids (`identifier`), and `intent`.
+pub const REQUESTED: &[&str] = &[
+    "identifier",
+    "basedOn",
+    "intent",
+    "category",
+    "code",
+    "reasonCode",
+    "reasonReference",
+];
 
 /// A FHIR referral read into our request, with what FHIR carried beyond it.
 #[derive(Debug)]
@@ -36,6 +48,8 @@ pub struct Intake {
     pub source_id: Option<String>,
     /// Every category, code and reasonCode coding, with the reason it became.
     pub codings: Value,
+    /// What the requester asked for, as sent: see [`REQUESTED`].
+    pub requested: Value,
     /// Where each of our fields came from: `(field prefix, FHIRPath)`, longest first.
     origins: Vec<(&'static str, String)>,
     /// For a message: the MessageHeader's event and id, echoed in the response.
@@ -157,7 +171,7 @@ pub fn from_service_request(value: &Value, caller_org: &str) -> Result<Intake, F
             full_url: None,
         })
         .collect();
-    read(&sr, &base, &Resources { all }, None, caller_org).map(|mut intake| {
+    read(&sr, value, &base, &Resources { all }, None, caller_org).map(|mut intake| {
         intake.source_id = sr.id.clone();
         intake
     })
@@ -278,6 +292,7 @@ pub fn from_bundle(value: &Value, caller_org: &str) -> Result<Intake, FhirError>
     let sender_path = message.as_ref().and_then(|(_, s)| s.clone());
     let mut intake = read(
         &sr,
+        &sr_found.value,
         &sr_found.path,
         &resources,
         sender_path.as_deref(),
@@ -314,12 +329,18 @@ fn wrong_type(value: &Value, expected: &str, at: &str) -> FhirError {
 /// The ServiceRequest at `base`, with the resources it may point to, as our request.
 fn read(
     sr: &ServiceRequest,
+    raw: &Value,
     base: &str,
     resources: &Resources,
     sender: Option<&str>,
     caller_org: &str,
 ) -> Result<Intake, FhirError> {
     let codings = ours_or_refuse(sr, base)?;
+    a_new_referral_with_nothing_unknown(sr, raw, base, resources)?;
+    let requested: serde_json::Map<String, Value> = REQUESTED
+        .iter()
+        .filter_map(|e| Some(((*e).to_owned(), raw.get(*e)?.clone())))
+        .collect();
     let mut origins: Vec<(&'static str, String)> = Vec::new();
 
     // The person.
@@ -383,10 +404,76 @@ fn read(
         }),
         source_id: None,
         codings,
+        requested: Value::Object(requested),
         origins,
         message: None,
         transaction: None,
     })
+}
+
+/// Once the request is known to be ours: refused unless its `status` and `intent` make it
+/// a new referral, and unless every resource in it is of a type we read (or a listed
+/// context type) with only the elements we read or deliberately leave unused
+/// ([`elements`]). Every fault is one issue.
+fn a_new_referral_with_nothing_unknown(
+    sr: &ServiceRequest,
+    raw: &Value,
+    base: &str,
+    resources: &Resources,
+) -> Result<(), FhirError> {
+    let mut issues = Vec::new();
+    for (element, verdict) in [
+        ("status", mapping::new_referral_status(sr.status.as_deref())),
+        ("intent", mapping::new_referral_intent(sr.intent.as_deref())),
+    ] {
+        if let Err(refused) = verdict {
+            let at = format!("{base}.{element}");
+            issues.push(Issue::error(
+                refused.issue,
+                format!("not_a_new_referral_{element}"),
+                format!("{at}: {}", refused.message),
+                Some(at),
+            ));
+        }
+    }
+    let others = resources.all.iter().filter(|f| f.path != base);
+    for (value, path) in
+        std::iter::once((raw, base)).chain(others.map(|f| (&f.value, f.path.as_str())))
+    {
+        let kind = value["resourceType"].as_str().unwrap_or("");
+        if elements(kind).is_none() && !CONTEXT_TYPES.contains(&kind) {
+            issues.push(Issue::error(
+                "not-supported",
+                "unsupported_resource",
+                format!(
+                    "{path}: a {kind} is not part of a referral here and would not be kept; \
+                     leave it out"
+                ),
+                Some(path.to_owned()),
+            ));
+            continue;
+        }
+        for element in unknown_elements(value) {
+            let at = format!("{path}.{element}");
+            issues.push(Issue::error(
+                "not-supported",
+                "unknown_element",
+                format!(
+                    "{at}: socialrx does not keep this element of a {kind}, so it would be \
+                     lost; leave it out (the CapabilityStatement lists the elements read)"
+                ),
+                Some(at),
+            ));
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(FhirError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            issues,
+        ))
+    }
 }
 
 /// Social prescribing or a social need, or refused with the element that says otherwise.

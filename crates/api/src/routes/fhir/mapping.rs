@@ -25,6 +25,8 @@ pub const ODS_ORGANISATION_CODE: &str = "https://fhir.nhs.uk/Id/ods-organization
 pub const REASON_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/referral-reason";
 pub const STATUS_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/referral-status";
 pub const CLOSURE_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/closure-reason";
+/// Why a referral was declined (our `DeclineReason` codes): a Task's `statusReason`.
+pub const DECLINE_SYSTEM: &str = "https://socialrx.org.uk/fhir/CodeSystem/decline-reason";
 /// The directory's activity categories (the taxonomy of `GET /oruk/taxonomy_terms`).
 pub const ACTIVITY_CATEGORY_SYSTEM: &str =
     "https://socialrx.org.uk/fhir/CodeSystem/activity-category";
@@ -98,6 +100,86 @@ pub fn coding_meaning(system: &str, code: &str) -> CodingMeaning {
         return CodingMeaning::Need(reason);
     }
     CodingMeaning::Unrelated
+}
+
+/// Why an incoming ServiceRequest's `status` or `intent` cannot be a new referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotANewReferral {
+    /// FHIR issue type: `required`, `code-invalid` (not a FHIR code) or `business-rule`
+    /// (a FHIR code that is not a new request).
+    pub issue: &'static str,
+    pub message: String,
+}
+
+/// FHIR R4 `request-status` codes.
+const REQUEST_STATUSES: &[&str] = &[
+    "draft",
+    "active",
+    "on-hold",
+    "revoked",
+    "completed",
+    "entered-in-error",
+    "unknown",
+];
+
+/// FHIR R4 `request-intent` codes.
+const REQUEST_INTENTS: &[&str] = &[
+    "proposal",
+    "plan",
+    "directive",
+    "order",
+    "original-order",
+    "reflex-order",
+    "filler-order",
+    "instance-order",
+    "option",
+];
+
+/// `ServiceRequest.status` of a new referral: only `active` is a request to act now.
+/// `draft` and `on-hold` are not yet (or not now) actionable, `revoked`, `completed` and
+/// `entered-in-error` are no request at all, `unknown` says nothing. Required (1..1 in
+/// FHIR R4), so a missing status is refused, not guessed.
+pub fn new_referral_status(status: Option<&str>) -> Result<(), NotANewReferral> {
+    match status {
+        Some("active") => Ok(()),
+        None => Err(NotANewReferral {
+            issue: "required",
+            message: "status is required (1..1 in FHIR R4): a new referral is 'active'".into(),
+        }),
+        Some(s) if REQUEST_STATUSES.contains(&s) => Err(NotANewReferral {
+            issue: "business-rule",
+            message: format!("status '{s}' is not a new referral: send 'active'"),
+        }),
+        Some(s) => Err(NotANewReferral {
+            issue: "code-invalid",
+            message: format!("'{s}' is not a FHIR request-status: a new referral is 'active'"),
+        }),
+    }
+}
+
+/// `ServiceRequest.intent` of a new referral: an authorisation to act, that is `order`, or
+/// `original-order`, which FHIR R4 defines as an order as first placed by the requester
+/// (a specialisation of `order`). `proposal` and `plan` ask or intend nothing of us;
+/// `directive` and `option` are not requests to a service; `reflex-order` is raised by a
+/// system from a result, `instance-order` is one occurrence of a standing order, and
+/// `filler-order` is the fulfiller's own view of an order it received, which would be
+/// ours, never the sender's. Required (1..1), so a missing intent is refused.
+pub fn new_referral_intent(intent: Option<&str>) -> Result<(), NotANewReferral> {
+    match intent {
+        Some("order" | "original-order") => Ok(()),
+        None => Err(NotANewReferral {
+            issue: "required",
+            message: "intent is required (1..1 in FHIR R4): a referral is an 'order'".into(),
+        }),
+        Some(i) if REQUEST_INTENTS.contains(&i) => Err(NotANewReferral {
+            issue: "business-rule",
+            message: format!("intent '{i}' is not a referral: send 'order' (or 'original-order')"),
+        }),
+        Some(i) => Err(NotANewReferral {
+            issue: "code-invalid",
+            message: format!("'{i}' is not a FHIR request-intent: a referral is an 'order'"),
+        }),
+    }
 }
 
 /// FHIR `priority` -> our urgency: `routine` is routine; `urgent`, `asap` and `stat` are
@@ -322,6 +404,54 @@ mod tests {
                 CodingMeaning::Need(*reason)
             );
         }
+    }
+
+    #[test]
+    fn only_an_active_status_is_a_new_referral() {
+        assert_eq!(new_referral_status(Some("active")), Ok(()));
+        for s in [
+            "draft",
+            "on-hold",
+            "revoked",
+            "completed",
+            "entered-in-error",
+            "unknown",
+        ] {
+            assert_eq!(
+                new_referral_status(Some(s)).unwrap_err().issue,
+                "business-rule"
+            );
+        }
+        assert_eq!(new_referral_status(None).unwrap_err().issue, "required");
+        assert_eq!(
+            new_referral_status(Some("Active")).unwrap_err().issue,
+            "code-invalid"
+        );
+    }
+
+    #[test]
+    fn only_an_order_is_a_referral() {
+        assert_eq!(new_referral_intent(Some("order")), Ok(()));
+        assert_eq!(new_referral_intent(Some("original-order")), Ok(()));
+        for i in [
+            "proposal",
+            "plan",
+            "directive",
+            "reflex-order",
+            "filler-order",
+            "instance-order",
+            "option",
+        ] {
+            assert_eq!(
+                new_referral_intent(Some(i)).unwrap_err().issue,
+                "business-rule"
+            );
+        }
+        assert_eq!(new_referral_intent(None).unwrap_err().issue, "required");
+        assert_eq!(
+            new_referral_intent(Some("bogus")).unwrap_err().issue,
+            "code-invalid"
+        );
     }
 
     #[test]

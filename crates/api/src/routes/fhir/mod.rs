@@ -41,16 +41,99 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/fhir/r4/metadata").get(metadata))
         .service(resource("/fhir/r4").post(post_bundle))
         .service(resource("/fhir/r4/$process-message").post(process_message))
-        .service(resource("/fhir/r4/ServiceRequest").post(create_service_request))
+        .service(
+            resource("/fhir/r4/ServiceRequest")
+                .get(search_service_requests)
+                .post(create_service_request),
+        )
         .service(resource("/fhir/r4/ServiceRequest/{id}").get(read_service_request))
         .service(resource("/fhir/r4/Task").get(search_tasks))
-        .service(resource("/fhir/r4/Task/{id}").get(read_task));
+        .service(resource("/fhir/r4/Task/{id}").get(read_task))
+        // Last: any other path under /fhir/r4 names a resource type (or an interaction)
+        // that is not served, which FHIR answers as not supported, not as an unknown page.
+        .service(web::resource("/fhir/r4/{rest:.*}").to(not_supported));
+}
+
+async fn not_supported(rest: web::Path<String>) -> Result<HttpResponse, FhirError> {
+    let kind = rest.split('/').next().unwrap_or("");
+    Err(FhirError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        vec![outcome::Issue::error(
+            "not-supported",
+            "not_supported",
+            format!(
+                "'{kind}' is not supported here: this server takes ServiceRequests (create, read) \
+                 and serves Tasks (read, search by focus); see GET /fhir/r4/metadata"
+            ),
+            None,
+        )],
+    ))
+}
+
+/// Media types a FHIR client may ask for: ours is JSON only (`application/fhir+json`).
+const JSON_FORMATS: &[&str] = &[
+    "*/*",
+    "application/*",
+    "application/json",
+    "application/fhir+json",
+    "application/json+fhir",
+    "json",
+];
+
+/// Middleware for `/fhir`: a client that asks for anything but JSON (an `Accept` header
+/// with no JSON range, or `_format=xml`) gets 406 with an OperationOutcome, in JSON since
+/// that is all we write, before any other work is done.
+pub async fn negotiate(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if is_fhir_path(req.path())
+        && let Some(asked) = unacceptable_format(req.request())
+    {
+        let error = FhirError::new(
+            actix_web::http::StatusCode::NOT_ACCEPTABLE,
+            vec![outcome::Issue::error(
+                "not-supported",
+                "not_acceptable",
+                format!("{asked} cannot be given: this server answers application/fhir+json only"),
+                None,
+            )],
+        );
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+/// What the request asks for that we cannot give, if anything: `_format` wins over
+/// `Accept`, as FHIR says.
+fn unacceptable_format(req: &HttpRequest) -> Option<String> {
+    let is_json = |media: &str| {
+        let media = media
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        JSON_FORMATS.contains(&media.as_str())
+    };
+    let query = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok();
+    if let Some(format) = query
+        .as_ref()
+        .and_then(|q| q.iter().find(|(k, _)| k == "_format"))
+        .map(|(_, v)| v)
+    {
+        return (!is_json(format)).then(|| format!("_format={format}"));
+    }
+    let accept = req.headers().get(header::ACCEPT)?.to_str().ok()?;
+    (!accept.split(',').any(is_json)).then(|| format!("Accept: {accept}"))
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
         metadata,
+        search_service_requests,
         create_service_request,
         post_bundle,
         process_message,
@@ -71,6 +154,8 @@ pub struct Api;
 
 pub const OPERATIONS: &[Operation] = &[
     Operation::public("GET", "/fhir/r4/metadata"),
+    // Answers only that searching is not supported: nothing to protect.
+    Operation::public("GET", "/fhir/r4/ServiceRequest"),
     Operation::needs(
         "POST",
         "/fhir/r4/ServiceRequest",
@@ -109,11 +194,40 @@ fn base_url(req: &HttpRequest) -> String {
     responses(
         (status = 200, description = "The CapabilityStatement", body = schemas::CapabilityStatement, content_type = "application/fhir+json"),
     ))]
-pub async fn metadata() -> HttpResponse {
+pub async fn metadata(req: HttpRequest) -> HttpResponse {
     fhir(
         actix_web::http::StatusCode::OK,
-        &render::capability_statement(),
+        &render::capability_statement(&base_url(&req)),
     )
+}
+
+/// Searching ServiceRequests: not supported.
+///
+/// Always an OperationOutcome (`not-supported`): read a referral by its id, or find its
+/// Task with `GET /fhir/r4/Task?focus=ServiceRequest/{id}`.
+#[utoipa::path(get, path = "/fhir/r4/ServiceRequest", tag = "fhir", operation_id = "fhir_search_service_requests",
+    responses(
+        (status = 400, description = "Searching ServiceRequests is not supported", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+    ))]
+pub async fn search_service_requests() -> Result<HttpResponse, FhirError> {
+    Err(FhirError::new(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        vec![outcome::Issue::error(
+            "not-supported",
+            "search_not_supported",
+            "searching ServiceRequests is not supported: read one by id \
+             (GET /fhir/r4/ServiceRequest/{id}), or find a referral's Task with \
+             GET /fhir/r4/Task?focus=ServiceRequest/{id}",
+            None,
+        )],
+    ))
+}
+
+/// The weak ETag of a resource we render with a `meta.versionId`.
+fn etag(resource: &Value) -> Option<String> {
+    resource["meta"]["versionId"]
+        .as_str()
+        .map(|v| format!("W/\"{v}\""))
 }
 
 /// A referral read from FHIR, stored (or found again for a retried Idempotency-Key).
@@ -169,6 +283,7 @@ async fn accept(
         source_id: intake.source_id.clone(),
         request_id,
         codings: intake.codings.clone(),
+        requested: intake.requested.clone(),
     };
     let key = key.0.map(|key| IdempotencyKey {
         key,
@@ -207,12 +322,20 @@ async fn accept(
     }
 }
 
-fn created(status: actix_web::http::StatusCode, a: &Accepted, body: &Value) -> HttpResponse {
+fn created(
+    status: actix_web::http::StatusCode,
+    a: &Accepted,
+    sr: &Value,
+    body: &Value,
+) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type(FHIR_JSON).insert_header((
         header::LOCATION,
         format!("/fhir/r4/ServiceRequest/{}", a.referral.id),
     ));
+    if let Some(tag) = etag(sr) {
+        response.insert_header((header::ETAG, tag));
+    }
     if a.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
@@ -227,7 +350,10 @@ fn created(status: actix_web::http::StatusCode, a: &Accepted, body: &Value) -> H
 /// PractitionerRole) and a Consent (from `supportingInfo`). It must be coded as social
 /// prescribing (SNOMED CT 871731000000106) or carry a Gravity SDOH category; its
 /// categories and reason codes become our reasons (unmapped ones `other`, the original
-/// coding kept). Judged by the same rules as `POST /v1/referrals`; anything refused is an
+/// coding kept). It must be a new request: `status` `active` and `intent` `order` (or
+/// `original-order`), both required. Elements the model neither reads nor deliberately
+/// leaves unused are refused by name, never dropped (the CapabilityStatement lists them).
+/// Judged by the same rules as `POST /v1/referrals`; anything refused is an
 /// OperationOutcome whose `issue.expression` points at the element. `Idempotency-Key` as
 /// on `POST /v1/referrals`; `X-Request-Id` (BaRS) is kept with the referral and echoed.
 #[utoipa::path(post, path = "/fhir/r4/ServiceRequest", tag = "fhir", operation_id = "fhir_create_service_request",
@@ -239,7 +365,8 @@ fn created(status: actix_web::http::StatusCode, a: &Accepted, body: &Value) -> H
     request_body(content = schemas::ServiceRequest, content_type = "application/fhir+json"),
     responses(
         (status = 201, description = "Received: the referral as a ServiceRequest", body = schemas::ServiceRequest, content_type = "application/fhir+json",
-            headers(("Location" = String, description = "The new ServiceRequest's address"))),
+            headers(("Location" = String, description = "The new ServiceRequest's address"),
+                ("ETag" = String, description = "W/\"<meta.versionId>\""))),
         (status = 400, description = "The body is not JSON", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
@@ -268,7 +395,7 @@ pub async fn create_service_request(
     )
     .await?;
     let sr = render::service_request(&a.referral, a.stored.as_ref());
-    Ok(created(actix_web::http::StatusCode::CREATED, &a, &sr))
+    Ok(created(actix_web::http::StatusCode::CREATED, &a, &sr, &sr))
 }
 
 /// Send a referral as a Bundle: a `transaction` or a BaRS `message`.
@@ -400,7 +527,7 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
                 {"fullUrl": format!("{base}/ServiceRequest/{id}"), "resource": sr},
             ],
         });
-        return created(ok, a, &body);
+        return created(ok, a, &sr, &body);
     }
     let (index, count) = a.intake.transaction.unwrap_or((0, 1));
     let entries: Vec<Value> = (0..count)
@@ -409,26 +536,43 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
                 json!({
                     "fullUrl": format!("{base}/ServiceRequest/{id}"),
                     "resource": sr,
-                    "response": {"status": "201 Created", "location": format!("ServiceRequest/{id}")},
+                    "response": {
+                        "status": "201 Created",
+                        "location": format!("ServiceRequest/{id}"),
+                        "etag": etag(&sr),
+                        "lastModified": sr["meta"]["lastUpdated"],
+                    },
                 })
             } else {
-                // Patient, Consent and requester are taken into the referral, not kept as
-                // resources of their own.
-                json!({"response": {"status": "200 OK"}})
+                // Patient, Consent and requester are taken into the referral, not created
+                // as resources of their own: no location, and the outcome says where.
+                json!({"response": {
+                    "status": "200 OK",
+                    "outcome": {
+                        "resourceType": "OperationOutcome",
+                        "issue": [{
+                            "severity": "information",
+                            "code": "informational",
+                            "diagnostics": format!("taken into ServiceRequest/{id}; not kept as a resource of its own"),
+                        }],
+                    },
+                }})
             }
         })
         .collect();
     created(
         ok,
         a,
+        &sr,
         &json!({"resourceType": "Bundle", "type": "transaction-response", "entry": entries}),
     )
 }
 
 /// Read a referral as a ServiceRequest.
 ///
-/// The person is a contained Patient; the categories and reason codes the sender used
-/// are given back beside ours. The receiving service's link workers and coordinators read
+/// The person is a contained Patient. `code`, `category`, `reasonCode`,
+/// `reasonReference`, `basedOn`, `identifier` and `intent` are given back as the sender
+/// sent them, with our reasons added as further codings; `ETag` is `W/"<meta.versionId>"`. The receiving service's link workers and coordinators read
 /// the whole request. A caller with only the `referrer` role reads the requests its
 /// organisation sent, without the notes and without the person's contact details and
 /// address (name, birth date, NHS number and practice stay, to match its own record).
@@ -437,7 +581,8 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
-        (status = 200, description = "The ServiceRequest", body = schemas::ServiceRequest, content_type = "application/fhir+json"),
+        (status = 200, description = "The ServiceRequest", body = schemas::ServiceRequest, content_type = "application/fhir+json",
+            headers(("ETag" = String, description = "W/\"<meta.versionId>\""))),
         (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 404, description = "No such referral in your organisation", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
@@ -459,7 +604,11 @@ pub async fn read_service_request(
         }
         _ => render::service_request(&referral, stored.as_ref()),
     };
-    Ok(fhir(actix_web::http::StatusCode::OK, &body))
+    let mut response = fhir(actix_web::http::StatusCode::OK, &body);
+    if let Some(tag) = etag(&body).and_then(|t| header::HeaderValue::from_str(&t).ok()) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

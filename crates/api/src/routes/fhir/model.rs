@@ -1,7 +1,8 @@
 //! The FHIR R4 we read: a hand-written serde subset of ServiceRequest, Patient,
 //! Organization, Practitioner, PractitionerRole, Consent, Bundle and MessageHeader.
-//! Only the elements we use are declared; everything else a sender puts in a resource is
-//! ignored, as FHIR expects of a receiver. What we write (ServiceRequest, Task, Bundle,
+//! Only the elements we use are declared. A clinical record must not lose what was sent
+//! without anyone knowing, so [`elements`] lists, per resource type, the elements we read
+//! and the few we deliberately do not use; intake refuses any other element. What we write (ServiceRequest, Task, Bundle,
 //! OperationOutcome, CapabilityStatement) is built in `render.rs` and `outcome.rs`.
 
 use serde::Deserialize;
@@ -74,6 +75,15 @@ pub struct ServiceRequest {
     pub supporting_info: Vec<Reference>,
     #[serde(default)]
     pub note: Vec<Annotation>,
+    /// Kept as sent and given back on read.
+    #[serde(default)]
+    pub identifier: Vec<Identifier>,
+    /// Kept as sent and given back on read.
+    #[serde(default)]
+    pub based_on: Vec<Reference>,
+    /// Kept as sent and given back on read.
+    #[serde(default)]
+    pub reason_reference: Vec<Reference>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -204,4 +214,176 @@ pub struct MessageHeader {
     #[serde(default)]
     pub focus: Vec<Reference>,
     pub definition: Option<String>,
+}
+
+/// The top-level elements of a resource type we take a referral from: those we read (or
+/// keep as sent), and those we deliberately leave unused because they say nothing the
+/// referral needs (resource metadata and narrative, the context of a BaRS message).
+/// `None` for a type we do not read at all. Anything not listed is refused at intake:
+/// silently dropping an element of a clinical record is worse than asking the sender to
+/// leave it out. `modifierExtension` and `implicitRules` are never listed, as FHIR requires
+/// of a receiver that does not understand them.
+///
+/// Inside a listed element only what the model declares is read (of an address, the
+/// postcode); `extension`s whose URL we do not know are ignored, as FHIR allows for
+/// (non-modifier) extensions; `_element` (a primitive's id and extensions) follows its
+/// element.
+pub fn elements(resource_type: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    const COMMON_UNUSED: &[&str] = &["id", "meta", "text", "language"];
+    Some(match resource_type {
+        "ServiceRequest" => (
+            &[
+                "resourceType",
+                "id",
+                "contained",
+                "extension",
+                "identifier",
+                "basedOn",
+                "status",
+                "intent",
+                "category",
+                "priority",
+                "code",
+                "subject",
+                "requester",
+                "performer",
+                "reasonCode",
+                "reasonReference",
+                "supportingInfo",
+                "note",
+            ],
+            // When and where the sender's own encounter took place, and when it authored
+            // the request: our referral records when we received it.
+            &[
+                "meta",
+                "text",
+                "language",
+                "encounter",
+                "authoredOn",
+                "occurrencePeriod",
+                "occurrenceDateTime",
+                "locationReference",
+            ],
+        ),
+        "Patient" => (
+            &[
+                "resourceType",
+                "extension",
+                "identifier",
+                "name",
+                "telecom",
+                "birthDate",
+                "address",
+                "contact",
+                "communication",
+                "generalPractitioner",
+            ],
+            // Gender is not part of a social prescribing referral here.
+            &["id", "meta", "text", "language", "gender"],
+        ),
+        "Consent" => (
+            &[
+                "resourceType",
+                "extension",
+                "status",
+                "patient",
+                "dateTime",
+                "sourceAttachment",
+                "sourceReference",
+                "provision",
+            ],
+            // What kind of consent it is: ours is always consent to this referral.
+            &[
+                "id",
+                "meta",
+                "text",
+                "language",
+                "scope",
+                "category",
+                "policyRule",
+            ],
+        ),
+        "Organization" => (&["resourceType", "identifier", "name"], COMMON_UNUSED),
+        "Practitioner" => (
+            &["resourceType", "name"],
+            // The referrer is recorded by name and role, not contact details.
+            &["id", "meta", "text", "language", "identifier", "telecom"],
+        ),
+        "PractitionerRole" => (
+            &[
+                "resourceType",
+                "practitioner",
+                "organization",
+                "code",
+                "specialty",
+            ],
+            COMMON_UNUSED,
+        ),
+        _ => return None,
+    })
+}
+
+/// Resource types a request may carry that we do not take into the referral: the
+/// message's own header and the receiving HealthcareService (read for routing only), and
+/// the clinical context a BaRS message sends beside its ServiceRequest. Any other type is
+/// refused.
+pub const CONTEXT_TYPES: &[&str] = &[
+    "MessageHeader",
+    "HealthcareService",
+    "Encounter",
+    "CarePlan",
+    "Location",
+    "Observation",
+    "Flag",
+];
+
+/// The elements of `resource` (of a type [`elements`] knows) that are neither read nor
+/// deliberately unused.
+pub fn unknown_elements(resource: &serde_json::Value) -> Vec<String> {
+    let kind = resource["resourceType"].as_str().unwrap_or("");
+    let (Some((read, unused)), Some(object)) = (elements(kind), resource.as_object()) else {
+        return Vec::new();
+    };
+    let known = |name: &str| read.contains(&name) || unused.contains(&name);
+    object
+        .keys()
+        .filter(|k| !known(k.strip_prefix('_').unwrap_or(k)))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_element_we_do_not_know_is_named_and_known_ones_are_not() {
+        let patient = json!({"resourceType": "Patient", "gender": "female", "_birthDate": {},
+            "birthDate": "1971-03-14", "fooBar": 1, "deceasedBoolean": true});
+        let mut unknown = unknown_elements(&patient);
+        unknown.sort();
+        assert_eq!(unknown, vec!["deceasedBoolean", "fooBar"]);
+    }
+
+    #[test]
+    fn modifier_extensions_and_implicit_rules_are_never_known() {
+        for kind in [
+            "ServiceRequest",
+            "Patient",
+            "Consent",
+            "Organization",
+            "Practitioner",
+            "PractitionerRole",
+        ] {
+            let r = json!({"resourceType": kind, "modifierExtension": [], "implicitRules": "x"});
+            assert_eq!(unknown_elements(&r).len(), 2, "{kind}");
+        }
+    }
+
+    #[test]
+    fn types_we_do_not_read_have_no_element_list() {
+        assert!(elements("Observation").is_none());
+        assert!(unknown_elements(&json!({"resourceType": "Flag", "fooBar": 1})).is_empty());
+    }
 }

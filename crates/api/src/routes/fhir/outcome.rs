@@ -169,7 +169,13 @@ impl From<&ApiError> for FhirError {
             ApiError::Unavailable(_) => "transient",
             ApiError::Internal(_) => "exception",
         };
-        let mut error = Self::new(status, vec![Issue::error(code, slug, problem.detail, None)]);
+        let detail = match e {
+            ApiError::UnsupportedMediaType => {
+                "send the body as application/fhir+json (application/json is accepted too)".into()
+            }
+            _ => problem.detail,
+        };
+        let mut error = Self::new(status, vec![Issue::error(code, slug, detail, None)]);
         if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = e {
             error.internal = Some(cause.clone());
         }

@@ -154,13 +154,172 @@ pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Valu
         patient["generalPractitioner"] = json!([{"identifier": {"system": mapping::ODS_ORGANISATION_CODE, "value": practice.as_str()}}]);
     }
 
-    // Our reasons, then every coding the sender used, as it was sent.
-    let mut category = vec![json!({"coding": [{
+    let requested = intake
+        .map(|i| &i.requested)
+        .filter(|r| r.is_object())
+        .cloned()
+        .unwrap_or_default();
+    let (category, code, reason_code) = if requested.is_null() {
+        coded_from_codings(referral, intake)
+    } else {
+        coded_as_requested(referral, intake, &requested)
+    };
+    let mut identifier =
+        vec![json!({"system": REFERENCE_SYSTEM, "value": referral.reference.as_str()})];
+    if let Some(source) = intake.and_then(|i| i.source_id.as_deref()) {
+        identifier.push(json!({"system": "urn:ietf:rfc:3986", "value": source}));
+    }
+    identifier.extend(
+        requested["identifier"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    let mut requester = json!({"display": d.referrer.name});
+    if let Some(ods) = &d.referrer.ods_code {
+        requester["identifier"] =
+            json!({"system": mapping::ODS_ORGANISATION_CODE, "value": ods.as_str()});
+    }
+    let mut sr = json!({
+        "resourceType": "ServiceRequest",
+        "id": referral.id.to_string(),
+        "meta": {"lastUpdated": instant(referral.updated_at)},
+        "contained": [patient],
+        "identifier": identifier,
+        "status": request_status(referral.status),
+        "intent": requested.get("intent").cloned().unwrap_or(json!("order")),
+        "category": category,
+        "priority": mapping::priority_for(d.urgency),
+        "code": code,
+        "subject": {"reference": "#patient"},
+        "authoredOn": instant(referral.created_at),
+        "requester": requester,
+        "performer": [{"identifier": {"system": mapping::ODS_ORGANISATION_CODE, "value": referral.organisation}}],
+        "reasonCode": reason_code,
+    });
+    for element in ["basedOn", "reasonReference"] {
+        if let Some(v) = requested.get(element) {
+            sr[element] = v.clone();
+        }
+    }
+    if let Some(notes) = &d.notes {
+        sr["note"] = json!([{"text": notes}]);
+    }
+    let version = version_of(&sr);
+    sr["meta"]["versionId"] = json!(version);
+    sr
+}
+
+/// A ServiceRequest's `meta.versionId`: a digest of all it says, `meta.lastUpdated`
+/// included, so that it changes whenever the referral is updated or what the request
+/// shows changes, whichever table the change was written to (the referral has no version
+/// counter of its own). There is no version history to read (no `vread`).
+fn version_of(resource: &Value) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(resource.to_string().as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn social_prescribing() -> Value {
+    json!({"coding": [{
         "system": mapping::SNOMED,
         "code": mapping::SOCIAL_PRESCRIBING_REFERRAL,
         "display": "Referral to social prescribing service",
-    }]})];
-    let mut reason_code: Vec<Value> = d
+    }]})
+}
+
+fn has_social_prescribing(concept: &Value) -> bool {
+    concept["coding"].as_array().into_iter().flatten().any(|c| {
+        c["system"]
+            .as_str()
+            .is_some_and(|s| mapping::same_system(s, mapping::SNOMED))
+            && c["code"] == mapping::SOCIAL_PRESCRIBING_REFERRAL
+    })
+}
+
+/// `category`, `code` and `reasonCode` for a referral whose request was kept as sent:
+/// the requester's own, unchanged, with ours added. Social prescribing (SNOMED CT
+/// 871731000000106) is a category when the sender did not give it; `code` is the
+/// sender's (ours only if it sent none); each of the sender's reasonCode concepts gains
+/// the coding of the reason it became (a translation within the same concept, so the
+/// sender's coding and text stay), and reasons that came from elsewhere (a category) are
+/// concepts of their own.
+fn coded_as_requested(
+    referral: &Referral,
+    intake: Option<&FhirIntake>,
+    requested: &Value,
+) -> (Vec<Value>, Value, Vec<Value>) {
+    let mut category: Vec<Value> = requested["category"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !category.iter().any(has_social_prescribing) {
+        category.insert(0, social_prescribing());
+    }
+    let code = requested
+        .get("code")
+        .cloned()
+        .unwrap_or_else(social_prescribing);
+    let reasons = &referral.details.reasons;
+    let mut shown: Vec<&str> = Vec::new();
+    let mut reason_code: Vec<Value> = requested["reasonCode"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for c in intake
+        .and_then(|i| i.codings.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let (Some(element), Some(reason)) = (c["element"].as_str(), c["reason"].as_str()) else {
+            continue;
+        };
+        let Some(index) = element
+            .strip_prefix("reasonCode[")
+            .and_then(|rest| rest.strip_suffix(']'))
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        // Only a reason the referral still has (staff may have changed them since).
+        if !reasons.iter().any(|r| r.as_str() == reason) {
+            continue;
+        }
+        let Some(codings) = reason_code
+            .get_mut(index)
+            .and_then(|concept| concept.get_mut("coding"))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        let ours = coding(mapping::REASON_SYSTEM, reason);
+        let present = codings
+            .iter()
+            .any(|x| x["system"] == ours["system"] && x["code"] == ours["code"]);
+        if !present {
+            codings.push(ours);
+        }
+        shown.push(reason);
+    }
+    for r in reasons {
+        if !shown.contains(&r.as_str()) {
+            reason_code.push(json!({"coding": [coding(mapping::REASON_SYSTEM, r.as_str())]}));
+        }
+    }
+    (category, code, reason_code)
+}
+
+/// `category`, `code` and `reasonCode` for a referral made without FHIR, or received
+/// before the request was kept as sent: ours, then every coding the sender used, each as
+/// a concept of its own.
+fn coded_from_codings(
+    referral: &Referral,
+    intake: Option<&FhirIntake>,
+) -> (Vec<Value>, Value, Vec<Value>) {
+    let mut category = vec![social_prescribing()];
+    let mut reason_code: Vec<Value> = referral
+        .details
         .reasons
         .iter()
         .map(|r| json!({"coding": [coding(mapping::REASON_SYSTEM, r.as_str())]}))
@@ -180,37 +339,7 @@ pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Valu
             category.push(original);
         }
     }
-    let mut identifier =
-        vec![json!({"system": REFERENCE_SYSTEM, "value": referral.reference.as_str()})];
-    if let Some(source) = intake.and_then(|i| i.source_id.as_deref()) {
-        identifier.push(json!({"system": "urn:ietf:rfc:3986", "value": source}));
-    }
-    let mut requester = json!({"display": d.referrer.name});
-    if let Some(ods) = &d.referrer.ods_code {
-        requester["identifier"] =
-            json!({"system": mapping::ODS_ORGANISATION_CODE, "value": ods.as_str()});
-    }
-    let mut sr = json!({
-        "resourceType": "ServiceRequest",
-        "id": referral.id.to_string(),
-        "meta": {"lastUpdated": instant(referral.updated_at)},
-        "contained": [patient],
-        "identifier": identifier,
-        "status": request_status(referral.status),
-        "intent": "order",
-        "category": category,
-        "priority": mapping::priority_for(d.urgency),
-        "code": {"coding": [{"system": mapping::SNOMED, "code": mapping::SOCIAL_PRESCRIBING_REFERRAL, "display": "Referral to social prescribing service"}]},
-        "subject": {"reference": "#patient"},
-        "authoredOn": instant(referral.created_at),
-        "requester": requester,
-        "performer": [{"identifier": {"system": mapping::ODS_ORGANISATION_CODE, "value": referral.organisation}}],
-        "reasonCode": reason_code,
-    });
-    if let Some(notes) = &d.notes {
-        sr["note"] = json!([{"text": notes}]);
-    }
-    sr
+    (category, social_prescribing(), reason_code)
 }
 
 /// The ServiceRequest as the referrer organisation reads it back: the request it sent,
@@ -262,15 +391,17 @@ pub fn task(referral: &Referral, state: &LoopState) -> Value {
         task["for"] =
             json!({"identifier": {"system": mapping::NHS_NUMBER, "value": n.as_string()}});
     }
+    // Why, in the code system of the reason: a closure reason or a decline reason. The
+    // state itself is in `businessStatus`; a move with no recorded reason has none.
     if s.has_status_reason {
-        let mut reason = vec![match s.closure_reason {
-            Some(c) => coding(mapping::CLOSURE_SYSTEM, c.as_str()),
-            None => coding(mapping::STATUS_SYSTEM, s.business_status.as_str()),
-        }];
-        if let Some(code) = &state.decline_reason {
-            reason.push(json!({"system": mapping::STATUS_SYSTEM, "code": code}));
+        let reason = match (referral.status, s.closure_reason, &state.decline_reason) {
+            (Status::Closed, Some(c), _) => Some(coding(mapping::CLOSURE_SYSTEM, c.as_str())),
+            (Status::Declined, _, Some(code)) => Some(coding(mapping::DECLINE_SYSTEM, code)),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            task["statusReason"] = json!({"coding": [reason]});
         }
-        task["statusReason"] = json!({"coding": reason});
     }
     if s.status == "completed" {
         let output = task_output(state);
@@ -295,8 +426,33 @@ pub fn searchset(base_url: &str, resources: Vec<Value>) -> Value {
     })
 }
 
-/// `GET /fhir/r4/metadata`: exactly what this server does.
-pub fn capability_statement() -> Value {
+/// `GET /fhir/r4/metadata`: exactly what this server does, at `base_url`. An `instance`
+/// statement names its implementation (invariant cpb-14).
+pub fn capability_statement(base_url: &str) -> Value {
+    use super::model::{CONTEXT_TYPES, elements};
+    let element_rule = [
+        "ServiceRequest",
+        "Patient",
+        "Consent",
+        "Organization",
+        "Practitioner",
+        "PractitionerRole",
+    ]
+    .iter()
+    .filter_map(|kind| {
+        let (read, unused) = elements(kind)?;
+        Some(format!(
+            "{kind}: reads {}; leaves unused {}",
+            read.iter()
+                .filter(|e| **e != "resourceType")
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            unused.join(", ")
+        ))
+    })
+    .collect::<Vec<_>>()
+    .join(". ");
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -304,14 +460,22 @@ pub fn capability_statement() -> Value {
         "publisher": "socialrx",
         "kind": "instance",
         "software": {"name": "socialrx", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {
+            "description": "socialrx: social prescribing referrals in, closed loop out",
+            "url": base_url,
+        },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Social prescribing referrals from clinical systems. Send a ServiceRequest \
+            "documentation": format!("Social prescribing referrals from clinical systems. Send a ServiceRequest \
                 coded as social prescribing (SNOMED CT 871731000000106) or with a Gravity SDOH category, \
-                with its Patient (NHS number https://fhir.nhs.uk/Id/nhs-number) and a Consent; follow it \
-                through its Task. Anything else is refused with an OperationOutcome.",
+                status 'active' and intent 'order' (or 'original-order'), with its Patient (NHS number \
+                https://fhir.nhs.uk/Id/nhs-number) and a Consent; follow it through its Task. Anything else \
+                is refused with an OperationOutcome. Elements: any element not listed here is refused \
+                (modifierExtension and implicitRules always); extensions we do not know are ignored. \
+                {element_rule}. Other resource types a Bundle may carry, not kept: {}. JSON only: \
+                an Accept or _format asking for anything else is 406.", CONTEXT_TYPES.join(", ")),
             "security": {
                 "service": [{"text": "Bearer JWT (claims sub, org, roles, exp, iss, aud)"}],
                 "description": "Authorization: Bearer <JWT>. Sending needs one of the roles referrer, link_worker, coordinator; reading the same."
@@ -320,13 +484,21 @@ pub fn capability_statement() -> Value {
                 {
                     "type": "ServiceRequest",
                     "interaction": [{"code": "create"}, {"code": "read"}],
+                    "versioning": "versioned",
+                    "readHistory": false,
+                    "updateCreate": false,
                     "conditionalCreate": false,
-                    "documentation": "create: a ServiceRequest with a contained Patient. Honours Idempotency-Key and echoes X-Request-Id."
+                    "conditionalRead": "not-supported",
+                    "conditionalUpdate": false,
+                    "conditionalDelete": "not-supported",
+                    "documentation": "create: a ServiceRequest with a contained Patient. Honours Idempotency-Key and echoes X-Request-Id. \
+                        read: code, category, reasonCode, reasonReference, basedOn, identifier and intent as the requester sent them, \
+                        with our reasons added. ETag W/\"<meta.versionId>\". No search."
                 },
                 {
                     "type": "Task",
                     "interaction": [{"code": "read"}, {"code": "search-type"}],
-                    "searchParam": [{"name": "focus", "type": "reference", "documentation": "ServiceRequest/{id}"}],
+                    "searchParam": [{"name": "focus", "type": "reference", "documentation": "ServiceRequest/{id}; required"}],
                     "documentation": "Read only: one Task per referral, following its lifecycle."
                 }
             ],
@@ -334,6 +506,10 @@ pub fn capability_statement() -> Value {
             "operation": [{"name": "process-message", "definition": "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"}]
         }],
         "messaging": [{
+            "endpoint": [{
+                "protocol": {"system": "http://terminology.hl7.org/CodeSystem/message-transport", "code": "http"},
+                "address": format!("{base_url}/$process-message"),
+            }],
             "supportedMessage": [{"mode": "receiver", "definition": "https://fhir.nhs.uk/MessageDefinition/bars-message-servicerequest-request-referral"}],
             "documentation": "NHS Booking and Referral Standard (BaRS) servicerequest-request messages, for social prescribing referrals only."
         }]

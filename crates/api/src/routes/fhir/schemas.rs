@@ -51,7 +51,7 @@ fhir_schema!(Task, "A FHIR R4 Task following a referral.", task());
 fhir_schema!(
     CapabilityStatement,
     "A FHIR R4 CapabilityStatement.",
-    super::render::capability_statement()
+    super::render::capability_statement("https://socialrx.example/fhir/r4")
 );
 
 pub fn operation_outcome() -> Value {
