@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use self::webdriver::{Browser, ENTER, find_browser};
+use self::webdriver::{Browser, ENTER, NO_SCRIPT, OFFLINE, find_browser};
 use crate::support::*;
 
 /// One browser at a time: two cores do not run several Chromiums and the suite well.
@@ -443,6 +443,59 @@ async fn a_partners_own_page_may_post_across_origins_and_a_strangers_page_may_no
     let found = self_referrals(&app).await;
     assert_eq!(found.len(), 1, "the refused preflight sent nothing");
     assert_eq!(found[0]["reference"], reference.as_str());
+    drop(browser);
+    app.finish().await;
+}
+
+/// `/docs` on a closed network: Chromium can reach this machine only, and the page still
+/// shows our operations, having asked nothing of any other host.
+#[tokio::test]
+async fn the_docs_render_offline_from_the_binary() {
+    let Some((chromium, driver)) = browser_or_skip("browser: docs offline") else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let app = spawn_app().await;
+    let browser = Browser::start_with(&chromium, &driver, OFFLINE).await;
+    browser.goto(&app.url("/docs")).await;
+    let shown = browser
+        .wait_for(
+            "the operations of the spec",
+            "var ops = document.querySelectorAll('.opblock');
+             return ops.length > 20 && document.body.innerText;",
+        )
+        .await;
+    let shown = shown.as_str().unwrap();
+    screenshot(&browser, "docs").await;
+    for expected in [
+        "/v1/self-referrals",
+        "Refer yourself, from a partner's web form.",
+        "/v1/referrals/{id}",
+        "self-referrals",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} not on the page");
+    }
+    // Everything the page loaded came from the service itself.
+    let origin = app.url("");
+    let loaded = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; });",
+            vec![],
+        )
+        .await;
+    let loaded: Vec<&str> = loaded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        loaded.iter().any(|u| u.ends_with("/openapi.json")),
+        "{loaded:?}"
+    );
+    for url in &loaded {
+        assert!(url.starts_with(&origin), "{url} is not from {origin}");
+    }
     drop(browser);
     app.finish().await;
 }
