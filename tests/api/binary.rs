@@ -46,6 +46,37 @@ fn every_command_has_help() {
     assert!(out.contains("--org") && out.contains("--roles"));
 }
 
+/// The README's table of commands is the binary's own list, and says how many there are.
+#[test]
+fn the_readme_lists_every_command_of_the_binary() {
+    let (code, out, _) = run(&["--help"], &[]);
+    assert_eq!(code, 0);
+    let commands: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 4, "{out}");
+    let readme = include_str!("../../README.md");
+    let listed: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `socialrx "))
+        .filter_map(|l| l.split([' ', '`']).next())
+        .collect();
+    assert_eq!(listed, commands, "the README's table of commands");
+    let words = [
+        "", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    let count = words.get(commands.len()).copied().unwrap_or("many");
+    assert!(
+        readme.contains(&format!("The binary has {count} commands")),
+        "the README should say the binary has {count} commands"
+    );
+}
+
 #[test]
 fn the_openapi_command_prints_the_committed_spec() {
     let (code, out, _) = run(&["openapi"], &[]);

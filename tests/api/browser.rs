@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use self::webdriver::{Browser, ENTER, find_browser};
+use self::webdriver::{Browser, ENTER, NO_SCRIPT, OFFLINE, find_browser};
 use crate::support::*;
 
 /// One browser at a time: two cores do not run several Chromiums and the suite well.
@@ -444,5 +444,249 @@ async fn a_partners_own_page_may_post_across_origins_and_a_strangers_page_may_no
     assert_eq!(found.len(), 1, "the refused preflight sent nothing");
     assert_eq!(found[0]["reference"], reference.as_str());
     drop(browser);
+    app.finish().await;
+}
+
+/// `/docs` on a closed network: Chromium can reach this machine only, and the page still
+/// shows our operations, having asked nothing of any other host.
+#[tokio::test]
+async fn the_docs_render_offline_from_the_binary() {
+    let Some((chromium, driver)) = browser_or_skip("browser: docs offline") else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let app = spawn_app().await;
+    let browser = Browser::start_with(&chromium, &driver, OFFLINE).await;
+    browser.goto(&app.url("/docs")).await;
+    let shown = browser
+        .wait_for(
+            "the operations of the spec",
+            "var ops = document.querySelectorAll('.opblock');
+             return ops.length > 20 && document.body.innerText;",
+        )
+        .await;
+    let shown = shown.as_str().unwrap();
+    screenshot(&browser, "docs").await;
+    for expected in [
+        "/v1/self-referrals",
+        "Refer yourself, from a partner's web form.",
+        "/v1/referrals/{id}",
+        "self-referrals",
+    ] {
+        assert!(shown.contains(expected), "{expected:?} not on the page");
+    }
+    // Everything the page loaded came from the service itself.
+    let origin = app.url("");
+    let loaded = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; });",
+            vec![],
+        )
+        .await;
+    let loaded: Vec<&str> = loaded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        loaded.iter().any(|u| u.ends_with("/openapi.json")),
+        "{loaded:?}"
+    );
+    for url in &loaded {
+        assert!(url.starts_with(&origin), "{url} is not from {origin}");
+    }
+    drop(browser);
+    app.finish().await;
+}
+
+/// With JavaScript off, the form posts itself: errors come back at their fields, then the
+/// reference, all as pages from the server.
+#[tokio::test]
+async fn without_javascript_the_form_is_sent_and_answered_in_html() {
+    let Some((chromium, driver)) = browser_or_skip("browser: no script") else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let app = spawn_app().await;
+    let (_, key) = app
+        .register_partner(
+            ORG,
+            "Carers Trust Birmingham",
+            &["https://www.example.org.uk"],
+        )
+        .await;
+    let browser = Browser::start_with(&chromium, &driver, NO_SCRIPT).await;
+    browser
+        .goto(&app.url(&format!("/embed/self-referral?key={key}")))
+        .await;
+    browser.find("#given_name").await.type_text("Delroy").await;
+    browser
+        .find("#family_name")
+        .await
+        .type_text("Campbell")
+        .await;
+    browser.find("#dob-day").await.type_text("2").await;
+    browser.find("#dob-month").await.type_text("7").await;
+    browser.find("#dob-year").await.type_text("1958").await;
+    browser.find("#postcode").await.type_text("B11 4BW").await;
+    browser
+        .find("label[for=preferred_contact-letter]")
+        .await
+        .click()
+        .await;
+    browser
+        .find("label[for=help_with-loneliness_isolation]")
+        .await
+        .click()
+        .await;
+    browser.find("label[for=consent-given]").await.click().await;
+    browser.find("#submit").await.click().await;
+
+    // A letter needs an address: the page comes back with the error at the address.
+    // (The old page has the same ids, hidden: waiting for them shown waits for the new.)
+    let error = browser
+        .find("#address_lines-error:not([hidden])")
+        .await
+        .text()
+        .await;
+    screenshot(&browser, "self-referral-no-script-errors").await;
+    assert!(error.contains("Enter your address"), "{error}");
+    let summary = browser
+        .find("#error-summary:not([hidden])")
+        .await
+        .text()
+        .await;
+    assert!(summary.contains("Enter your address"), "{summary}");
+    assert_eq!(
+        browser
+            .find("#given_name")
+            .await
+            .attribute("value")
+            .await
+            .as_deref(),
+        Some("Delroy"),
+        "the answers are kept"
+    );
+    assert!(
+        browser
+            .find("#preferred_contact-letter")
+            .await
+            .is_selected()
+            .await
+    );
+    assert_eq!(
+        browser
+            .find("#address_line_1")
+            .await
+            .attribute("aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    browser
+        .find("#address_line_1")
+        .await
+        .type_text("12 Stratford Road")
+        .await;
+    browser
+        .find("#address_line_3")
+        .await
+        .type_text("Birmingham")
+        .await;
+    browser.find("#submit").await.click().await;
+
+    let reference = browser
+        .find("#done:not([hidden]) #reference")
+        .await
+        .text()
+        .await;
+    screenshot(&browser, "self-referral-no-script-sent").await;
+    assert!(reference.starts_with("SRX-"), "{reference}");
+    let found = self_referrals(&app).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["reference"], reference.as_str());
+    assert_eq!(
+        found[0]["person"]["address_lines"],
+        json!(["12 Stratford Road", "Birmingham"])
+    );
+    drop(browser);
+    app.finish().await;
+}
+
+/// Ticking domestic abuse shows the safety text; Escape then replaces the page with a
+/// neutral one, leaving no history entry behind.
+#[tokio::test]
+async fn domestic_abuse_shows_safety_text_and_escape_leaves_the_page() {
+    let Some((chromium, driver)) = browser_or_skip("browser: quick exit") else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let app = spawn_app().await;
+    let neutral = PartnerSite::bind();
+    let neutral_url = format!("{}/weather", neutral.origin);
+    let neutral = neutral.serve(page("Weather", "<p>Sunny intervals.</p>"));
+    let (_, key) = app
+        .register_partner(
+            ORG,
+            "Carers Trust Birmingham",
+            &["https://www.example.org.uk"],
+        )
+        .await;
+    let browser = Browser::start_with(&chromium, &driver, OFFLINE).await;
+    browser
+        .goto(&app.url(&format!("/embed/self-referral?key={key}")))
+        .await;
+    let safety = browser.find("#safety").await;
+    let shown = "return getComputedStyle(document.getElementById('safety')).display !== 'none';";
+    assert_eq!(
+        browser.execute(shown, vec![]).await,
+        false,
+        "hidden at first"
+    );
+    browser
+        .find("label[for=help_with-domestic_abuse]")
+        .await
+        .click()
+        .await;
+    assert_eq!(
+        browser.execute(shown, vec![]).await,
+        true,
+        "shown when ticked"
+    );
+    let text = safety.text().await;
+    assert!(
+        text.contains("history") && text.contains("Escape"),
+        "{text}"
+    );
+    let exit = browser.find("#quick-exit").await;
+    assert_eq!(
+        exit.attribute("href").await.as_deref(),
+        Some("https://www.bbc.co.uk/weather")
+    );
+    screenshot(&browser, "self-referral-safety").await;
+    // The browser here cannot reach the BBC: the exit goes to a local stand-in.
+    browser
+        .execute(
+            "document.getElementById('quick-exit').href = arguments[0];",
+            vec![json!(neutral_url)],
+        )
+        .await;
+    let before = browser.execute("return history.length;", vec![]).await;
+    browser
+        .find("#given_name")
+        .await
+        .type_text("\u{E00C}")
+        .await;
+    browser
+        .wait_for("the neutral page", "return document.title === 'Weather';")
+        .await;
+    let after = browser.execute("return history.length;", vec![]).await;
+    assert_eq!(
+        before, after,
+        "the form's page was replaced, not left in history"
+    );
+    drop(browser);
+    drop(neutral);
     app.finish().await;
 }

@@ -62,6 +62,14 @@ fn every_api_operation_documents_auth_errors_and_examples() {
                     outcome, "#/components/schemas/OperationOutcome",
                     "{name} {status} must be an OperationOutcome"
                 );
+            } else if (status.starts_with('4') || status.starts_with('5'))
+                && path.starts_with("/embed/")
+            {
+                // The self-referral form's page is for people: its errors are pages too.
+                assert!(
+                    response["content"]["text/html"].is_object(),
+                    "{name} {status} must be an HTML page"
+                );
             } else if status.starts_with('4') || status.starts_with('5') {
                 let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
                 assert_eq!(
@@ -89,7 +97,12 @@ fn every_api_operation_documents_auth_errors_and_examples() {
                 "{name}: roles not documented"
             );
         }
-        if let Some(body) = op.get("requestBody") {
+        if let Some(body) = op.get("requestBody")
+            && path.starts_with("/embed/")
+        {
+            let form = &body["content"]["application/x-www-form-urlencoded"];
+            assert!(form["example"].is_string(), "{name}: no example form");
+        } else if let Some(body) = op.get("requestBody") {
             let media = if path.starts_with("/fhir/") {
                 "application/fhir+json"
             } else {

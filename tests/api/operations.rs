@@ -107,6 +107,58 @@ async fn the_docs_page_and_the_spec_are_served() {
     app.finish().await;
 }
 
+/// `/docs` names no other host: its scripts and styles come from the binary, with their
+/// types, compressed, and cached for long under a versioned address.
+#[tokio::test]
+async fn the_docs_page_loads_its_assets_from_the_service_only() {
+    let app = spawn_app().await;
+    let docs = app.get("/docs").send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert_eq!(docs.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(docs.headers()["cache-control"], "no-cache");
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self';"),
+        "{csp}"
+    );
+    let page = docs.text().await.unwrap();
+    assert!(!page.contains("://"), "the page names another host: {page}");
+    let mut assets = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for (i, _) in page.match_indices(attribute) {
+            let rest = &page[i + attribute.len()..];
+            assets.push(rest[..rest.find('"').unwrap()].to_owned());
+        }
+    }
+    assert_eq!(assets.len(), 4, "{assets:?}");
+    for asset in assets.iter().filter(|a| a.starts_with("docs/")) {
+        let response = app
+            .get(&format!("/{asset}"))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+        let expected = if asset.ends_with(".js") {
+            "text/javascript; charset=utf-8"
+        } else {
+            "text/css; charset=utf-8"
+        };
+        assert_eq!(response.headers()["content-type"], expected, "{asset}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let cache = response.headers()["cache-control"].to_str().unwrap();
+        if asset.contains("/swagger-ui-") {
+            assert_eq!(cache, "public, max-age=31536000, immutable", "{asset}");
+            assert_eq!(response.headers()["content-encoding"], "gzip", "{asset}");
+        } else {
+            assert_eq!(cache, "public, max-age=300", "{asset}");
+        }
+        let body = response.text().await.unwrap();
+        assert!(body.len() > 100, "{asset}");
+    }
+    app.finish().await;
+}
+
 /// PostgreSQL goes away and comes back: `/readyz` says 503 meanwhile and recovers by
 /// itself. (SQLite is a file in the process: it cannot go away like this, so the test
 /// runs in the PostgreSQL pass of CI.)

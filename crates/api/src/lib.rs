@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod cors;
 pub mod delivery;
+pub mod docs;
 pub mod error;
 pub mod examples;
 pub mod extract;
@@ -30,7 +31,6 @@ use socialrx_domain::caseload::ResponsePolicy;
 use socialrx_store::Store;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::error::ApiError;
 use crate::resource::resource;
@@ -152,7 +152,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
                     .wrap(ErrorHandlers::new().default_handler(error::problem_for_bare_errors))
                     .wrap(from_fn(observe::observe))
                     .service(resource("/openapi.json").get(openapi_json))
-                    .service(Scalar::with_url("/docs", openapi()))
+                    .configure(docs::configure)
                     .configure(routes::configure)
                     .default_service(web::to(not_found)),
             );

@@ -85,6 +85,19 @@ impl FromRequest for PartnerCaller {
 }
 
 async fn identify(req: &HttpRequest) -> Result<PartnerCaller, ApiError> {
+    let raw = req
+        .headers()
+        .get(PARTNER_KEY)
+        .map(|v| v.to_str().unwrap_or_default());
+    identify_with_key(req, raw).await
+}
+
+/// Every check of [`PartnerCaller`] for a key that came some other way (the form without
+/// JavaScript posts it in a hidden field); `None` when there is none.
+pub async fn identify_with_key(
+    req: &HttpRequest,
+    raw: Option<&str>,
+) -> Result<PartnerCaller, ApiError> {
     let limits = req
         .app_data::<web::Data<SelfReferralLimits>>()
         .ok_or_else(|| ApiError::Internal("no self-referral limits configured".into()))?;
@@ -95,16 +108,12 @@ async fn identify(req: &HttpRequest) -> Result<PartnerCaller, ApiError> {
             .map_err(|wait| too_many(wait, "from your address"))?;
     }
 
-    let raw = req
-        .headers()
-        .get(PARTNER_KEY)
+    let raw = raw
         .ok_or_else(|| {
             ApiError::PartnerKey(
                 "send the partner key of the form in the X-Partner-Key header".into(),
             )
         })?
-        .to_str()
-        .unwrap_or_default()
         .trim();
     let unknown =
         || ApiError::PartnerKey("the X-Partner-Key is not known or has been revoked".into());

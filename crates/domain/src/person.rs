@@ -2,7 +2,7 @@
 
 use time::Date;
 
-use crate::limits::MAX_AGE_YEARS;
+use crate::limits::{ADDRESS_LINE, ADDRESS_LINES, MAX_AGE_YEARS};
 use crate::violations::Invalid;
 use crate::{NhsNumber, OdsCode, Postcode, code_list};
 
@@ -24,6 +24,8 @@ pub struct Person {
     pub family_name: String,
     pub date_of_birth: Date,
     pub postcode: Postcode,
+    /// The postal address's lines before the postcode; empty when not given.
+    pub address_lines: Vec<String>,
     pub phone: Option<Phone>,
     pub email: Option<Email>,
     pub preferred_contact: ContactMethod,
@@ -129,13 +131,41 @@ impl Email {
     }
 }
 
-/// The preferred method must be one we can actually use.
+/// A postal address's lines (house, street, town; the postcode is separate): blank lines
+/// dropped, at most [`ADDRESS_LINES`], each a single line of at most [`ADDRESS_LINE`]
+/// characters. No lines at all is no address.
+pub fn address_lines(raw: &[String]) -> Result<Vec<String>, Invalid> {
+    let lines: Vec<&str> = raw
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() > ADDRESS_LINES {
+        return Err(Invalid::new(
+            "too_many_lines",
+            format!("must have at most {ADDRESS_LINES} lines besides the postcode"),
+        ));
+    }
+    lines
+        .into_iter()
+        .map(|l| crate::text::label(l, ADDRESS_LINE))
+        .collect()
+}
+
+/// The preferred method must be one we can actually use: `phone` and `text` need a phone
+/// number, `email` an e-mail address, `letter` an address (its lines; every person has a
+/// postcode).
 pub fn check_contact_reachable(
     method: ContactMethod,
     phone: Option<&Phone>,
     email: Option<&Email>,
+    address_lines: &[String],
 ) -> Result<(), Invalid> {
     match method {
+        ContactMethod::Letter if address_lines.is_empty() => Err(Invalid::new(
+            "contact_missing",
+            "is required when the preferred contact is 'letter'",
+        )),
         ContactMethod::Phone | ContactMethod::Text if phone.is_none() => Err(Invalid::new(
             "contact_missing",
             format!("is '{method}' but no phone number was given"),
@@ -221,9 +251,36 @@ mod tests {
     #[test]
     fn a_preferred_method_needs_its_contact_detail() {
         let phone = Phone::parse("01134960000").unwrap();
-        assert!(check_contact_reachable(ContactMethod::Phone, Some(&phone), None).is_ok());
-        assert!(check_contact_reachable(ContactMethod::Email, Some(&phone), None).is_err());
-        assert!(check_contact_reachable(ContactMethod::Text, None, None).is_err());
-        assert!(check_contact_reachable(ContactMethod::Letter, None, None).is_ok());
+        assert!(check_contact_reachable(ContactMethod::Phone, Some(&phone), None, &[]).is_ok());
+        assert!(check_contact_reachable(ContactMethod::Email, Some(&phone), None, &[]).is_err());
+        assert!(check_contact_reachable(ContactMethod::Text, None, None, &[]).is_err());
+    }
+
+    #[test]
+    fn a_letter_needs_an_address() {
+        let phone = Phone::parse("01134960000").unwrap();
+        let error =
+            check_contact_reachable(ContactMethod::Letter, Some(&phone), None, &[]).unwrap_err();
+        assert_eq!(error.code, "contact_missing");
+        let address = vec!["12 Park Road".to_owned()];
+        assert!(check_contact_reachable(ContactMethod::Letter, None, None, &address).is_ok());
+    }
+
+    #[test]
+    fn address_lines_are_trimmed_counted_and_single_line() {
+        let lines = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            address_lines(&lines(&[" 12 Park Road ", "", "Sparkbrook"])).unwrap(),
+            lines(&["12 Park Road", "Sparkbrook"])
+        );
+        assert!(address_lines(&lines(&["", " "])).unwrap().is_empty());
+        assert_eq!(
+            address_lines(&lines(&["a", "b", "c", "d", "e"]))
+                .unwrap_err()
+                .code,
+            "too_many_lines"
+        );
+        assert!(address_lines(&lines(&["a\nb"])).is_err());
+        assert!(address_lines(&lines(&[&"x".repeat(101)])).is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! `socialrx serve | migrate | token | openapi`.
+//! `socialrx serve | migrate | token | openapi | import-oruk | retention`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -67,6 +67,7 @@ fn referral(source: Source) -> NewReferral {
             family_name: "O'Brien".into(),
             date_of_birth: date!(1971 - 03 - 14),
             postcode: Postcode::parse("HD1 2RS").unwrap(),
+            address_lines: vec!["Flat 2".into(), "14 Wood Street".into()],
             phone: Some(Phone::parse("01484 496000").unwrap()),
             email: None,
             preferred_contact: ContactMethod::Phone,

@@ -60,6 +60,11 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start(chromium: &Path, chromedriver: &Path) -> Browser {
+        Self::start_with(chromium, chromedriver, &[]).await
+    }
+
+    /// As [`Browser::start`], with more Chromium flags.
+    pub async fn start_with(chromium: &Path, chromedriver: &Path, extra: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
@@ -87,6 +92,7 @@ impl Browser {
         let profile = tempfile::tempdir().expect("a profile directory");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra.iter().map(|s| s.to_string()));
         let created: Value = client
             .post(format!("{base}/session"))
             .json(&json!({"capabilities": {"alwaysMatch": {
@@ -294,6 +300,17 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// Flags that keep Chromium on this machine: every host name but the loopback ones fails
+/// to resolve, and anything else goes to a proxy that is not there (Chromium always
+/// bypasses proxies for loopback addresses). A page that needs the internet breaks.
+pub const OFFLINE: &[&str] = &[
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+];
+
+/// A browser with JavaScript switched off, as some people browse.
+pub const NO_SCRIPT: &[&str] = &["--blink-settings=scriptEnabled=false"];
 
 /// The WebDriver key for Enter, for typing into a field.
 pub const ENTER: &str = "\u{E007}";

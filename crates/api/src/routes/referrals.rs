@@ -120,6 +120,12 @@ pub struct PersonRequest {
     #[validate(length(max = 10))]
     #[schema(max_length = 10, example = "HD1 2RS")]
     pub postcode: String,
+    /// The postal address's lines before the postcode (at most 4, each at most 100
+    /// characters); required when `preferred_contact` is `letter`.
+    #[validate(length(max = 4))]
+    #[schema(max_items = 4, nullable = false, example = json!(["Flat 2", "14 Wood Street"]))]
+    #[serde(default)]
+    pub address_lines: Option<Vec<String>>,
     #[validate(length(max = 32))]
     #[schema(max_length = 32, nullable = false)]
     pub phone: Option<String>,
@@ -127,9 +133,14 @@ pub struct PersonRequest {
     #[schema(max_length = 254, nullable = false)]
     pub email: Option<String>,
     /// Must be one the given details allow (`phone` and `text` need a phone number,
-    /// `email` an e-mail address).
+    /// `email` an e-mail address, `letter` the `address_lines`).
     #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
     pub preferred_contact: String,
+    /// Set by FHIR intake when the sender gave no way of contact and `letter` is our
+    /// default rather than the person's choice: the address may then come later (from the
+    /// practice), so `letter` does not need `address_lines` here.
+    #[serde(skip)]
+    pub preferred_contact_inferred: bool,
     #[validate(length(max = 50))]
     #[schema(max_length = 50, nullable = false)]
     pub language: Option<String>,
@@ -212,17 +223,32 @@ impl CreateReferralRequest {
             parse_date(&p.date_of_birth).and_then(|d| person::date_of_birth(d, now.date())),
         );
         let postcode = v.check("person.postcode", Postcode::parse(&p.postcode));
+        let address_lines = v.check(
+            "person.address_lines",
+            person::address_lines(p.address_lines.as_deref().unwrap_or_default()),
+        );
         let phone = v.check_opt("person.phone", non_blank(p.phone), |s| Phone::parse(&s));
         let email = v.check_opt("person.email", non_blank(p.email), |s| Email::parse(&s));
         let preferred_contact = v.check(
             "person.preferred_contact",
             ContactMethod::parse(&p.preferred_contact),
         );
-        if let (Some(method), Some(phone), Some(email)) = (preferred_contact, &phone, &email) {
-            v.check(
-                "person.preferred_contact",
-                person::check_contact_reachable(method, phone.as_ref(), email.as_ref()),
-            );
+        if let (Some(method), Some(phone), Some(email), Some(lines)) =
+            (preferred_contact, &phone, &email, &address_lines)
+        {
+            // A letter's missing detail is the address, named as such; the others'
+            // are one of two, so the choice is what is named.
+            if method != ContactMethod::Letter {
+                v.check(
+                    "person.preferred_contact",
+                    person::check_contact_reachable(method, phone.as_ref(), email.as_ref(), lines),
+                );
+            } else if !p.preferred_contact_inferred {
+                v.check(
+                    "person.address_lines",
+                    person::check_contact_reachable(method, phone.as_ref(), email.as_ref(), lines),
+                );
+            }
         }
         let language = v.check_opt("person.language", p.language, |s| {
             text::optional_label(&s, limits::LANGUAGE)
@@ -283,6 +309,7 @@ impl CreateReferralRequest {
                     family_name: family_name?,
                     date_of_birth: date_of_birth?,
                     postcode: postcode?,
+                    address_lines: address_lines?,
                     phone: phone?,
                     email: email?,
                     preferred_contact: preferred_contact?,
@@ -419,6 +446,8 @@ pub struct PersonResponse {
     #[schema(format = Date)]
     pub date_of_birth: String,
     pub postcode: String,
+    /// Empty when no address was given.
+    pub address_lines: Vec<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
@@ -463,6 +492,7 @@ impl From<Referral> for ReferralResponse {
                 family_name: p.family_name,
                 date_of_birth: p.date_of_birth.to_string(),
                 postcode: p.postcode.as_str().to_owned(),
+                address_lines: p.address_lines,
                 phone: p.phone.map(|x| x.as_str().to_owned()),
                 email: p.email.map(|x| x.as_str().to_owned()),
                 preferred_contact: p.preferred_contact.as_str().to_owned(),

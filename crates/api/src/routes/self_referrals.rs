@@ -45,13 +45,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_self_referral),
+    paths(create_self_referral, embed::submit_form),
     tags((name = "self-referrals", description = "Self-referral forms on partner websites: a partner key, no token"))
 )]
 pub struct Api;
 
 /// Public in the sense of needing no token: the route needs a partner's `X-Partner-Key`.
-pub const OPERATIONS: &[Operation] = &[Operation::public("POST", "/v1/self-referrals")];
+/// The form without JavaScript is public the same way, its key in a hidden field.
+pub const OPERATIONS: &[Operation] = &[
+    Operation::public("POST", "/v1/self-referrals"),
+    Operation::public("POST", "/embed/self-referral"),
+];
 
 /// What the referrer's role is recorded as on a self-referral.
 pub const REFERRER_ROLE: &str = "Self-referral through a partner's website form";
@@ -79,13 +83,20 @@ pub struct SelfReferralRequest {
     #[validate(length(max = 10))]
     #[schema(max_length = 10, example = "B11 4BW")]
     pub postcode: String,
+    /// The postal address's lines before the postcode (at most 4, each at most 100
+    /// characters); required when `preferred_contact` is `letter`.
+    #[validate(length(max = 4))]
+    #[schema(max_items = 4, nullable = false, example = json!(["12 Stratford Road"]))]
+    #[serde(default)]
+    pub address_lines: Option<Vec<String>>,
     #[validate(length(max = 32))]
     #[schema(max_length = 32, nullable = false)]
     pub phone: Option<String>,
     #[validate(length(max = 254))]
     #[schema(max_length = 254, nullable = false)]
     pub email: Option<String>,
-    /// `phone` and `text` need a phone number, `email` an e-mail address.
+    /// `phone` and `text` need a phone number, `email` an e-mail address, `letter` the
+    /// `address_lines`.
     #[schema(schema_with = code_list_schema::<ContactMethodCodes>)]
     pub preferred_contact: String,
     /// Optional: ten digits with a valid check digit; blank means not given.
@@ -139,9 +150,11 @@ impl SelfReferralRequest {
                 family_name: self.family_name,
                 date_of_birth: self.date_of_birth,
                 postcode: self.postcode,
+                address_lines: self.address_lines,
                 phone: self.phone,
                 email: self.email,
                 preferred_contact: self.preferred_contact,
+                preferred_contact_inferred: false,
                 language: None,
                 interpreter_needed: false,
                 accessibility_needs: None,
@@ -198,6 +211,65 @@ pub struct SelfReferralAccepted {
     pub message: String,
 }
 
+/// A self-referral as sent, with its retry key and the fingerprint of its body.
+pub(crate) struct Submission {
+    pub key: Option<String>,
+    pub fingerprint: String,
+    pub request: SelfReferralRequest,
+}
+
+/// Takes a self-referral from a partner that passed every check: the honeypot, the rules
+/// of a referral, the idempotency key, the store. Both the JSON route and the form
+/// without JavaScript come through here. Answers the reference, and whether it is a replay.
+pub(crate) async fn submit(
+    req: &HttpRequest,
+    partner: &PartnerCaller,
+    submission: Submission,
+    store: &dyn Store,
+    in_flight: &InFlight,
+    metrics: &Metrics,
+) -> Result<(ReferralReference, bool), ApiError> {
+    let Submission {
+        key,
+        fingerprint,
+        request,
+    } = submission;
+    if request.is_spam() {
+        metrics.self_referral_discarded("honeypot");
+        tracing::info!(partner = %partner.id, "self-referral discarded by the honeypot");
+        return Ok((ReferralReference::generate(), false));
+    }
+    let referral = request.into_domain(partner, OffsetDateTime::now_utc())?;
+    let audit = partner.audit(req);
+    // Keys belong to the partner (within its organisation's key space).
+    let key = key.map(|k| format!("partner:{}:{k}", partner.id));
+    let _claim = match &key {
+        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
+        None => None,
+    };
+    let key = key.map(|key| IdempotencyKey {
+        key,
+        fingerprint: fingerprint.clone(),
+    });
+    match store.create_referral(&audit, referral, key).await? {
+        Created::New(referral) => Ok((referral.reference, false)),
+        Created::AlreadyDone {
+            fingerprint: first,
+            id,
+        } => {
+            if first != fingerprint {
+                return Err(ApiError::validation(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    "was already used for a different request body; use a new key for a new referral",
+                ));
+            }
+            let referral = store.get_referral(&audit, id).await?;
+            Ok((referral.reference, true))
+        }
+    }
+}
+
 fn accepted(reference: &ReferralReference, replayed: bool) -> HttpResponse {
     let mut response = HttpResponse::Created();
     if replayed {
@@ -245,39 +317,20 @@ pub async fn create_self_referral(
     in_flight: web::Data<InFlight>,
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.value.is_spam() {
-        metrics.self_referral_discarded("honeypot");
-        tracing::info!(partner = %partner.id, "self-referral discarded by the honeypot");
-        return Ok(accepted(&ReferralReference::generate(), false));
-    }
-    let referral = body
-        .value
-        .into_domain(&partner, OffsetDateTime::now_utc())?;
-    let audit = partner.audit(&req);
-    // Keys belong to the partner (within its organisation's key space).
-    let key = key.0.map(|k| format!("partner:{}:{k}", partner.id));
-    let _claim = match &key {
-        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
-        None => None,
-    };
-    let key = key.map(|key| IdempotencyKey {
-        key,
-        fingerprint: body.fingerprint.clone(),
-    });
-    match store.create_referral(&audit, referral, key).await? {
-        Created::New(referral) => Ok(accepted(&referral.reference, false)),
-        Created::AlreadyDone { fingerprint, id } => {
-            if fingerprint != body.fingerprint {
-                return Err(ApiError::validation(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "was already used for a different request body; use a new key for a new referral",
-                ));
-            }
-            let referral = store.get_referral(&audit, id).await?;
-            Ok(accepted(&referral.reference, true))
-        }
-    }
+    let (reference, replayed) = submit(
+        &req,
+        &partner,
+        Submission {
+            key: key.0,
+            fingerprint: body.fingerprint,
+            request: body.value,
+        },
+        store.as_ref().as_ref(),
+        &in_flight,
+        &metrics,
+    )
+    .await?;
+    Ok(accepted(&reference, replayed))
 }
 
 #[cfg(test)]

@@ -142,8 +142,9 @@ mod referrals {
         sqlx::query(
             "INSERT INTO people (id, organisation, nhs_number, given_name, family_name, \
              date_of_birth, postcode, phone, email, preferred_contact, language, \
-             interpreter_needed, accessibility_needs, registered_practice, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             interpreter_needed, accessibility_needs, registered_practice, created_at, \
+             address_lines) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(person_id)
         .bind(to)
@@ -160,6 +161,7 @@ mod referrals {
         .bind(&p.accessibility_needs)
         .bind(p.registered_practice.as_ref().map(|x| x.as_str()))
         .bind(at)
+        .bind(super::rows::address_lines_column(&p.address_lines))
         .execute(&mut **tx)
         .await?;
 

@@ -59,7 +59,8 @@ mod retention {
                 let district = Postcode::parse(&postcode).ok().map(|p| p.outward().to_owned());
                 sqlx::query(
                     "UPDATE people SET nhs_number = NULL, given_name = $2, family_name = $2, \
-                     phone = NULL, email = NULL, accessibility_needs = NULL, postcode = $3, \
+                     phone = NULL, email = NULL, accessibility_needs = NULL, address_lines = NULL, \
+                     postcode = $3, \
                      postcode_district = $4, date_of_birth = $5, anonymised_at = $6 WHERE id = $1",
                 )
                 .bind(person_id)

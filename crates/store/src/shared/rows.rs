@@ -14,8 +14,14 @@ mod rows {
         r.urgency, r.consent_given_at, r.consent_method, r.status, r.created_by, r.created_at, \
         r.updated_at, r.link_worker_id, p.nhs_number, p.given_name, p.family_name, p.date_of_birth, p.postcode, \
         p.phone, p.email, p.preferred_contact, p.language, p.interpreter_needed, \
-        p.accessibility_needs, p.registered_practice \
+        p.accessibility_needs, p.registered_practice, p.address_lines \
         FROM referrals r JOIN people p ON p.id = r.person_id";
+
+    /// Address lines are kept in one column, a line break between lines (a line never
+    /// holds one); none is NULL.
+    pub(super) fn address_lines_column(lines: &[String]) -> Option<String> {
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
 
     #[derive(sqlx::FromRow)]
     pub(super) struct ReferralRow {
@@ -50,6 +56,7 @@ mod rows {
         interpreter_needed: bool,
         accessibility_needs: Option<String>,
         registered_practice: Option<String>,
+        address_lines: Option<String>,
     }
 
     /// A stored value that no longer parses is a fault of ours, not the caller's.
@@ -72,6 +79,10 @@ mod rows {
                 family_name: r.family_name,
                 date_of_birth: r.date_of_birth,
                 postcode: Postcode::parse(&r.postcode).map_err(corrupt("postcode"))?,
+                address_lines: r
+                    .address_lines
+                    .map(|a| a.lines().map(str::to_owned).collect())
+                    .unwrap_or_default(),
                 phone: r.phone.as_deref().map(Phone::parse).transpose().map_err(corrupt("phone"))?,
                 email: r.email.as_deref().map(Email::parse).transpose().map_err(corrupt("email"))?,
                 preferred_contact: ContactMethod::parse(&r.preferred_contact)

@@ -603,6 +603,12 @@ fn read_patient(
         .filter(|(_, a)| a.postal_code.is_some())
         .min_by_key(|(_, a)| a.use_.as_deref() != Some("home"));
     origins.push((
+        "person.address_lines",
+        address
+            .map(|(i, _)| format!("{pp}.address[{i}].line"))
+            .unwrap_or_else(|| format!("{pp}.address")),
+    ));
+    origins.push((
         "person.postcode",
         address
             .map(|(i, _)| format!("{pp}.address[{i}].postalCode"))
@@ -631,15 +637,14 @@ fn read_patient(
     };
     let phone = first_of(&["phone", "sms"]);
     let email = first_of(&["email"]);
-    let preferred = telecom
-        .iter()
-        .find_map(|t| match t.system.as_deref() {
-            Some("phone") => Some("phone"),
-            Some("sms") => Some("text"),
-            Some("email") => Some("email"),
-            _ => None,
-        })
-        .unwrap_or("letter");
+    let preferred = telecom.iter().find_map(|t| match t.system.as_deref() {
+        Some("phone") => Some("phone"),
+        Some("sms") => Some("text"),
+        Some("email") => Some("email"),
+        _ => None,
+    });
+    let inferred = preferred.is_none();
+    let preferred = preferred.unwrap_or("letter");
     for field in ["person.phone", "person.email", "person.preferred_contact"] {
         origins.push((field, format!("{pp}.telecom")));
     }
@@ -680,9 +685,11 @@ fn read_patient(
         postcode: address
             .and_then(|(_, a)| a.postal_code.clone())
             .unwrap_or_default(),
+        address_lines: address.map(|(_, a)| a.line.clone()),
         phone,
         email,
         preferred_contact: preferred.to_owned(),
+        preferred_contact_inferred: inferred,
         language,
         interpreter_needed,
         accessibility_needs: None,

@@ -101,6 +101,8 @@ pub struct HumanName {
 pub struct Address {
     #[serde(rename = "use")]
     pub use_: Option<String>,
+    #[serde(default)]
+    pub line: Vec<String>,
     pub postal_code: Option<String>,
 }
 

@@ -4,28 +4,40 @@
 //!
 //! The key in the address is the partner's publishable key, the same one the page then
 //! sends in `X-Partner-Key`; putting it in a URL leaks nothing that the page would not
-//! show anyway. These are web pages for people, not API operations: they are not in the
-//! OpenAPI document, and their errors are HTML pages, not problems.
+//! show anyway. These are web pages for people: their errors are HTML pages, not problems.
+//!
+//! With JavaScript the page posts JSON to `POST /v1/self-referrals`. Without it, the form
+//! posts itself (urlencoded, the key in a hidden field) to `POST /embed/self-referral`,
+//! which runs the same checks, rules, rate limits and store method (see
+//! [`super::submit`]) and answers the same page, server-rendered: the reference, or each
+//! error at its field with a summary. That one is in the OpenAPI document, as an
+//! operation that answers HTML.
 
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use socialrx_domain::FieldError;
 use socialrx_domain::partner::{Partner, PartnerKey};
 use socialrx_domain::referral::Reason;
 use socialrx_store::{Store, StoreError};
 
+use super::{SelfReferralConsent, SelfReferralRequest};
 use crate::error::ApiError;
+use crate::observe::Metrics;
+use crate::partner::identify_with_key;
 use crate::resource::resource;
+use crate::routes::referrals::InFlight;
 
 const FORM: &str = include_str!("form.html");
 const SCRIPT: &str = include_str!("form.js");
 const STYLESHEET: &str = include_str!("form.css");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/embed/self-referral").get(form))
+    cfg.service(resource("/embed/self-referral").get(form).post(submit_form))
         .service(resource("/embed/self-referral.js").get(script))
         .service(resource("/embed/self-referral.css").get(stylesheet));
 }
@@ -81,21 +93,31 @@ pub async fn form(
             "This self-referral form is no longer in use. Please contact the social prescribing service another way.",
         ));
     };
-    let body = FORM
-        .replace("{{partner}}", &escape(&partner.name))
-        .replace("{{key}}", &escape(raw))
-        .replace("{{help_with}}", &help_with_choices());
-    Ok(HttpResponse::Ok()
+    Ok(page(
+        StatusCode::OK,
+        &partner,
+        render(
+            &partner.name,
+            raw,
+            &Answers::default(),
+            &Shown::Form(Vec::new()),
+        ),
+    ))
+}
+
+/// The form page, with the page's headers.
+fn page(status: StatusCode, partner: &Partner, body: String) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            content_security_policy(&partner),
+            content_security_policy(partner),
         ))
         .insert_header((header::REFERRER_POLICY, "same-origin"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         // Revoking a partner must take effect at once, and the page holds its key.
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
-        .body(body))
+        .body(body)
 }
 
 fn unavailable(status: StatusCode, title: &str, text: &str) -> HttpResponse {
@@ -114,6 +136,501 @@ fn unavailable(status: StatusCode, title: &str, text: &str) -> HttpResponse {
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header(CacheControl(vec![CacheDirective::NoStore]))
         .body(body)
+}
+
+/// The fields of the form in the order of the page, with what the error summary calls
+/// the control its link goes to. `group` fields are fieldsets: their controls are marked
+/// invalid, the fieldset is described by the error.
+const FIELDS: &[(&str, &str, bool)] = &[
+    ("given_name", "given_name", false),
+    ("family_name", "family_name", false),
+    ("date_of_birth", "dob-day", true),
+    ("postcode", "postcode", false),
+    ("phone", "phone", false),
+    ("email", "email", false),
+    ("preferred_contact", "preferred_contact-phone", true),
+    ("address_lines", "address_line_1", true),
+    ("nhs_number", "nhs_number", false),
+    ("help_with", "help_with-loneliness_isolation", true),
+    ("help_with_details", "help_with_details", false),
+    ("consent", "consent-given", true),
+];
+
+/// What the person sent in the form without JavaScript, kept to show back to them.
+#[derive(Debug, Default)]
+pub struct Answers {
+    fields: Vec<(String, String)>,
+}
+
+impl Answers {
+    pub fn parse(body: &[u8]) -> Self {
+        Self {
+            fields: form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn one<'a>(&'a self, name: &str) -> &'a str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        let v = self.one(name);
+        (!v.trim().is_empty()).then(|| v.to_owned())
+    }
+
+    /// Day, month and year as `YYYY-MM-DD`, as the script makes it: padded, and blank when
+    /// all three are, so that the rules say what is wrong.
+    fn date_of_birth(&self) -> String {
+        let part = |name: &str, width: usize| {
+            let v = self.one(name).trim();
+            if v.is_empty() {
+                String::new()
+            } else {
+                format!("{v:0>width$}")
+            }
+        };
+        let (d, m, y) = (
+            part("dob-day", 2),
+            part("dob-month", 2),
+            part("dob-year", 4),
+        );
+        if d.is_empty() && m.is_empty() && y.is_empty() {
+            String::new()
+        } else {
+            format!("{y}-{m}-{d}")
+        }
+    }
+
+    /// The self-referral these answers make, as the JSON route would take it.
+    pub fn request(&self) -> SelfReferralRequest {
+        let lines: Vec<String> = self
+            .all("address_line")
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        SelfReferralRequest {
+            given_name: self.one("given_name").to_owned(),
+            family_name: self.one("family_name").to_owned(),
+            date_of_birth: self.date_of_birth(),
+            postcode: self.one("postcode").to_owned(),
+            address_lines: (!lines.is_empty()).then_some(lines),
+            phone: self.optional("phone"),
+            email: self.optional("email"),
+            preferred_contact: self.one("preferred_contact").to_owned(),
+            nhs_number: self.optional("nhs_number"),
+            help_with: self.all("help_with").map(str::to_owned).collect(),
+            help_with_details: self.optional("help_with_details"),
+            consent: SelfReferralConsent {
+                given: self.one("consent") == "given",
+            },
+            website: self.optional("website"),
+        }
+    }
+
+    /// What makes two posts the same request: every answer, not the key or the retry key.
+    fn fingerprint(&self) -> String {
+        let mut fields: Vec<&(String, String)> = self
+            .fields
+            .iter()
+            .filter(|(k, _)| k != "key" && k != "idempotency_key")
+            .collect();
+        fields.sort();
+        let mut hasher = Sha256::new();
+        for (k, v) in fields {
+            hasher.update(k.as_bytes());
+            hasher.update([0]);
+            hasher.update(v.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// What the form page shows: the form (with errors, maybe) or the reference.
+pub enum Shown {
+    Form(Vec<FieldError>),
+    Sent(String),
+}
+
+/// A fresh retry key for the next post of the form: reposting the same answers (a reload,
+/// a second click) then makes one referral.
+fn retry_key() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(24)
+        .map(char::from)
+        .collect()
+}
+
+/// The form page for `shown`, every value escaped.
+pub fn render(partner: &str, key: &str, answers: &Answers, shown: &Shown) -> String {
+    let (errors, reference) = match shown {
+        Shown::Form(errors) => (errors.as_slice(), None),
+        Shown::Sent(reference) => (&[][..], Some(reference.as_str())),
+    };
+    // One message per field of the page, the first the API gave.
+    let mut messages: Vec<(&str, String)> = Vec::new();
+    let mut other: Vec<String> = Vec::new();
+    for e in errors {
+        match page_field(&e.field) {
+            Some(field) if !messages.iter().any(|(f, _)| *f == field) => {
+                messages.push((field, message_for(field, e, answers)));
+            }
+            Some(_) => {}
+            None => other.push(format!(
+                "Something in the form was not accepted: {}",
+                e.message
+            )),
+        }
+    }
+    let message = |field: &str| {
+        messages
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    };
+    let mut summary = String::new();
+    for (field, target, _) in FIELDS {
+        if let Some(m) = message(field) {
+            summary.push_str(&format!("<li><a href=\"#{target}\">{}</a></li>", escape(m)));
+        }
+    }
+    for m in &other {
+        summary.push_str(&format!("<li>{}</li>", escape(m)));
+    }
+    let failed = !summary.is_empty();
+    let chosen = answers.one("preferred_contact");
+    let help_with: Vec<&str> = answers.all("help_with").collect();
+    let lines: Vec<&str> = answers.all("address_line").collect();
+    let hidden = |h: bool| if h { " hidden" } else { "" }.to_owned();
+
+    fill(FORM, |name| {
+        let (subject, part) = name.split_once('.').unwrap_or((name, ""));
+        let error = message(subject);
+        match (subject, part) {
+            ("partner", "") => escape(partner),
+            ("key", "") => escape(key),
+            ("idempotency_key", "") => retry_key(),
+            ("title_prefix", "") => match (failed, reference) {
+                (true, _) => "Error: ".into(),
+                (_, Some(_)) => "Referral sent: ".into(),
+                _ => String::new(),
+            },
+            ("summary", "") => summary.clone(),
+            ("summary_hidden", "") => hidden(!failed),
+            ("form_view_hidden", "") => hidden(reference.is_some()),
+            ("done_hidden", "") => hidden(reference.is_none()),
+            ("reference", "") => escape(reference.unwrap_or_default()),
+            ("done_message", "") => {
+                if reference.is_some() {
+                    escape(super::ACCEPTED_MESSAGE)
+                } else {
+                    String::new()
+                }
+            }
+            ("help_with", "") => help_with_choices(&help_with, error.is_some()),
+            ("address_line_1" | "address_line_2" | "address_line_3", "value") => {
+                let i = subject.as_bytes()[subject.len() - 1] - b'1';
+                escape(lines.get(usize::from(i)).copied().unwrap_or_default())
+            }
+            ("preferred_contact", method @ ("phone" | "text" | "email" | "letter")) => {
+                if chosen == method { " checked" } else { "" }.to_owned()
+            }
+            ("consent", "checked") => if answers.one("consent") == "given" {
+                " checked"
+            } else {
+                ""
+            }
+            .to_owned(),
+            (_, "value") => escape(answers.one(subject)),
+            (_, "class") => if error.is_some() { " field-error" } else { "" }.to_owned(),
+            (_, "error") => match error {
+                Some(m) => format!(
+                    "<p class=\"error-message\" id=\"{subject}-error\">\
+                     <span class=\"visually-hidden\">Error: </span>{}</p>",
+                    escape(m)
+                ),
+                None => format!("<p class=\"error-message\" id=\"{subject}-error\" hidden></p>"),
+            },
+            (_, "described") if error.is_some() => format!(" {subject}-error"),
+            (_, "group_described") if error.is_some() => {
+                format!(" aria-describedby=\"{subject}-error\"")
+            }
+            (_, "invalid") if error.is_some() => {
+                let group = FIELDS.iter().any(|(f, _, g)| *f == subject && *g);
+                if group {
+                    " aria-invalid=\"true\"".into()
+                } else {
+                    format!(" aria-invalid=\"true\" aria-describedby=\"{subject}-error\"")
+                }
+            }
+            (_, "invalid_hinted") if error.is_some() => " aria-invalid=\"true\"".into(),
+            _ => String::new(),
+        }
+    })
+}
+
+/// Replaces each `{{name}}` of `template` with `value(name)`.
+fn fill(template: &str, mut value: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(template.len() + 1024);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                out.push_str(&value(&after[..end]));
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The field of the page an error of the API is about.
+fn page_field(api_field: &str) -> Option<&'static str> {
+    let base = api_field.split('[').next().unwrap_or_default();
+    let base = if base == "consent.given" {
+        "consent"
+    } else {
+        base
+    };
+    FIELDS.iter().map(|(f, _, _)| *f).find(|f| *f == base)
+}
+
+/// Plain words for the person (the script says the same), else the field and the rule.
+fn message_for(field: &str, e: &FieldError, answers: &Answers) -> String {
+    let code: &str = e.code;
+    match (field, code) {
+        ("given_name", "required") => "Enter your first name".into(),
+        ("family_name", "required") => "Enter your last name".into(),
+        ("date_of_birth", "date_format") => {
+            "Enter your date of birth as day, month and year, for example 27 3 1980".into()
+        }
+        ("date_of_birth", "in_future") => "Date of birth must be in the past".into(),
+        ("postcode", "postcode_format") => "Enter a full UK postcode, like LS1 4AP".into(),
+        ("phone", "phone_format") => {
+            "Enter a phone number, like 01632 960 001 or 07700 900 982".into()
+        }
+        ("email", "email_format") => "Enter an email address like name@example.com".into(),
+        ("nhs_number", _) => {
+            "Enter a 10 digit NHS number, like 485 777 3456, or leave it empty".into()
+        }
+        ("preferred_contact", "contact_missing") => {
+            if answers.one("preferred_contact") == "email" {
+                "Enter an email address, or choose another way for us to contact you".into()
+            } else {
+                "Enter a phone number, or choose another way for us to contact you".into()
+            }
+        }
+        ("preferred_contact", _) => "Choose how you would like us to contact you".into(),
+        ("address_lines", "contact_missing") => {
+            "Enter your address, or choose another way for us to contact you".into()
+        }
+        ("help_with", _) => "Choose at least one thing you would like help with".into(),
+        ("consent", _) => "Tick the box to agree, so that we can contact you".into(),
+        _ => {
+            let label = match field {
+                "given_name" => "First name",
+                "family_name" => "Last name",
+                "date_of_birth" => "Date of birth",
+                "postcode" => "Postcode",
+                "phone" => "Phone number",
+                "email" => "Email address",
+                "address_lines" => "Address",
+                "help_with_details" => "Anything else",
+                _ => "This answer",
+            };
+            format!("{label} {}", e.message)
+        }
+    }
+}
+
+/// `POST /embed/self-referral`: the form, sent without JavaScript.
+///
+/// The self-referral form posts here when the browser runs no script: the fields of
+/// `POST /v1/self-referrals` as `application/x-www-form-urlencoded`, with the partner key
+/// in the hidden field `key` (and a retry key the page made in `idempotency_key`).
+/// The same checks, rules and rate limits apply. The answer is the form page for people,
+/// in HTML: the reference, or each error next to its field with a summary; every other
+/// refusal is a short page saying what to do.
+#[utoipa::path(post, path = "/embed/self-referral", tag = "self-referrals", operation_id = "submit_self_referral_form",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "The form's fields: key, idempotency_key, given_name, family_name, dob-day, dob-month, dob-year, postcode, address_line (up to 4), phone, email, preferred_contact, nhs_number, help_with (repeated), help_with_details, consent=given, website (the honeypot)",
+        example = json!("key=srxpk_...&idempotency_key=Xq3...&given_name=Delroy&family_name=Campbell&dob-day=2&dob-month=7&dob-year=1958&postcode=B11+4BW&address_line=12+Stratford+Road&address_line=Birmingham&preferred_contact=letter&help_with=loneliness_isolation&consent=given")),
+    responses(
+        (status = 201, description = "Received: the page with the reference", body = String, content_type = "text/html"),
+        (status = 400, description = "No partner key in the form", body = String, content_type = "text/html"),
+        (status = 401, description = "The partner key is unknown or revoked", body = String, content_type = "text/html"),
+        (status = 403, description = "The request's Origin is not one of the partner's allowed origins", body = String, content_type = "text/html"),
+        (status = 409, description = "The same form is still being sent", body = String, content_type = "text/html"),
+        (status = 413, description = "The body is over 64 KiB", body = String, content_type = "text/html"),
+        (status = 415, description = "The body is not application/x-www-form-urlencoded", body = String, content_type = "text/html"),
+        (status = 422, description = "The form again, each error next to its field", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many self-referrals from this address or for this partner; see Retry-After", body = String, content_type = "text/html",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 503, description = "The database is unavailable", body = String, content_type = "text/html"),
+    ))]
+pub async fn submit_form(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    store: web::Data<Arc<dyn Store>>,
+    in_flight: web::Data<InFlight>,
+    metrics: web::Data<Metrics>,
+) -> HttpResponse {
+    let urlencoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let body = match body {
+        Ok(body) if urlencoded => body,
+        Ok(_) => {
+            return unavailable(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Your answers could not be read",
+                "Please go back and send the form again.",
+            );
+        }
+        Err(_) => {
+            return unavailable(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Your answers are too long",
+                "Please go back, shorten your answers and send the form again.",
+            );
+        }
+    };
+    let answers = Answers::parse(&body);
+    let key = answers.optional("key");
+    let Some(raw) = key.as_deref() else {
+        return unavailable(
+            StatusCode::BAD_REQUEST,
+            "This form is incomplete",
+            "The form is missing its partner key. Please ask the website that sent you here to check its link.",
+        );
+    };
+    let partner = match identify_with_key(&req, Some(raw)).await {
+        Ok(partner) => partner,
+        Err(e) => return refused(e),
+    };
+    let retry = answers.optional("idempotency_key");
+    let outcome = super::submit(
+        &req,
+        &partner,
+        super::Submission {
+            key: retry,
+            fingerprint: answers.fingerprint(),
+            request: answers.request(),
+        },
+        store.as_ref().as_ref(),
+        &in_flight,
+        &metrics,
+    )
+    .await;
+    match outcome {
+        Ok((reference, replayed)) => {
+            let body = render(
+                &partner.name,
+                raw,
+                &Answers::default(),
+                &Shown::Sent(reference.as_str().to_owned()),
+            );
+            let mut response = page(StatusCode::CREATED, &partner, body);
+            if replayed {
+                response.headers_mut().insert(
+                    header::HeaderName::from_static("idempotent-replayed"),
+                    header::HeaderValue::from_static("true"),
+                );
+            }
+            response
+        }
+        Err(ApiError::Validation(errors))
+            if errors.iter().any(|e| e.field == "Idempotency-Key") =>
+        {
+            unavailable(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "This form was already sent",
+                "Your referral was sent before. To send another one, open the form again from the website that sent you here.",
+            )
+        }
+        Err(ApiError::Validation(errors)) => page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &partner,
+            render(&partner.name, raw, &answers, &Shown::Form(errors)),
+        ),
+        Err(e) => refused(e),
+    }
+}
+
+/// A refusal other than the person's answers, as a page that says what to do.
+fn refused(e: ApiError) -> HttpResponse {
+    match e {
+        ApiError::PartnerKey(_) => unavailable(
+            StatusCode::UNAUTHORIZED,
+            "This form is not available",
+            "This self-referral form is no longer in use. Please contact the social prescribing service another way.",
+        ),
+        ApiError::Forbidden(_) => unavailable(
+            StatusCode::FORBIDDEN,
+            "This form cannot be used from here",
+            "This form cannot be sent from the website you used. Please contact the social prescribing service another way.",
+        ),
+        ApiError::TooManyRequests { retry_after, .. } => {
+            let mut response = unavailable(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Please wait before sending the form again",
+                &format!(
+                    "This form has been sent too many times in a short while. Please wait {retry_after} seconds, then go back and send it again."
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+            response
+        }
+        ApiError::Conflict { .. } => unavailable(
+            StatusCode::CONFLICT,
+            "Your referral is being sent",
+            "Your referral is still being sent. Please wait a moment, then reload this page.",
+        ),
+        e => {
+            let status = match e {
+                ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            tracing::error!(error = %e, "the self-referral form could not be taken");
+            unavailable(
+                status,
+                "Sorry, your referral could not be sent",
+                "Something went wrong on our side. Please try again later.",
+            )
+        }
+    }
 }
 
 pub async fn script() -> HttpResponse {
@@ -153,14 +670,22 @@ pub fn help_with_label(reason: Reason) -> &'static str {
     }
 }
 
-fn help_with_choices() -> String {
+fn help_with_choices(chosen: &[&str], invalid: bool) -> String {
     Reason::ALL
         .iter()
         .map(|r| {
             let code = r.as_str();
+            let checked = if chosen.contains(&code) { " checked" } else { "" };
+            let invalid = if invalid { " aria-invalid=\"true\"" } else { "" };
+            // The safety text is shown for domestic abuse; the script reveals it on ticking.
+            let controls = if *r == Reason::DomesticAbuse {
+                " aria-controls=\"safety\""
+            } else {
+                ""
+            };
             format!(
                 "      <div class=\"choice\"><input type=\"checkbox\" id=\"help_with-{code}\" \
-                 name=\"help_with\" value=\"{code}\"><label for=\"help_with-{code}\">{}</label></div>\n",
+                 name=\"help_with\" value=\"{code}\"{checked}{invalid}{controls}><label for=\"help_with-{code}\">{}</label></div>\n",
                 escape(help_with_label(*r))
             )
         })
@@ -198,7 +723,7 @@ mod tests {
 
     #[test]
     fn every_reason_is_offered_once() {
-        let choices = help_with_choices();
+        let choices = help_with_choices(&[], false);
         for r in Reason::ALL {
             assert_eq!(choices.matches(&format!("value=\"{r}\"")).count(), 1, "{r}");
         }

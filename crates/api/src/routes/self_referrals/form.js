@@ -1,5 +1,7 @@
 // The embeddable self-referral form: posts the form as JSON with the partner key, shows
 // the reference on success, and ties each field error of a 422 problem to its field.
+// Without this script the form still works: it posts itself and the page comes back
+// server-rendered. The quick exit leaves for a neutral page without a history entry.
 // No framework, no external assets: the page's CSP allows scripts from this service only.
 (function () {
   'use strict';
@@ -12,7 +14,7 @@
   var button = document.getElementById('submit');
   var title = document.title;
   var key = form.getAttribute('data-partner-key');
-  var endpoint = new URL(form.getAttribute('action'), window.location.href).toString();
+  var endpoint = new URL(form.getAttribute('data-api'), window.location.href).toString();
   var lastBody = null;
   var idempotencyKey = null;
 
@@ -31,6 +33,8 @@
     email: { label: 'Email address', error: 'email-error', controls: function () { return [$('email')]; } },
     preferred_contact: { label: 'How we contact you', error: 'preferred_contact-error', group: 'preferred_contact',
       controls: function () { return all('preferred_contact'); } },
+    address_lines: { label: 'Address', error: 'address_lines-error', group: 'address_lines',
+      controls: function () { return [$('address_line_1')]; } },
     nhs_number: { label: 'NHS number', error: 'nhs_number-error', controls: function () { return [$('nhs_number')]; } },
     help_with: { label: 'What you would like help with', error: 'help_with-error', group: 'help_with',
       controls: function () { return all('help_with'); } },
@@ -61,6 +65,9 @@
             : 'Enter a phone number, or choose another way for us to contact you';
         }
         return 'Choose how you would like us to contact you';
+      case 'address_lines':
+        if (code === 'contact_missing') { return 'Enter your address, or choose another way for us to contact you'; }
+        break;
       case 'help_with': return 'Choose at least one thing you would like help with';
       case 'consent.given': return 'Tick the box to agree, so that we can contact you';
     }
@@ -92,6 +99,8 @@
       var v = value(name);
       if (v !== '') { body[name] = v; }
     });
+    var lines = all('address_line').map(function (l) { return l.value.trim(); }).filter(function (l) { return l !== ''; });
+    if (lines.length) { body.address_lines = lines; }
     return body;
   }
 
@@ -198,6 +207,29 @@
     $('done').hidden = false;
     document.title = 'Referral sent: ' + title;
     $('done-title').focus();
+  }
+
+  // Quick exit: replace the page (the partner's whole page when framed) with a neutral
+  // one, leaving no history entry to come back to. Escape does the same once the safety
+  // text is on show.
+  var exit = $('quick-exit');
+  var abuse = $('help_with-domestic_abuse');
+  function leave(event) {
+    if (event) { event.preventDefault(); }
+    var url = exit.href;
+    document.body.textContent = '';
+    try {
+      window.top.location.replace(url);
+    } catch (e) {
+      window.location.replace(url);
+    }
+  }
+  if (exit) {
+    Array.prototype.forEach.call(document.querySelectorAll('.js-only'), function (el) { el.hidden = false; });
+    exit.addEventListener('click', leave);
+    document.addEventListener('keydown', function (event) {
+      if ((event.key === 'Escape' || event.key === 'Esc') && abuse && abuse.checked) { leave(event); }
+    });
   }
 
   form.addEventListener('submit', function (event) {
