@@ -795,7 +795,8 @@ fn start_up_gives_up_on_an_unreachable_database_after_the_configured_wait() {
         &["serve"],
         &[
             ("DATABASE_URL", url.as_str()),
-            ("SOCIALRX_DATABASE_WAIT_SECONDS", "2"),
+            // Each attempt waits for the pool's 5 s acquire timeout: 8 s allows a retry.
+            ("SOCIALRX_DATABASE_WAIT_SECONDS", "8"),
         ],
     );
     let took = started.elapsed();

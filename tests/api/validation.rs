@@ -9,7 +9,7 @@ async fn every_failure_of_a_request_is_reported_together() {
     let app = spawn_app().await;
     let mut body = referral_body();
     body["person"]["nhs_number"] = "9434765918".into();
-    body["person"]["date_of_birth"] = "2999-01-01".into();
+    body["person"]["date_of_birth"] = "2190-01-01".into();
     body["person"]["postcode"] = "NOT A CODE".into();
     body["person"]["registered_practice"] = "B8-5001".into();
     body["referrer"]["ods_code"] = "X".into();
@@ -94,7 +94,9 @@ async fn dates_of_birth_more_than_120_years_ago_and_bad_dates_are_refused() {
     let app = spawn_app().await;
     let token = app.referrer();
     for (dob, code) in [
-        ("1880-01-01", "too_old"),
+        ("1901-01-01", "too_old"),
+        // Before the first day the service accepts at all.
+        ("1880-01-01", "out_of_range"),
         ("14/03/1971", "date_format"),
         ("1971-02-30", "date_format"),
     ] {
