@@ -828,7 +828,9 @@ async fn a_service_started_before_its_database_comes_up_on_its_own() {
     };
     let late = format!("{scheme_user}@127.0.0.1:{port}/{path}");
     let forward = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Later than the pool's own 5 s of connection attempts, so that start-up's retry
+        // (not only sqlx's) is what waits for it.
+        tokio::time::sleep(Duration::from_millis(6000)).await;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();
