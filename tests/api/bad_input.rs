@@ -204,3 +204,71 @@ async fn a_body_that_never_finishes_arriving_is_a_408_problem() {
     assert_eq!(list["items"], Value::Array(vec![]));
     app.finish().await;
 }
+
+#[tokio::test]
+async fn every_missing_mistyped_and_rule_breaking_field_is_reported_together() {
+    let app = spawn_app().await;
+    let token = app.referrer();
+    let mut body = referral_body();
+    let object = body.as_object_mut().unwrap();
+    for field in ["referrer", "consent", "reasons"] {
+        object.remove(field);
+    }
+    let p = problem(app.post_referral(&token, &body).await, 422).await;
+    let mut got = fields(&p);
+    got.sort();
+    assert_eq!(got, vec!["consent", "reasons", "referrer"]);
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["code"] == "required")
+    );
+
+    let mut body = referral_body();
+    body["person"]["given_name"] = json!(42);
+    body["person"]["nhs_number"] = json!("9434765918");
+    body["source"] = json!("GP");
+    body["colour"] = json!("blue");
+    let p = problem(app.post_referral(&token, &body).await, 422).await;
+    assert_eq!(error_for(&p, "person.given_name")["code"], "type");
+    assert_eq!(
+        error_for(&p, "person.nhs_number")["code"],
+        "nhs_number_check_digit"
+    );
+    assert_eq!(error_for(&p, "source")["code"], "not_in_list");
+    assert_eq!(error_for(&p, "colour")["code"], "unknown_field");
+    // The stand-in the shape check put in place of the number is not reported again.
+    assert_eq!(
+        fields(&p)
+            .iter()
+            .filter(|f| *f == "person.given_name")
+            .count(),
+        1
+    );
+    let (_, list) = app.get_json("/v1/referrals", &coordinator(&app)).await;
+    assert_eq!(list["items"], json!([]));
+
+    let (_, key) = app
+        .register_partner(ORG, "Carers Trust", &["https://carers.example.org"])
+        .await;
+    let response = app.post_self_referral(&key, &json!({})).await;
+    let p = problem(response, 422).await;
+    let got = fields(&p);
+    for field in [
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "postcode",
+        "preferred_contact",
+        "help_with",
+        "consent",
+    ] {
+        assert!(
+            got.iter().any(|f| f == field),
+            "{field} missing from {got:?}"
+        );
+    }
+    app.finish().await;
+}

@@ -45,33 +45,42 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(is_json_utf8);
-        let bytes = web::Bytes::from_request(req, payload);
-        let timeout = req
-            .app_data::<web::Data<BodyTimeout>>()
-            .map_or(BodyTimeout::default().0, |t| t.0);
-        Box::pin(async move {
-            if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            let bytes = tokio::time::timeout(timeout, bytes)
-                .await
-                .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))?
-                .map_err(|e| match e.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
-                    _ if e.as_response_error().status_code()
-                        == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE =>
-                    {
-                        ApiError::PayloadTooLarge
-                    }
-                    _ => ApiError::BadRequest("the request body could not be read".into()),
-                })?;
-            parse(&bytes)
-        })
+        let bytes = read_json_bytes(req, payload);
+        Box::pin(async move { parse(&bytes.await?) })
+    }
+}
+
+/// The body's bytes, once its content type is UTF-8 JSON, within the size limit and the
+/// body timeout.
+fn read_json_bytes(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + 'static {
+    let content_type_ok = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_json_utf8);
+    let bytes = web::Bytes::from_request(req, payload);
+    let timeout = req
+        .app_data::<web::Data<BodyTimeout>>()
+        .map_or(BodyTimeout::default().0, |t| t.0);
+    async move {
+        if !content_type_ok {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        tokio::time::timeout(timeout, bytes)
+            .await
+            .map_err(|_| ApiError::RequestTimeout(timeout.as_secs()))?
+            .map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+                _ if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE =>
+                {
+                    ApiError::PayloadTooLarge
+                }
+                _ => ApiError::BadRequest("the request body could not be read".into()),
+            })
     }
 }
 
@@ -92,24 +101,227 @@ fn is_json_utf8(content_type: &str) -> bool {
 }
 
 /// Parses in two steps: any JSON at all (syntax errors are 400), then our shape (shape
-/// errors are 422 with the path of the offending field).
+/// errors are 422 with the path of each offending field: every one, not the first).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
-    let tree = strict_tree(bytes)?;
+    let body = parse_every::<T>(bytes)?;
+    match body.value {
+        Some(value) if body.shape_errors.is_empty() => Ok(Json {
+            value,
+            fingerprint: body.fingerprint,
+        }),
+        _ => Err(ApiError::Validation(body.shape_errors)),
+    }
+}
+
+/// A JSON body whose shape errors (unknown, missing and wrongly typed fields) are held
+/// rather than raised, so that a handler reports them together with its rules' errors
+/// ([`Body::judge`]): "every failure of a request at once" includes both kinds.
+pub struct Body<T> {
+    /// The body, with a stand-in value wherever its shape was wrong (`None` when it could
+    /// not be read into `T` at all).
+    value: Option<T>,
+    pub fingerprint: String,
+    shape_errors: Vec<FieldError>,
+    /// Fields that hold a stand-in: rule errors about them are not the caller's.
+    stand_ins: Vec<String>,
+}
+
+impl<T> Body<T> {
+    /// Runs the request's rules and answers every shape and rule error together.
+    pub fn judge<R>(
+        self,
+        rules: impl FnOnce(T) -> Result<R, Vec<FieldError>>,
+    ) -> Result<R, ApiError> {
+        let Some(value) = self.value else {
+            return Err(ApiError::Validation(self.shape_errors));
+        };
+        let mut errors = self.shape_errors;
+        match rules(value) {
+            Ok(judged) if errors.is_empty() => return Ok(judged),
+            Ok(_) => {}
+            Err(rule_errors) => errors.extend(
+                rule_errors
+                    .into_iter()
+                    .filter(|e| !self.stand_ins.iter().any(|f| within(&e.field, f))),
+            ),
+        }
+        Err(ApiError::Validation(errors))
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = read_json_bytes(req, payload);
+        Box::pin(async move { parse_every(&bytes.await?) })
+    }
+}
+
+/// Whether `field` is `path` or inside it (`person` holds `person.name`, `reasons[0]`).
+fn within(field: &str, path: &str) -> bool {
+    field == path
+        || field
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// Values tried, in turn, in place of a missing or wrongly typed field until `T` accepts
+/// one: our request types hold strings, numbers, booleans, lists, objects and ids.
+const STAND_INS: [&str; 6] = [
+    "\"\"",
+    "0",
+    "false",
+    "[]",
+    "{}",
+    "\"00000000-0000-0000-0000-000000000000\"",
+];
+
+/// At most this many shape errors are listed (a body of 10,000 unknown keys would
+/// otherwise cost 10,000 parses).
+const MAX_SHAPE_ERRORS: usize = 50;
+
+/// Reads the tree into `T`, noting each shape error and patching the tree past it (an
+/// unknown field removed, a missing or mistyped one replaced by a stand-in) until `T`
+/// accepts it, so that every shape error is found, not only the first.
+fn parse_every<T: DeserializeOwned>(bytes: &[u8]) -> Result<Body<T>, ApiError> {
+    let mut tree = strict_tree(bytes)?;
     let fingerprint = hex(&Sha256::digest(tree.to_string().as_bytes()));
-    let value = serde_path_to_error::deserialize(&tree).map_err(|e| {
-        let field = match e.path().to_string() {
+    let mut shape_errors: Vec<FieldError> = Vec::new();
+    let mut stand_ins: Vec<String> = Vec::new();
+    let mut tries: std::collections::HashMap<String, usize> = Default::default();
+    let mut value = None;
+    for _ in 0..MAX_SHAPE_ERRORS * STAND_INS.len() {
+        let e = match serde_path_to_error::deserialize::<_, T>(&tree) {
+            Ok(v) => {
+                value = Some(v);
+                break;
+            }
+            Err(e) => e,
+        };
+        let segments: Vec<serde_path_to_error::Segment> = e.path().iter().cloned().collect();
+        let parent = match e.path().to_string() {
             p if p == "." => String::new(),
             p => p,
         };
         let inner = e.into_inner().to_string();
         let (code, message) = describe_shape_error(&inner);
-        ApiError::Validation(vec![FieldError::new(
-            field_of(&field, &inner),
-            code,
-            message,
-        )])
-    })?;
-    Ok(Json { value, fingerprint })
+        let field = field_of(&parent, &inner);
+        let reported = shape_errors.iter().any(|x| x.field == field)
+            || stand_ins.iter().any(|f| within(&field, f));
+        if !reported {
+            if shape_errors.len() == MAX_SHAPE_ERRORS {
+                break;
+            }
+            shape_errors.push(FieldError::new(field.clone(), code, message));
+        }
+        let patched = match code {
+            "unknown_field" => remove_at(&mut tree, &segments),
+            _ => {
+                let n = tries.entry(field.clone()).or_default();
+                let stand_in = STAND_INS
+                    .get(*n)
+                    .map(|s| serde_json::from_str(s).unwrap_or_default());
+                *n += 1;
+                if !stand_ins.contains(&field) {
+                    stand_ins.push(field.clone());
+                }
+                match (stand_in, code) {
+                    (Some(v), "required") => {
+                        let name = missing_name(&inner);
+                        insert_at(&mut tree, &segments, name, v)
+                    }
+                    (Some(v), _) => replace_at(&mut tree, &segments, v),
+                    (None, _) => false,
+                }
+            }
+        };
+        if !patched {
+            break;
+        }
+    }
+    if value.is_none() && shape_errors.is_empty() {
+        shape_errors.push(FieldError::new(
+            "",
+            "invalid",
+            "the body is not of this request's shape",
+        ));
+    }
+    Ok(Body {
+        value,
+        fingerprint,
+        shape_errors,
+        stand_ins,
+    })
+}
+
+fn missing_name(message: &str) -> &str {
+    message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or("")
+}
+
+fn value_at<'a>(
+    tree: &'a mut serde_json::Value,
+    segments: &[serde_path_to_error::Segment],
+) -> Option<&'a mut serde_json::Value> {
+    use serde_path_to_error::Segment;
+    let mut at = tree;
+    for segment in segments {
+        at = match segment {
+            Segment::Map { key } => at.get_mut(key.as_str())?,
+            Segment::Seq { index } => at.get_mut(*index)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// Removes the field the path ends with (an unknown field's path names it).
+fn remove_at(tree: &mut serde_json::Value, segments: &[serde_path_to_error::Segment]) -> bool {
+    let Some((serde_path_to_error::Segment::Map { key }, parent)) = segments.split_last() else {
+        return false;
+    };
+    value_at(tree, parent)
+        .and_then(|p| p.as_object_mut())
+        .and_then(|o| o.remove(key.as_str()))
+        .is_some()
+}
+
+/// Adds the missing field `name` to the object the path names.
+fn insert_at(
+    tree: &mut serde_json::Value,
+    segments: &[serde_path_to_error::Segment],
+    name: &str,
+    value: serde_json::Value,
+) -> bool {
+    match value_at(tree, segments).and_then(|p| p.as_object_mut()) {
+        Some(object) if !name.is_empty() => {
+            object.insert(name.to_owned(), value);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn replace_at(
+    tree: &mut serde_json::Value,
+    segments: &[serde_path_to_error::Segment],
+    value: serde_json::Value,
+) -> bool {
+    if segments.is_empty() {
+        // The body itself is of the wrong kind (a list for an object): nothing to patch.
+        return false;
+    }
+    match value_at(tree, segments) {
+        Some(at) => {
+            *at = value;
+            true
+        }
+        None => false,
+    }
 }
 
 /// The body as a JSON tree, refusing a key given twice in one object: parsers disagree on
@@ -344,6 +556,64 @@ mod tests {
         assert_eq!((e[0].field.as_str(), e[0].code), ("inner.name", "type"));
         let e = errors(r#"{"inner": {"name": "a"}, "n": 300}"#);
         assert_eq!(e[0].field, "n");
+    }
+
+    fn every_error(body: &str) -> Vec<(String, &'static str)> {
+        errors(body)
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn every_shape_error_is_listed_not_only_the_first() {
+        assert_eq!(
+            every_error(r#"{"inner": {"name": "a", "nmae": "b"}, "n": "x", "extra": 1}"#),
+            // In the order the keys sort in (the body is read as a tree first).
+            vec![
+                ("extra".to_owned(), "unknown_field"),
+                ("inner.nmae".to_owned(), "unknown_field"),
+                ("n".to_owned(), "type"),
+            ]
+        );
+        assert_eq!(
+            every_error("{}"),
+            vec![
+                ("inner".to_owned(), "required"),
+                ("n".to_owned(), "required")
+            ]
+        );
+        // A wrongly typed object is one error, not one per field it lacks.
+        assert_eq!(
+            every_error(r#"{"inner": 5, "n": 1}"#),
+            vec![("inner".to_owned(), "type")]
+        );
+        assert_eq!(every_error("[1, 2]"), vec![("[0]".to_owned(), "type")]);
+    }
+
+    #[test]
+    fn rule_errors_come_with_shape_errors_except_about_stand_ins() {
+        let body = parse_every::<Outer>(br#"{"inner": {"name": 7}, "n": 1, "x": 0}"#).unwrap();
+        let judged = body.judge(|o| {
+            // The rules see the stand-in for `inner.name` and complain; that is dropped.
+            let mut errors = vec![FieldError::new("inner.name", "required", "is required")];
+            if o.n < 5 {
+                errors.push(FieldError::new("n", "too_small", "must be 5 or more"));
+            }
+            Err::<(), _>(errors)
+        });
+        let Err(ApiError::Validation(errors)) = judged else {
+            panic!("expected a validation error")
+        };
+        let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("inner.name", "type"),
+                ("x", "unknown_field"),
+                ("n", "too_small")
+            ]
+        );
     }
 
     #[test]

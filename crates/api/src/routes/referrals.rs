@@ -23,7 +23,7 @@ use validator::Validate;
 
 use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
-use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::extract::{Body, IdempotencyKeyHeader};
 use crate::resource::resource;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
@@ -582,14 +582,26 @@ pub async fn create_referral(
     req: HttpRequest,
     caller: Authorized<can::CreateReferral>,
     key: IdempotencyKeyHeader,
-    body: Json<CreateReferralRequest>,
+    body: Body<CreateReferralRequest>,
     store: web::Data<Arc<dyn Store>>,
     in_flight: web::Data<InFlight>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut request = body.value;
-    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
-    let referral = request.into_domain(OffsetDateTime::now_utc());
-    let (target, referral) = crate::receiving::both(target, referral)?;
+    let fingerprint = body.fingerprint.clone();
+    let now = OffsetDateTime::now_utc();
+    // Every shape error (unknown, missing, mistyped fields) with every rule error.
+    let (target, referral) = body.judge(|mut request| {
+        let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
+        let referral = request.into_domain(now);
+        match (target, referral) {
+            (Ok(target), Ok(referral)) => Ok((target, referral)),
+            (target, referral) => Err(target
+                .err()
+                .into_iter()
+                .chain(referral.err())
+                .flatten()
+                .collect()),
+        }
+    })?;
     let to = crate::receiving::resolve(
         store.as_ref().as_ref(),
         &caller,
@@ -604,12 +616,15 @@ pub async fn create_referral(
     };
     let key = key.0.map(|key| IdempotencyKey {
         key,
-        fingerprint: body.fingerprint.clone(),
+        fingerprint: fingerprint.clone(),
     });
     match store.refer(&audit, &to, referral, key).await? {
         Created::New(referral) => Ok(created(&ReferralCreated::from(&referral), false)),
-        Created::AlreadyDone { fingerprint, id } => {
-            if fingerprint != body.fingerprint {
+        Created::AlreadyDone {
+            fingerprint: first,
+            id,
+        } => {
+            if first != fingerprint {
                 return Err(ApiError::validation(
                     "Idempotency-Key",
                     "idempotency_key_reused",

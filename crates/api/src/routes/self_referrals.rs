@@ -22,7 +22,7 @@ use validator::Validate;
 
 use crate::access::Operation;
 use crate::error::ApiError;
-use crate::extract::{IdempotencyKeyHeader, Json};
+use crate::extract::{Body, IdempotencyKeyHeader};
 use crate::observe::Metrics;
 use crate::partner::{PartnerCaller, cors};
 use crate::resource::resource;
@@ -65,7 +65,7 @@ pub const ACCEPTED_MESSAGE: &str = "Thank you. We have received your referral. P
     your reference: a link worker will contact you in the way you asked.";
 
 /// A self-referral as a person fills it in on a partner's website.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!(crate::examples::self_referral_request()))]
 pub struct SelfReferralRequest {
@@ -121,7 +121,7 @@ pub struct SelfReferralRequest {
     pub website: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelfReferralConsent {
     /// Must be `true`: the person agrees to the service holding these details and
@@ -312,18 +312,28 @@ pub async fn create_self_referral(
     req: HttpRequest,
     partner: PartnerCaller,
     key: IdempotencyKeyHeader,
-    body: Json<SelfReferralRequest>,
+    body: Body<SelfReferralRequest>,
     store: web::Data<Arc<dyn Store>>,
     in_flight: web::Data<InFlight>,
     metrics: web::Data<Metrics>,
 ) -> Result<HttpResponse, ApiError> {
+    let fingerprint = body.fingerprint.clone();
+    // Shape and rule errors together; `submit` judges the rules again on the way in.
+    let now = OffsetDateTime::now_utc();
+    let request = body.judge(|r| {
+        if r.is_spam() {
+            // The honeypot answers as if accepted, whatever else is wrong (see `submit`).
+            return Ok(r);
+        }
+        r.clone().into_domain(&partner, now).map(|_| r)
+    })?;
     let (reference, replayed) = submit(
         &req,
         &partner,
         Submission {
             key: key.0,
-            fingerprint: body.fingerprint,
-            request: body.value,
+            fingerprint,
+            request,
         },
         store.as_ref().as_ref(),
         &in_flight,
