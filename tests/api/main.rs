@@ -28,6 +28,7 @@ mod oruk;
 mod outcomes;
 mod partners;
 mod permissions;
+mod query_rules;
 mod referrals;
 mod reports;
 mod search_contract;

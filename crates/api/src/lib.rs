@@ -17,6 +17,7 @@ pub mod observe;
 pub mod paging;
 pub mod partner;
 pub mod precondition;
+pub mod query_rules;
 pub mod ratelimit;
 pub mod receiving;
 pub mod resource;
@@ -141,7 +142,10 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .app_data(web::PathConfig::default().error_handler(extract::path_error))
             .service(
                 web::scope("")
-                    // Innermost, so that a refused origin is answered as a problem (or an
+                    // Innermost: an undocumented query parameter on /v1 is a 422 that still
+                    // gets CORS headers, a request id and a log line (see query_rules).
+                    .wrap(from_fn(query_rules::refuse_unknown))
+                    // Inside everything but the query rule, so that a refused origin is answered as a problem (or an
                     // OperationOutcome on /fhir) like any other error.
                     .wrap(Condition::new(
                         state.cors.enabled(),
@@ -173,7 +177,8 @@ async fn openapi_json() -> HttpResponse {
         title = "socialrx",
         description = "An open, self-hostable API for social prescribing: referrals to link \
             workers, caseloads, community activities, connections and outcomes.\n\n\
-            Errors are RFC 9457 problem+json. Authenticate with `Authorization: Bearer <JWT>` \
+            Errors are RFC 9457 problem+json. Under `/v1`, a query parameter an operation \
+            does not list here is refused (422, code `unknown_parameter`). Authenticate with `Authorization: Bearer <JWT>` \
             (claims `sub`, `org`, `roles`, `exp`, `iss`, `aud`); self-referral forms on partner \
             websites send their partner key in `X-Partner-Key` instead.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")

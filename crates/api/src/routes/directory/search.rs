@@ -217,14 +217,9 @@ pub fn parse_search(
                     }),
                 )
             }
-            other => {
-                let shown: String = other.chars().filter(|c| !c.is_control()).take(40).collect();
-                v.push(FieldError::new(
-                    shown,
-                    "unknown_parameter",
-                    "is not a search parameter; unknown parameters are refused so that a typo does not silently widen the search",
-                ));
-            }
+            // The query_rules middleware refuses these first; kept so this parser is
+            // complete on its own.
+            other => v.push(crate::query_rules::unknown_parameter(other)),
         }
     }
     let point = match (near, lat, lon) {
