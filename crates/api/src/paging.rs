@@ -23,6 +23,16 @@ impl PageQuery {
     /// The page asked for; a bad limit or cursor is a 422 naming the parameter.
     pub fn parse(self) -> Result<PageRequest, ApiError> {
         let mut v = Violations::new();
+        let page = self.check(&mut v);
+        if v.is_empty() {
+            Ok(page)
+        } else {
+            Err(ApiError::Validation(v.into_errors()))
+        }
+    }
+
+    /// The page asked for, its problems added to `v` beside a list's other parameters.
+    pub fn check(self, v: &mut Violations) -> PageRequest {
         let limit = v
             .check_opt("limit", self.limit, |l| parse_limit(&l))
             .flatten()
@@ -30,10 +40,6 @@ impl PageQuery {
         let after = v
             .check_opt("cursor", self.cursor, |c| decode_cursor(&c))
             .flatten();
-        if v.is_empty() {
-            Ok(PageRequest { limit, after })
-        } else {
-            Err(ApiError::Validation(v.into_errors()))
-        }
+        PageRequest { limit, after }
     }
 }

@@ -47,14 +47,14 @@ pub fn parse(
 pub fn both<A, B>(
     a: Result<A, Vec<FieldError>>,
     b: Result<B, Vec<FieldError>>,
-) -> Result<(A, B), ApiError> {
+) -> Result<(A, B), Vec<FieldError>> {
     match (a, b) {
         (Ok(a), Ok(b)) => Ok((a, b)),
         (Err(mut x), Err(y)) => {
             x.extend(y);
-            Err(ApiError::Validation(x))
+            Err(x)
         }
-        (Err(x), _) | (_, Err(x)) => Err(ApiError::Validation(x)),
+        (Err(x), _) | (_, Err(x)) => Err(x),
     }
 }
 

@@ -591,16 +591,7 @@ pub async fn create_referral(
     // Every shape error (unknown, missing, mistyped fields) with every rule error.
     let (target, referral) = body.judge(|mut request| {
         let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
-        let referral = request.into_domain(now);
-        match (target, referral) {
-            (Ok(target), Ok(referral)) => Ok((target, referral)),
-            (target, referral) => Err(target
-                .err()
-                .into_iter()
-                .chain(referral.err())
-                .flatten()
-                .collect()),
-        }
+        crate::receiving::both(target, request.into_domain(now))
     })?;
     let to = crate::receiving::resolve(
         store.as_ref().as_ref(),

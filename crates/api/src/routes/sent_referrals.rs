@@ -16,19 +16,19 @@ use socialrx_domain::referral::Status;
 use socialrx_domain::referrer_view::{ConnectionCount, ReferrerView};
 use socialrx_domain::{Permission, Violations};
 use socialrx_store::{PageRequest, SentFilter, Store};
+
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::access::{Authorized, Operation, can};
 use crate::error::ApiError;
+use crate::paging::PageQuery;
 use crate::resource::resource;
 use crate::routes::connections::ConnectionStatusCodes;
 use crate::routes::lifecycle::{ClosureReasonCodes, DeclineReasonCodes};
 use crate::routes::outcomes::InstrumentSummary;
-use crate::routes::referrals::{
-    ReasonCodes, SourceCodes, StatusCodes, decode_cursor, encode_cursor, parse_date, parse_limit,
-};
+use crate::routes::referrals::{ReasonCodes, SourceCodes, StatusCodes, encode_cursor, parse_date};
 use crate::schema::{code_list_schema, codes_array_schema, optional_code_list_schema};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -224,15 +224,13 @@ impl SentReferralsQuery {
                 "must not be before received_from",
             ));
         }
-        let limit = v
-            .check_opt("limit", self.limit, |l| parse_limit(&l))
-            .flatten()
-            .unwrap_or(20);
-        let after = v
-            .check_opt("cursor", self.cursor, |c| decode_cursor(&c))
-            .flatten();
+        let page = PageQuery {
+            limit: self.limit,
+            cursor: self.cursor,
+        }
+        .check(&mut v);
         if v.is_empty() {
-            Ok((filter, PageRequest { limit, after }))
+            Ok((filter, page))
         } else {
             Err(ApiError::Validation(v.into_errors()))
         }

@@ -264,7 +264,8 @@ async fn accept(
         }
         other => FhirError::from(other),
     };
-    let (target, referral) = crate::receiving::both(target, referral).map_err(located)?;
+    let (target, referral) = crate::receiving::both(target, referral)
+        .map_err(|errors| located(crate::error::ApiError::Validation(errors)))?;
     let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
         .await
         .map_err(located)?;
