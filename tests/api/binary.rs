@@ -366,6 +366,65 @@ async fn logs_never_carry_personal_data_even_at_trace_level() {
     db.drop_database().await;
 }
 
+/// A 500 leaves its cause in the log, on the line of the request that failed (found by
+/// the request id the caller was given): the error and its sources, which name what broke
+/// (here a table the schema no longer has). The caller is told nothing of it.
+#[tokio::test]
+async fn a_server_error_logs_its_cause_and_sources_with_the_request_id() {
+    require_postgres_in_ci();
+    let db = TestDatabase::create().await;
+    let server = Server::start(&db.url, &[("SOCIALRX_LOG_FORMAT", "json")]).await;
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{}/v1/referrals", server.base))
+        .bearer_auth(server.token("referrer"))
+        .json(&referral_body())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    db.execute("ALTER TABLE contacts RENAME TO contacts_elsewhere")
+        .await;
+
+    let response = client
+        .get(format!("{}/v1/referrals/{id}/contacts", server.base))
+        .bearer_auth(server.token("coordinator"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = response.text().await.unwrap();
+    assert!(
+        !body.contains("contacts"),
+        "the caller is told no cause: {body}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let log = server.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("request failed") && l.contains(&request_id))
+        .unwrap_or_else(|| panic!("no error line for request {request_id}: {log}"));
+    let line: Value = serde_json::from_str(line).unwrap();
+    let error = line["error"].as_str().unwrap_or_default();
+    // "database error: error returned from database: no such table: contacts" on SQLite,
+    // "...: relation \"contacts\" does not exist" on PostgreSQL.
+    assert!(
+        error.starts_with("database error: ") && error.contains("contacts"),
+        "the cause and its source are logged: {line}"
+    );
+    assert_eq!(line["level"], "ERROR", "{line}");
+    drop(server);
+    db.drop_database().await;
+}
+
 /// The journeys of `shared/scenarios.md` run against the real binary logging at trace
 /// level, each on its own database; nothing personal from any of them is in the log:
 /// names, NHS numbers, dates of birth, postcodes, phone numbers, notes, plan text, tokens.

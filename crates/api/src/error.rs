@@ -108,8 +108,30 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64, detail: String },
     #[error("service unavailable: {0}")]
     Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything the caller cannot fix; the cause and its sources go to the log, never to
+    /// the caller.
+    #[error("internal error")]
+    Internal(#[source] BoxError),
+}
+
+/// A cause of an internal error, with its chain of sources.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An error and every source under it on one line, for the log: "database error: no such
+/// table: contacts". Messages of store and driver errors carry no row contents.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // Some errors repeat their source's message in their own; say it once.
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line
 }
 
 impl ApiError {
@@ -233,7 +255,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         match self {
-            Self::Internal(cause) => tracing::error!(error = %cause, "request failed"),
+            Self::Internal(cause) => {
+                tracing::error!(error = %chain(cause.as_ref()), "request failed");
+            }
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             _ => {}
         }
@@ -273,7 +297,10 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Invalid(errors) => Self::Validation(errors),
-            StoreError::Config(cause) | StoreError::Other(cause) => Self::Internal(cause),
+            e @ (StoreError::Config(_)
+            | StoreError::Other(_)
+            | StoreError::Database(_)
+            | StoreError::Migration(_)) => Self::Internal(Box::new(e)),
         }
     }
 }
@@ -318,7 +345,7 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-        s if s.is_server_error() => ApiError::Internal(format!("bare {s} response")),
+        s if s.is_server_error() => ApiError::Internal(format!("bare {s} response").into()),
         s => ApiError::BadRequest(
             s.canonical_reason()
                 .unwrap_or("the request could not be handled")

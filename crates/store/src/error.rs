@@ -24,6 +24,13 @@ pub enum StoreError {
     /// Bad connection settings.
     #[error("{0}")]
     Config(String),
+    /// The database refused a statement for a reason no other variant names (a schema
+    /// that does not match, say); the driver's error stays attached for the log.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("migration failed")]
+    Migration(#[source] sqlx::migrate::MigrateError),
     /// A stored value no longer parses, or any other failure.
     #[error("{0}")]
     Other(String),
@@ -41,7 +48,7 @@ impl From<sqlx::Error> for StoreError {
                 _ if is_transient_db_error(db.code().as_deref()) => {
                     StoreError::Unavailable(db.message().to_owned())
                 }
-                _ => StoreError::Other(e.to_string()),
+                _ => StoreError::Database(e),
             },
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -49,7 +56,7 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_)
             | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
-            _ => StoreError::Other(e.to_string()),
+            _ => StoreError::Database(e),
         }
     }
 }
@@ -72,6 +79,6 @@ fn is_transient_db_error(code: Option<&str>) -> bool {
 
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
-        StoreError::Other(format!("migration failed: {e}"))
+        StoreError::Migration(e)
     }
 }

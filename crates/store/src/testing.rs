@@ -95,6 +95,20 @@ impl TestDatabase {
         }
     }
 
+    /// Runs one statement the API could never run (a test that breaks the schema on
+    /// purpose, to see how the service fails).
+    pub async fn execute(&self, sql: &'static str) {
+        if self.is_postgres() {
+            let mut c = PgConnection::connect(&self.url).await.expect("connect");
+            c.execute(sql).await.expect(sql);
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect");
+            c.execute(sql).await.expect(sql);
+        }
+    }
+
     /// Drops a PostgreSQL test database (SQLite files go with their directory).
     pub async fn drop_database(self) {
         if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name)

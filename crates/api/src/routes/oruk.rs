@@ -407,8 +407,8 @@ fn ok(body: Value) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(e.to_string())
+fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::Internal(Box::new(e))
 }
 
 /// Information about this API and the profile it follows.

@@ -66,7 +66,7 @@ impl From<CodeCount> for CountResponse {
 pub struct FirstContactResponse {
     /// Referrals in the period that have had a first contact.
     pub referrals: i64,
-    /// Days from received to first contact (the move to `in_progress`), one decimal.
+    /// Days from received to when the first contact with the person happened, one decimal.
     pub median_days: Option<f64>,
     pub p90_days: Option<f64>,
 }

@@ -1,7 +1,7 @@
 mod reports {
     use super::*;
     use crate::{CodeCount, DaysToFirstContact, OutcomeChange, Summary};
-    use socialrx_domain::referral::{Reason, Status};
+    use socialrx_domain::referral::Reason;
 
     /// The referrals a report covers: `r.` rows of `$1`'s organisation received in [$2, $3).
     const IN_PERIOD: &str = "r.organisation = $1 AND r.created_at >= $2 AND r.created_at < $3";
@@ -109,8 +109,9 @@ mod reports {
         Ok(ranked(out))
     }
 
-    /// Median and 90th percentile of days from received to the first move to
-    /// `in_progress`: the database orders and ranks; only the (at most four) order
+    /// Median and 90th percentile of days from received to the first contact, taken as
+    /// when that contact happened (`first_contact_at`), the rule the status view and the
+    /// caseload use: the database orders and ranks; only the (at most four) order
     /// statistics needed come back, and are interpolated as `percentile_cont` does.
     async fn first_contact(
         pool: &sqlx::Pool<Db>,
@@ -118,13 +119,10 @@ mod reports {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<DaysToFirstContact, StoreError> {
-        let days = days_between("h.first_at", "r.created_at");
+        let days = days_between("r.first_contact_at", "r.created_at");
         let delays = format!(
-            "SELECT {days} AS days FROM referrals r JOIN (\
-               SELECT referral_id, MIN(at) AS first_at FROM referral_status_history \
-               WHERE to_status = '{}' GROUP BY referral_id) h ON h.referral_id = r.id \
-             WHERE {IN_PERIOD}",
-            Status::InProgress.as_str()
+            "SELECT {days} AS days FROM referrals r \
+             WHERE r.first_contact_at IS NOT NULL AND {IN_PERIOD}"
         );
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM ({delays}) d"

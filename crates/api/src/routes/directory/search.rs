@@ -327,7 +327,7 @@ pub async fn search_activities(
     let query = parse_search(pairs, &gazetteer, now.date())?;
     let results = index
         .search(&query)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let view = View {
         now,
         stale_after_days: settings.stale_after_days,

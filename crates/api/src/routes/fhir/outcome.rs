@@ -176,8 +176,10 @@ impl From<&ApiError> for FhirError {
             _ => problem.detail,
         };
         let mut error = Self::new(status, vec![Issue::error(code, slug, detail, None)]);
-        if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = e {
-            error.internal = Some(cause.clone());
+        match e {
+            ApiError::Internal(cause) => error.internal = Some(crate::error::chain(cause.as_ref())),
+            ApiError::Unavailable(cause) => error.internal = Some(cause.clone()),
+            _ => {}
         }
         error
     }
@@ -228,7 +230,7 @@ pub fn for_error_response<B: MessageBody + 'static>(
                 ApiError::Unauthorized("a valid bearer token is required".into())
             }
             StatusCode::FORBIDDEN => ApiError::Forbidden("not allowed".into()),
-            s if s.is_server_error() => ApiError::Internal(format!("bare {s} response")),
+            s if s.is_server_error() => ApiError::Internal(format!("bare {s} response").into()),
             s => ApiError::BadRequest(
                 s.canonical_reason()
                     .unwrap_or("the request could not be handled")
