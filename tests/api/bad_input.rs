@@ -1,6 +1,6 @@
 //! What an outside tester threw at the API: out-of-range dates, keys given twice, bodies in
 //! another charset, a bare token, a space in an idempotency key, a body sent a byte at a
-//! time. Each is a clear 4xx naming what is wrong; nothing is half-written.
+//! time, broken and oversized request heads. Each is a clear 4xx naming what is wrong; nothing is half-written.
 
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -202,6 +202,116 @@ async fn a_body_that_never_finishes_arriving_is_a_408_problem() {
     assert!(took < Duration::from_secs(15), "{took:?}");
     let (_, list) = app.get_json("/v1/referrals", &coordinator(&app)).await;
     assert_eq!(list["items"], Value::Array(vec![]));
+    app.finish().await;
+}
+
+/// Sends `head` (and, after `pause`, nothing more) on a fresh connection; returns the
+/// answer, status line to the end of the body.
+fn exchange(address: &str, head: &[u8], pause: Duration) -> String {
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream.write_all(head).unwrap();
+    std::thread::sleep(pause);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Status, content type and problem `type` of an HTTP/1.1 answer.
+fn answer_parts(answer: &str) -> (u16, String, Value) {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    (
+        status,
+        content_type,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+/// What the HTTP reader refuses before the app sees a request (too many or too large
+/// header fields, bytes HTTP does not allow) is a problem like every other error, not an
+/// empty body.
+#[tokio::test]
+async fn heads_the_http_reader_refuses_are_answered_with_problems() {
+    let app = spawn_app().await;
+    let address = app.address.clone();
+    let answers = tokio::task::spawn_blocking(move || {
+        let too_many: String = (0..100).map(|i| format!("X-Filler-{i}: x\r\n")).collect();
+        let cases: [(Vec<u8>, u16, &str); 3] = [
+            (
+                format!("GET /v1/referrals HTTP/1.1\r\nHost: h\r\n{too_many}\r\n").into_bytes(),
+                431,
+                "header-fields-too-large",
+            ),
+            (
+                b"GET /v1/refer\x01rals HTTP/1.1\r\nHost: h\r\n\r\n".to_vec(),
+                400,
+                "malformed-request",
+            ),
+            (
+                b"GET /v1/referrals HTTP/1.1\r\nHost: h\r\nX-Bad: a\x01b\r\n\r\n".to_vec(),
+                400,
+                "malformed-request",
+            ),
+        ];
+        cases.map(|(head, status, slug)| (exchange(&address, &head, Duration::ZERO), status, slug))
+    })
+    .await
+    .unwrap();
+    for (answer, status, slug) in answers {
+        let (got, content_type, body) = answer_parts(&answer);
+        assert_eq!(got, status, "{answer}");
+        assert_eq!(content_type, "application/problem+json", "{answer}");
+        assert_eq!(
+            body["type"],
+            format!("https://socialrx.org.uk/problems/{slug}"),
+            "{answer}"
+        );
+        assert_eq!(body["status"], status, "{answer}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{answer}"
+        );
+    }
+    app.finish().await;
+}
+
+/// A request head that stops arriving is cut after the reader's 5 s, with a problem.
+#[tokio::test]
+async fn a_head_that_never_finishes_arriving_is_a_408_problem() {
+    let app = spawn_app().await;
+    let address = app.address.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        exchange(
+            &address,
+            b"GET /v1/referrals HTTP/1.1\r\nHost: h\r\nX-Half",
+            Duration::ZERO,
+        )
+    })
+    .await
+    .unwrap();
+    let (status, content_type, body) = answer_parts(&answer);
+    assert_eq!(status, 408, "{answer}");
+    assert_eq!(content_type, "application/problem+json", "{answer}");
+    assert_eq!(
+        body["type"], "https://socialrx.org.uk/problems/request-timeout",
+        "{answer}"
+    );
     app.finish().await;
 }
 
