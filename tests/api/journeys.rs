@@ -46,7 +46,8 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
         .post("/v1/webhooks")
         .bearer_auth(app.token(ORG, &["admin"]))
         .json(&json!({"url": practice_system.url, "secret": SECRET,
-                      "event_types": ["referral.closed", "outcome.recorded"]}))
+                      "event_types": ["referral.closed", "outcome.recorded",
+                                      "referral.summary_available"]}))
         .send()
         .await
         .unwrap();
@@ -286,6 +287,30 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
             .await;
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     }
+    // Before closing, the link worker records risks (PRSB: at least one entry, or "no
+    // known risks") and writes her part of the message back to the GP.
+    let risks = app
+        .put_json(
+            &format!("/v1/referrals/{id}/risks"),
+            &jo_token,
+            &json!({"risks": [{"description": "Carer strain: sole carer for her son",
+                               "comment": "Sitter now arranged for group afternoons"}]}),
+        )
+        .await;
+    assert_eq!(risks.status(), 200, "{}", risks.text().await.unwrap());
+    let message = app
+        .put_json(
+            &format!("/v1/referrals/{id}/message-back"),
+            &jo_token,
+            &json!({"summary": "Mornings were too hard at first. After a supported visit she goes to the local history group weekly and volunteers in its oral history project.",
+                    "actions_for_person": "Keep going to the group; keep the sitter booked.",
+                    "agreed_with_person": true}),
+        )
+        .await;
+    assert_eq!(message.status(), 200, "{}", message.text().await.unwrap());
+    let message: Value = message.json().await.unwrap();
+    assert_eq!(message["actions_for_professionals"], "No actions required");
+
     // The referral closes with goals met.
     let closed = app
         .transition(
@@ -385,8 +410,13 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
         .find(|o| o["type"]["coding"][2]["code"] == "swemwbs.metric")
         .unwrap_or_else(|| panic!("no SWEMWBS change in {task}"));
     assert_eq!(swemwbs_metric["valueDecimal"], 3.1);
-    // And the practice system received the closure and the outcome events, signed.
-    practice_system.wait_for(5, 20).await;
+    // The practice receives the message back the PRSB standard describes, as JSON, as a
+    // FHIR document and as a PDF to file in her record; its copy has no risks.
+    crate::summary::the_practice_files_the_summary(app, &id, &gp, &coordinator).await;
+
+    // And the practice system received the closure, the outcome and the summary events,
+    // signed: one summary event for the message back, one for the closure.
+    practice_system.wait_for(7, 20).await;
     let events: Vec<Value> = practice_system
         .all()
         .iter()
@@ -407,6 +437,15 @@ pub async fn a_carer_who_needs_a_push(app: &TestApp) {
             .filter(|e| e["type"] == "outcome.recorded")
             .count(),
         4
+    );
+    let summaries: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["type"] == "referral.summary_available")
+        .collect();
+    assert_eq!(summaries.len(), 2, "{events:?}");
+    assert_eq!(
+        summaries[0]["data"]["summary"],
+        format!("/v1/referrals/{id}/summary")
     );
 
     // The timeline tells the whole story, in order.

@@ -34,6 +34,7 @@ mod reports;
 mod search_contract;
 mod self_referrals;
 mod sent_referrals;
+mod summary;
 mod tenancy;
 mod validation;
 mod webhooks;

@@ -67,6 +67,16 @@ impl TestApp {
             .unwrap()
     }
 
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Adds a link worker (as a coordinator) and returns the 201 body.
     pub async fn create_link_worker(&self, subject: &str, capacity: u32) -> Value {
         let response = self

@@ -325,6 +325,31 @@ async fn every_operation_on_another_organisations_records_is_a_404_and_changes_n
         ),
         ("GET", format!("/fhir/r4/Task/{referral}"), None, None),
         (
+            "GET",
+            format!("/fhir/r4/Composition/{referral}/$document"),
+            None,
+            None,
+        ),
+        ("GET", format!("/v1/referrals/{referral}/risks"), None, None),
+        (
+            "PUT",
+            format!("/v1/referrals/{referral}/risks"),
+            Some(json!({"no_known_risks": true})),
+            None,
+        ),
+        (
+            "PUT",
+            format!("/v1/referrals/{referral}/message-back"),
+            Some(json!({"summary": "Taken"})),
+            None,
+        ),
+        (
+            "GET",
+            format!("/v1/referrals/{referral}/summary"),
+            None,
+            None,
+        ),
+        (
             "PUT",
             format!("/v1/activities/{activity}"),
             Some(activity_body(&their_provider, "Taken")),

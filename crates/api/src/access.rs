@@ -62,6 +62,10 @@ pub mod can {
         ReadConnectionCounts,
         ManageReferralAgreements,
         ReadSentReferrals,
+        ReadRisks,
+        ManageRisks,
+        WriteMessageBack,
+        ReadSummary,
     );
 }
 

@@ -101,6 +101,9 @@ pub enum ApiError {
     RequestTimeout(u64),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// None of the representations the caller accepts is one this resource has.
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     /// A rate limit was hit; `retry_after` is in whole seconds.
@@ -164,6 +167,7 @@ impl ApiError {
             Self::PayloadTooLarge => ("payload-too-large", "The request body is too large"),
             Self::RequestTimeout(_) => ("request-timeout", "The request took too long to arrive"),
             Self::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            Self::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             Self::Validation(_) => ("validation", "The request is not valid"),
             Self::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             Self::Unavailable(_) => ("unavailable", "Service unavailable"),
@@ -175,6 +179,7 @@ impl ApiError {
         let (slug, title) = self.slug_and_title();
         let detail = match self {
             Self::BadRequest(d)
+            | Self::NotAcceptable(d)
             | Self::Unauthorized(d)
             | Self::PartnerKey(d)
             | Self::Forbidden(d)
@@ -246,6 +251,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -45,6 +45,10 @@ code_list!(
         ReadConnectionCounts => "read_connection_counts",
         ManageReferralAgreements => "manage_referral_agreements",
         ReadSentReferrals => "read_sent_referrals",
+        ReadRisks => "read_risks",
+        ManageRisks => "manage_risks",
+        WriteMessageBack => "write_message_back",
+        ReadSummary => "read_summary",
     }
 );
 
@@ -95,6 +99,15 @@ impl Permission {
             Permission::ReadConnections => &[LinkWorker, Coordinator],
             // A provider sees how many people its activities receive, never who.
             Permission::ReadConnectionCounts => &[DirectoryEditor, LinkWorker, Coordinator],
+            // Risks and safeguarding: the receiving service's staff who work with the
+            // person; never referrers, directory editors or admins.
+            Permission::ReadRisks => &[LinkWorker, Coordinator],
+            Permission::ManageRisks => &[LinkWorker, Coordinator],
+            // The message back to the GP is written by the people who did the work...
+            Permission::WriteMessageBack => &[LinkWorker, Coordinator],
+            // ...and read by the organisation that sent the referral (without risks and
+            // safeguarding) and by the service that holds it.
+            Permission::ReadSummary => &[Referrer, LinkWorker, Coordinator],
         }
     }
 

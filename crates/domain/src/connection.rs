@@ -44,6 +44,19 @@ impl ConnectionStatus {
         )
     }
 
+    /// How an intervention went, as the message back to the GP reports it: `worked`
+    /// (completed, or still attending), `did_not_work` (declined, or did not attend), or
+    /// `not_started` (suggested or referred, not begun). Interventions that did not work
+    /// are reported too: the standard asks for what was tried, not only what succeeded.
+    pub fn how_it_went(self) -> &'static str {
+        use ConnectionStatus::*;
+        match self {
+            Completed | Attending => "worked",
+            Declined | DidNotAttend => "did_not_work",
+            Suggested | Referred => "not_started",
+        }
+    }
+
     /// Still going somewhere: not `completed` nor `declined`.
     pub fn is_open(self) -> bool {
         !self.next().is_empty()
@@ -124,6 +137,26 @@ pub fn already_connected(
 mod tests {
     use super::ConnectionStatus::*;
     use super::*;
+
+    #[test]
+    fn the_message_back_says_what_worked_and_what_did_not() {
+        let went: Vec<_> = ConnectionStatus::ALL
+            .iter()
+            .map(|s| s.how_it_went())
+            .collect();
+        assert_eq!(
+            went,
+            [
+                "not_started",
+                "not_started",
+                "worked",
+                "worked",
+                "did_not_work",
+                "did_not_work"
+            ]
+        );
+        assert_eq!(DidNotAttend.how_it_went(), "did_not_work");
+    }
 
     #[test]
     fn a_suggestion_may_go_straight_to_a_supported_attendance() {

@@ -13,6 +13,7 @@ code_list!(
         ReferralAssigned => "referral.assigned",
         ReferralClosed => "referral.closed",
         OutcomeRecorded => "outcome.recorded",
+        SummaryAvailable => "referral.summary_available",
     }
 );
 

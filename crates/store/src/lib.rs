@@ -28,6 +28,7 @@ mod referrals;
 mod reports;
 mod retention;
 mod sqlite;
+mod summary;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod webhooks;
@@ -61,6 +62,7 @@ pub use people::{CaseRecord, PersonExport, PersonStore};
 pub use referrals::{Recipient, ReferralFilter, ReferralStore};
 pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};
+pub use summary::{SummarySource, SummaryStore};
 pub use webhooks::{
     AttemptOutcome, Delivery, DueDelivery, NewWebhook, RetryPolicy, Webhook, WebhookStore,
 };
@@ -88,6 +90,7 @@ pub trait Store:
     + DirectoryStore
     + ConnectionStore
     + AgreementStore
+    + SummaryStore
     + Send
     + Sync
 {

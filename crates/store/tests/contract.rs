@@ -21,6 +21,8 @@ use uuid::Uuid;
 mod caseload;
 #[path = "contract/exchange.rs"]
 mod exchange;
+#[path = "contract/summary.rs"]
+mod summary;
 
 async fn with_store<F, Fut>(test: F)
 where

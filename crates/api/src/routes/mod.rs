@@ -24,6 +24,7 @@ pub mod referrals;
 pub mod reports;
 pub mod self_referrals;
 pub mod sent_referrals;
+pub mod summary;
 pub mod webhooks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     organisations::configure(cfg);
     referrals::configure(cfg);
     sent_referrals::configure(cfg);
+    summary::configure(cfg);
     referral_agreements::configure(cfg);
     partners::configure(cfg);
     self_referrals::configure(cfg);
@@ -55,6 +57,7 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         health::Api::openapi(),
         referrals::Api::openapi(),
         sent_referrals::Api::openapi(),
+        summary::Api::openapi(),
         referral_agreements::Api::openapi(),
         audit::Api::openapi(),
         people::Api::openapi(),
@@ -81,6 +84,7 @@ pub fn operations() -> Vec<Operation> {
         health::OPERATIONS,
         referrals::OPERATIONS,
         sent_referrals::OPERATIONS,
+        summary::OPERATIONS,
         referral_agreements::OPERATIONS,
         audit::OPERATIONS,
         people::OPERATIONS,

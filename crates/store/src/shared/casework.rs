@@ -57,7 +57,7 @@ mod casework {
     }
 
     /// A referral's contacts in the order they happened (then the order recorded).
-    async fn contacts(
+    pub(super) async fn contacts(
         tx: &mut sqlx::Transaction<'_, Db>,
         referral_id: Uuid,
     ) -> Result<Vec<Contact>, StoreError> {
@@ -147,7 +147,7 @@ mod casework {
         FROM plan_revisions WHERE referral_id = $1";
 
     /// The newest version of the plan, or the empty version 0.
-    async fn latest_plan(
+    pub(super) async fn latest_plan(
         tx: &mut sqlx::Transaction<'_, Db>,
         referral_id: Uuid,
     ) -> Result<StoredPlan, StoreError> {

@@ -4,13 +4,13 @@ mod connections {
         Connection, ConnectionEvent, ConnectionStatus, IllegalMove, NewConnection, StatusChange,
     };
 
-    const SELECT_CONNECTION: &str = "SELECT c.id, c.organisation, c.referral_id, c.activity_id, \
+    pub(super) const SELECT_CONNECTION: &str = "SELECT c.id, c.organisation, c.referral_id, c.activity_id, \
         a.name AS activity_name, c.status, c.supported_first_attendance, c.note, c.created_by, \
         c.created_at, c.updated_at \
         FROM connections c JOIN activities a ON a.id = c.activity_id";
 
     #[derive(sqlx::FromRow)]
-    struct ConnectionRow {
+    pub(super) struct ConnectionRow {
         id: Uuid,
         organisation: String,
         referral_id: Uuid,
@@ -40,7 +40,7 @@ mod connections {
     }
 
     /// Rows with their histories attached, in the rows' order.
-    async fn assemble(
+    pub(super) async fn assemble(
         tx: &mut sqlx::Transaction<'_, Db>,
         rows: Vec<ConnectionRow>,
     ) -> Result<Vec<Connection>, StoreError> {

@@ -114,6 +114,10 @@ mod lifecycle {
         if let Some(event_type) = EventType::for_transition(to) {
             webhooks::notify_referrer(tx, id, event_type, at).await?;
         }
+        // Closing produces the message back to the GP and referrer: say it exists.
+        if to == Status::Closed {
+            webhooks::summary_available(tx, &ctx.organisation, id, &reference, at).await?;
+        }
         Ok(change)
     }
 

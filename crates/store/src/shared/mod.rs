@@ -31,6 +31,7 @@ include!("casework.rs");
 include!("directory.rs");
 include!("connections.rs");
 include!("agreements.rs");
+include!("summary.rs");
 
 #[async_trait]
 impl crate::Store for Store {

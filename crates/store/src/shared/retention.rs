@@ -31,6 +31,13 @@ mod retention {
         "UPDATE connection_status_history SET note = NULL WHERE connection_id IN \
          (SELECT c.id FROM connections c JOIN referrals r ON r.id = c.referral_id \
           WHERE r.person_id = $1)",
+        // The message back is all free text; risks and concerns keep nothing without it
+        // that a retained record needs.
+        "UPDATE referral_message_back SET summary = NULL, actions_for_professionals = NULL, \
+         actions_for_person = NULL WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
+        "DELETE FROM referral_risks WHERE referral_id IN \
+         (SELECT id FROM referrals WHERE person_id = $1)",
     ];
 
     #[async_trait]

@@ -104,6 +104,26 @@ mod webhooks {
         enqueue(tx, organisation, event_type, data, at).await.map(Some)
     }
 
+    /// `referral.summary_available` for the holding service's and the referrer
+    /// organisation's subscriptions: the summary (`GET /v1/referrals/{id}/summary`, its
+    /// FHIR document and PDF) has new content. Ids and codes only, as every event.
+    pub(super) async fn summary_available(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        organisation: &str,
+        referral_id: Uuid,
+        reference: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let data = serde_json::json!({
+            "referral_id": referral_id,
+            "referral_reference": reference,
+            "summary": format!("/v1/referrals/{referral_id}/summary"),
+            "fhir_document": format!("/fhir/r4/Composition/{referral_id}/$document"),
+        });
+        enqueue(tx, organisation, EventType::SummaryAvailable, data, at).await?;
+        notify_referrer(tx, referral_id, EventType::SummaryAvailable, at).await
+    }
+
     /// For a referral another organisation sent: the same event for the referrer
     /// organisation's subscriptions, with the referrer's view of the referral (as
     /// `GET /v1/referrals/{id}/status` gives it) as `data.referral`. Call inside the

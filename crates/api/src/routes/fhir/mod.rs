@@ -49,6 +49,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/fhir/r4/ServiceRequest/{id}").get(read_service_request))
         .service(resource("/fhir/r4/Task").get(search_tasks))
         .service(resource("/fhir/r4/Task/{id}").get(read_task))
+        // The message back to the GP as a FHIR document (`routes/summary`).
+        .service(
+            resource("/fhir/r4/Composition/{id}/$document")
+                .get(crate::routes::summary::fhir_document),
+        )
         // Last: any other path under /fhir/r4 names a resource type (or an interaction)
         // that is not served, which FHIR answers as not supported, not as an unknown page.
         .service(web::resource("/fhir/r4/{rest:.*}").to(not_supported));

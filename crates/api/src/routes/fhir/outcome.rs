@@ -164,7 +164,7 @@ impl From<&ApiError> for FhirError {
             ApiError::PreconditionFailed(_) | ApiError::PreconditionRequired(_) => "conflict",
             ApiError::PayloadTooLarge => "too-costly",
             ApiError::RequestTimeout(_) => "timeout",
-            ApiError::UnsupportedMediaType => "not-supported",
+            ApiError::UnsupportedMediaType | ApiError::NotAcceptable(_) => "not-supported",
             ApiError::Validation(_) => "invalid",
             ApiError::Unavailable(_) => "transient",
             ApiError::Internal(_) => "exception",
