@@ -26,6 +26,7 @@ mod openapi;
 mod operations;
 mod oruk;
 mod outcomes;
+mod particulars;
 mod partners;
 mod permissions;
 mod query_rules;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-const PARTNER_SITE: &str = "https://www.carers-birmingham.example.org";
+pub const PARTNER_SITE: &str = "https://www.carers-birmingham.example.org";
 const OTHER_SITE: &str = "https://www.ageuk-birmingham.example.org";
 const STRANGER: &str = "https://evil.example.net";
 
@@ -58,8 +58,10 @@ async fn a_self_referral_reaches_the_partners_organisation_as_a_referral_from_se
     assert_eq!(
         referral["referrer"],
         json!({"ods_code": null, "name": "Carers Trust Birmingham",
-               "role": "Self-referral through a partner's website form"})
+               "role": "Self-referral through a partner's website form",
+               "contact_details": null})
     );
+    assert_eq!(referral["referral_method"], "self_referral");
     assert_eq!(
         referral["reasons"],
         json!(["loneliness_isolation", "physical_activity"])

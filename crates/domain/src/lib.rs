@@ -20,6 +20,7 @@ pub mod nhs_number;
 pub mod ods_code;
 pub mod organisation;
 pub mod outcome;
+pub mod particulars;
 pub mod partner;
 pub mod person;
 pub mod plan;

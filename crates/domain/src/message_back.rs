@@ -47,9 +47,37 @@ impl MessageBack {
     }
 }
 
+/// Whether the organisation that sent the referral may read what the service did: not
+/// when the person said no to sharing information (the standard's consent section); the
+/// referrer then learns the status and no more. Not recorded is not a refusal: consent to
+/// the referral itself covered telling the referrer how it went until the standard's
+/// consent was recorded separately.
+pub fn referrer_may_read_casework(
+    sharing: Option<&crate::particulars::InformationSharing>,
+) -> bool {
+    !matches!(
+        sharing,
+        Some(crate::particulars::InformationSharing::NotObtained { .. })
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::particulars::InformationSharing;
+
+    #[test]
+    fn a_refusal_to_share_keeps_the_casework_from_the_referrer() {
+        assert!(referrer_may_read_casework(None));
+        assert!(referrer_may_read_casework(Some(
+            &InformationSharing::Agreed
+        )));
+        assert!(!referrer_may_read_casework(Some(
+            &InformationSharing::NotObtained {
+                reason: "Did not want the surgery told".into()
+            }
+        )));
+    }
 
     #[test]
     fn missing_actions_read_as_no_actions_required() {

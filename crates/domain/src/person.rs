@@ -33,6 +33,8 @@ pub struct Person {
     pub interpreter_needed: bool,
     pub accessibility_needs: Option<String>,
     pub registered_practice: Option<OdsCode>,
+    /// Pronouns, carer status, communication needs (PRSB "about me").
+    pub about_me: crate::particulars::AboutMe,
 }
 
 /// What retention leaves of a person: names become this marker, the postcode the NHS

@@ -258,6 +258,8 @@ pub struct NewReferral {
     pub notes: Option<String>,
     pub urgency: Urgency,
     pub consent: Consent,
+    /// What the PRSB standard adds: method, reason in words, reply-to, consent to share.
+    pub particulars: crate::particulars::Particulars,
 }
 
 /// A referral as stored: the checked intake plus what the service assigned to it.

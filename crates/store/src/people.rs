@@ -30,6 +30,11 @@ pub struct CaseRecord {
     pub plans: Vec<StoredPlan>,
     /// Every outcome measurement with its answers, oldest first.
     pub outcomes: Vec<Measurement>,
+    /// Risks and safeguarding concerns as recorded (a subject access request covers
+    /// them; whoever releases the export decides on any exemption).
+    pub risks: Option<socialrx_domain::risk::StoredRisks>,
+    /// The link worker's part of the message back to the GP.
+    pub message_back: Option<socialrx_domain::message_back::StoredMessageBack>,
 }
 
 #[async_trait]

@@ -63,7 +63,9 @@ fn ctx(org: &str) -> AuditContext {
 
 fn referral(source: Source) -> NewReferral {
     NewReferral {
+        particulars: Default::default(),
         person: Person {
+            about_me: Default::default(),
             nhs_number: Some(NhsNumber::parse("9434765919").unwrap()),
             given_name: "Ada".into(),
             family_name: "O'Brien".into(),

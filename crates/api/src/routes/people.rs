@@ -59,6 +59,10 @@ pub struct CaseRecordResponse {
     pub timeline: Vec<TimelineEventResponse>,
     pub plans: Vec<PlanResponse>,
     pub outcomes: Vec<MeasurementResponse>,
+    /// Risks and safeguarding concerns, when recorded.
+    pub risks: Option<crate::routes::summary::RisksResponse>,
+    /// The link worker's part of the message back to the GP, when written.
+    pub message_back: Option<crate::routes::summary::MessageBackResponse>,
 }
 
 impl From<CaseRecord> for CaseRecordResponse {
@@ -76,6 +80,8 @@ impl From<CaseRecord> for CaseRecordResponse {
                 .iter()
                 .map(|m| measurement_response(m, &r.outcomes))
                 .collect(),
+            risks: r.risks.map(Into::into),
+            message_back: r.message_back.map(Into::into),
         }
     }
 }

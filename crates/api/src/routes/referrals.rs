@@ -7,6 +7,9 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::limits;
+use socialrx_domain::particulars::{
+    self, AboutMe, InformationSharing, Particulars, ReferralMethod,
+};
 use socialrx_domain::person::{self, ContactMethod, Email, Person, Phone};
 use socialrx_domain::referral::{
     self, Consent, ConsentMethod, NewReferral, Reason, Referral, Referrer, Source, Status, Urgency,
@@ -53,7 +56,7 @@ pub const OPERATIONS: &[Operation] = &[
 // Requests
 
 /// A referral as a referrer sends it.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!(crate::examples::referral_request()))]
 pub struct CreateReferralRequest {
@@ -84,6 +87,21 @@ pub struct CreateReferralRequest {
     #[serde(default)]
     #[schema(nullable = false)]
     pub receiving_service: Option<ReceivingServiceRequest>,
+    /// How the referral was sent (PRSB "Referral method").
+    #[serde(default)]
+    #[schema(schema_with = code_list_schema::<ReferralMethodCodes>)]
+    pub referral_method: Option<String>,
+    /// The reason for referral in the referrer's words, beside the coded `reasons` (PRSB:
+    /// at most 150 characters).
+    #[serde(default)]
+    #[validate(length(max = 150))]
+    #[schema(max_length = 150, nullable = false)]
+    pub reason_text: Option<String>,
+    /// A professional to send the answer to instead of the referrer (at most 70).
+    #[serde(default)]
+    #[validate(length(max = 70))]
+    #[schema(max_length = 70, nullable = false)]
+    pub return_response_to: Option<String>,
 }
 
 /// A receiving service, by ODS code or by its registered organisation id: exactly one.
@@ -99,7 +117,7 @@ pub struct ReceivingServiceRequest {
     pub organisation_id: Option<Uuid>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonRequest {
     /// Ten digits with a valid modulus 11 check digit; spaces allowed.
@@ -149,13 +167,28 @@ pub struct PersonRequest {
     #[validate(length(max = 1000))]
     #[schema(max_length = 1000, nullable = false)]
     pub accessibility_needs: Option<String>,
-    /// ODS code of the person's registered GP practice.
+    /// ODS code of the person's registered GP practice. For `gp` and `practice_nurse`
+    /// referrals it defaults to the referrer's `ods_code` (the practice referring).
     #[validate(length(max = 10))]
     #[schema(max_length = 10, nullable = false)]
     pub registered_practice: Option<String>,
+    /// As the person gives them ("she/her"); at most 35.
+    #[serde(default)]
+    #[validate(length(max = 35))]
+    #[schema(max_length = 35, nullable = false)]
+    pub pronouns: Option<String>,
+    /// Whether the person is a carer (SNOMED CT 224484003 |Person themselves is a carer|).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub carer: Option<bool>,
+    /// How to communicate with the person; at most 150.
+    #[serde(default)]
+    #[validate(length(max = 150))]
+    #[schema(max_length = 150, nullable = false)]
+    pub communication_needs: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferrerRequest {
     #[validate(length(max = 10))]
@@ -167,9 +200,14 @@ pub struct ReferrerRequest {
     #[validate(length(max = 200))]
     #[schema(max_length = 200, nullable = false)]
     pub role: Option<String>,
+    /// How to reach the referrer (telephone, secure e-mail); at most 70.
+    #[serde(default)]
+    #[validate(length(max = 70))]
+    #[schema(max_length = 70, nullable = false)]
+    pub contact_details: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
     /// Must be `true`: we do not hold referrals made without consent.
@@ -180,9 +218,20 @@ pub struct ConsentRequest {
     pub given_at: String,
     #[schema(schema_with = code_list_schema::<ConsentMethodCodes>)]
     pub method: String,
+    /// Consent to share information under the common law duty of confidentiality
+    /// (PRSB "Consent"): `true` agreed, `false` not obtained (then give the reason).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub information_sharing: Option<bool>,
+    /// Why consent to share was not obtained; only with `information_sharing: false`.
+    #[serde(default)]
+    #[validate(length(max = 150))]
+    #[schema(max_length = 150, nullable = false)]
+    pub information_sharing_not_obtained_reason: Option<String>,
 }
 
 crate::schema::codes!(SourceCodes = Source);
+crate::schema::codes!(ReferralMethodCodes = ReferralMethod);
 crate::schema::codes!(ReasonCodes = Reason);
 crate::schema::codes!(UrgencyCodes = Urgency);
 crate::schema::codes!(ConsentMethodCodes = ConsentMethod);
@@ -262,6 +311,13 @@ impl CreateReferralRequest {
             non_blank(p.registered_practice),
             |s| OdsCode::parse(&s),
         );
+        let pronouns = v.check_opt("person.pronouns", p.pronouns, |s| {
+            particulars::short(&s, particulars::PRONOUNS)
+        });
+        let communication_needs =
+            v.check_opt("person.communication_needs", p.communication_needs, |s| {
+                particulars::short(&s, particulars::SHORT_NOTE)
+            });
 
         let r = self.referrer;
         let referrer_ods = v.check_opt("referrer.ods_code", non_blank(r.ods_code), |s| {
@@ -270,6 +326,18 @@ impl CreateReferralRequest {
         let referrer_name = v.check("referrer.name", text::label(&r.name, limits::NAME));
         let referrer_role = v.check_opt("referrer.role", r.role, |s| {
             text::optional_label(&s, limits::SHORT_TEXT)
+        });
+        let referrer_contact = v.check_opt("referrer.contact_details", r.contact_details, |s| {
+            particulars::short(&s, particulars::NAME_OR_CONTACT)
+        });
+        let method = v.check_opt("referral_method", self.referral_method, |s| {
+            ReferralMethod::parse(&s)
+        });
+        let reason_text = v.check_opt("reason_text", self.reason_text, |s| {
+            particulars::short(&s, particulars::REASON_TEXT)
+        });
+        let return_response_to = v.check_opt("return_response_to", self.return_response_to, |s| {
+            particulars::short(&s, particulars::NAME_OR_CONTACT)
         });
 
         let mut reasons = Vec::with_capacity(self.reasons.len());
@@ -300,6 +368,34 @@ impl CreateReferralRequest {
             }
             _ => None,
         };
+        let information_sharing = match (
+            c.information_sharing,
+            c.information_sharing_not_obtained_reason,
+        ) {
+            (None, None) => Some(None),
+            (None, Some(_)) => {
+                v.push(FieldError::new(
+                    "consent.information_sharing_not_obtained_reason",
+                    "reason_without_refusal",
+                    "give a reason only with information_sharing: false",
+                ));
+                None
+            }
+            (Some(agreed), reason) => v
+                .check(
+                    "consent.information_sharing_not_obtained_reason",
+                    InformationSharing::parse(agreed, reason.as_deref()),
+                )
+                .map(Some),
+        };
+        // The practice that refers is the person's practice unless the referral says
+        // otherwise (the standard makes the GP practice mandatory).
+        let registered_practice = match (&registered_practice, &source, &referrer_ods) {
+            (Some(None), Some(Source::Gp | Source::PracticeNurse), Some(Some(ods))) => {
+                Some(Some(ods.clone()))
+            }
+            _ => registered_practice,
+        };
 
         v.finish(|| {
             Some(NewReferral {
@@ -317,6 +413,11 @@ impl CreateReferralRequest {
                     interpreter_needed: p.interpreter_needed,
                     accessibility_needs: accessibility_needs?.flatten(),
                     registered_practice: registered_practice?,
+                    about_me: AboutMe {
+                        pronouns: pronouns?.flatten(),
+                        carer: p.carer,
+                        communication_needs: communication_needs?.flatten(),
+                    },
                 },
                 source: source?,
                 referrer: Referrer {
@@ -328,6 +429,13 @@ impl CreateReferralRequest {
                 notes: notes?.flatten(),
                 urgency: urgency?.unwrap_or(Urgency::Routine),
                 consent: consent?,
+                particulars: Particulars {
+                    method: method?,
+                    reason_text: reason_text?.flatten(),
+                    return_response_to: return_response_to?.flatten(),
+                    referrer_contact: referrer_contact?.flatten(),
+                    information_sharing: information_sharing?,
+                },
             })
         })
     }
@@ -435,6 +543,10 @@ pub struct ReferralResponse {
     /// Open referrals of the organisation that may be for the same person, for a
     /// coordinator to merge or dismiss.
     pub possible_duplicates: Vec<Uuid>,
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ReferralMethodCodes>)]
+    pub referral_method: Option<String>,
+    pub reason_text: Option<String>,
+    pub return_response_to: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -456,6 +568,9 @@ pub struct PersonResponse {
     pub interpreter_needed: bool,
     pub accessibility_needs: Option<String>,
     pub registered_practice: Option<String>,
+    pub pronouns: Option<String>,
+    pub carer: Option<bool>,
+    pub communication_needs: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -463,6 +578,7 @@ pub struct ReferrerResponse {
     pub ods_code: Option<String>,
     pub name: String,
     pub role: Option<String>,
+    pub contact_details: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -473,6 +589,10 @@ pub struct ConsentResponse {
     pub given_at: OffsetDateTime,
     #[schema(schema_with = code_list_schema::<ConsentMethodCodes>)]
     pub method: String,
+    /// Consent to share information: `true` agreed, `false` not obtained, `null` not
+    /// recorded.
+    pub information_sharing: Option<bool>,
+    pub information_sharing_not_obtained_reason: Option<String>,
 }
 
 impl From<Referral> for ReferralResponse {
@@ -500,11 +620,15 @@ impl From<Referral> for ReferralResponse {
                 interpreter_needed: p.interpreter_needed,
                 accessibility_needs: p.accessibility_needs,
                 registered_practice: p.registered_practice.map(|x| x.as_str().to_owned()),
+                pronouns: p.about_me.pronouns,
+                carer: p.about_me.carer,
+                communication_needs: p.about_me.communication_needs,
             },
             referrer: ReferrerResponse {
                 ods_code: d.referrer.ods_code.map(|x| x.as_str().to_owned()),
                 name: d.referrer.name,
                 role: d.referrer.role,
+                contact_details: d.particulars.referrer_contact,
             },
             reasons: d.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
             notes: d.notes,
@@ -513,11 +637,24 @@ impl From<Referral> for ReferralResponse {
                 given: true,
                 given_at: d.consent.given_at,
                 method: d.consent.method.as_str().to_owned(),
+                information_sharing: d
+                    .particulars
+                    .information_sharing
+                    .as_ref()
+                    .map(|s| s.agreed()),
+                information_sharing_not_obtained_reason: d
+                    .particulars
+                    .information_sharing
+                    .as_ref()
+                    .and_then(|s| s.reason().map(str::to_owned)),
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
             link_worker_id: r.link_worker_id,
             possible_duplicates: r.possible_duplicates,
+            referral_method: d.particulars.method.map(|m| m.as_str().to_owned()),
+            reason_text: d.particulars.reason_text,
+            return_response_to: d.particulars.return_response_to,
         }
     }
 }

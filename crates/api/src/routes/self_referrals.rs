@@ -11,6 +11,7 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use socialrx_domain::particulars::ReferralMethod;
 use socialrx_domain::partner::Partner;
 use socialrx_domain::referral::{NewReferral, ReferralReference, Source};
 use socialrx_domain::{FieldError, limits};
@@ -159,12 +160,14 @@ impl SelfReferralRequest {
                 interpreter_needed: false,
                 accessibility_needs: None,
                 registered_practice: None,
+                ..Default::default()
             },
             source: Source::SelfReferral.as_str().to_owned(),
             referrer: ReferrerRequest {
                 ods_code: None,
                 name: partner.name.chars().take(limits::NAME).collect::<String>(),
                 role: Some(REFERRER_ROLE.to_owned()),
+                ..Default::default()
             },
             reasons: self.help_with,
             notes: self.help_with_details,
@@ -173,9 +176,12 @@ impl SelfReferralRequest {
                 given: self.consent.given,
                 given_at: now.format(&Rfc3339).unwrap_or_default(),
                 method: "electronic".to_owned(),
+                ..Default::default()
             },
             // The partner's organisation receives it.
             receiving_service: None,
+            referral_method: Some(ReferralMethod::SelfReferral.as_str().to_owned()),
+            ..Default::default()
         };
         request
             .into_domain(now)

@@ -502,6 +502,9 @@ impl Audience {
 pub struct SummaryPerson {
     pub given_name: String,
     pub family_name: String,
+    pub pronouns: Option<String>,
+    /// Whether the person is a carer (SNOMED CT 224484003).
+    pub carer: Option<bool>,
     pub nhs_number: Option<String>,
     #[schema(value_type = String, format = Date)]
     pub date_of_birth: String,
@@ -515,6 +518,13 @@ pub struct SummaryReferral {
     pub reasons: Vec<&'static str>,
     pub referrer_name: String,
     pub referrer_role: Option<String>,
+    pub referrer_contact_details: Option<String>,
+    /// PRSB "Referral method".
+    pub referral_method: Option<&'static str>,
+    /// The reason for referral in the referrer's words.
+    pub reason_text: Option<String>,
+    /// The professional to answer, when not the referrer.
+    pub return_response_to: Option<String>,
     /// The organisation that sent the referral (ODS code).
     pub referrer_organisation: String,
     /// The service that received it (ODS code).
@@ -631,6 +641,10 @@ pub struct SummaryResponse {
     pub risks: Option<SummaryRisks>,
     /// Only for the receiving service's staff; `null` in the referrer's copy.
     pub safeguarding: Option<Vec<ConcernEntry>>,
+    /// Set in the referrer's copy when the person did not agree to share information:
+    /// the casework (plan, activities, contacts, scores, the link worker's summary) is
+    /// left out, and this says why.
+    pub withheld: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -677,7 +691,7 @@ impl SummaryResponse {
             ),
             (Audience::Referrer, _) => (None, None),
         };
-        Self {
+        let mut summary = Self {
             referral_id: r.id,
             reference: r.reference.as_str().to_owned(),
             audience: audience.as_str(),
@@ -685,6 +699,8 @@ impl SummaryResponse {
             person: SummaryPerson {
                 given_name: d.person.given_name.clone(),
                 family_name: d.person.family_name.clone(),
+                pronouns: d.person.about_me.pronouns.clone(),
+                carer: d.person.about_me.carer,
                 nhs_number: d.person.nhs_number.as_ref().map(|n| n.as_string()),
                 date_of_birth: d.person.date_of_birth.to_string(),
                 gp_practice: d
@@ -698,6 +714,10 @@ impl SummaryResponse {
                 reasons: d.reasons.iter().map(|x| x.as_str()).collect(),
                 referrer_name: d.referrer.name.clone(),
                 referrer_role: d.referrer.role.clone(),
+                referrer_contact_details: d.particulars.referrer_contact.clone(),
+                referral_method: d.particulars.method.map(|m| m.as_str()),
+                reason_text: d.particulars.reason_text.clone(),
+                return_response_to: d.particulars.return_response_to.clone(),
                 referrer_organisation: r.referrer_organisation.clone(),
                 receiving_service: r.organisation.clone(),
                 status: view.status,
@@ -762,7 +782,49 @@ impl SummaryResponse {
                 .collect(),
             risks,
             safeguarding,
+            withheld: None,
+        };
+        if audience == Audience::Referrer
+            && !message_back::referrer_may_read_casework(
+                source
+                    .referral
+                    .details
+                    .particulars
+                    .information_sharing
+                    .as_ref(),
+            )
+        {
+            summary.withhold_casework();
         }
+        summary
+    }
+
+    /// The referrer's copy when the person did not agree to share information.
+    fn withhold_casework(&mut self) {
+        const WITHHELD: &str = "Withheld: the person did not agree to share information";
+        self.plan_and_requested_actions = PlanAndActions {
+            actions_for_professionals: WITHHELD.into(),
+            actions_for_person: WITHHELD.into(),
+            agreed_with_person: None,
+            what_matters_to_me: None,
+            goals: Vec::new(),
+            steps: Vec::new(),
+        };
+        self.link_worker_summary = None;
+        self.interventions.clear();
+        self.contacts = ContactsSummary {
+            count: 0,
+            first_at: None,
+            last_at: None,
+            by_method: Default::default(),
+        };
+        self.outcomes.clear();
+        self.assessments.clear();
+        self.withheld = Some(
+            "The person did not agree to share information about their support with the \
+             referrer; the referral's status is shown, and the service can be asked directly."
+                .into(),
+        );
     }
 }
 

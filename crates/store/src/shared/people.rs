@@ -33,6 +33,8 @@ mod people {
                     timeline: super::casework::timeline_events(&mut tx, ctx, referral.id).await?,
                     plans: super::casework::plan_versions(&mut tx, referral.id).await?,
                     outcomes: super::outcomes::measurements_of(&mut tx, referral.id).await?,
+                    risks: super::summary::risks_of(&mut tx, referral.id).await?,
+                    message_back: super::summary::message_of(&mut tx, referral.id).await?,
                 });
             }
             let audit_events: Vec<AuditEvent> = sqlx::query_as::<_, audit::AuditRow>(

@@ -143,8 +143,9 @@ mod referrals {
             "INSERT INTO people (id, organisation, nhs_number, given_name, family_name, \
              date_of_birth, postcode, phone, email, preferred_contact, language, \
              interpreter_needed, accessibility_needs, registered_practice, created_at, \
-             address_lines) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             address_lines, pronouns, carer, communication_needs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19)",
         )
         .bind(person_id)
         .bind(to)
@@ -162,10 +163,14 @@ mod referrals {
         .bind(p.registered_practice.as_ref().map(|x| x.as_str()))
         .bind(at)
         .bind(super::rows::address_lines_column(&p.address_lines))
+        .bind(&p.about_me.pronouns)
+        .bind(p.about_me.carer)
+        .bind(&p.about_me.communication_needs)
         .execute(&mut **tx)
         .await?;
 
         let reasons: Vec<&str> = new.reasons.iter().map(|r| r.as_str()).collect();
+        let extra = &new.particulars;
         let mut reference = None;
         for _ in 0..REFERENCE_ATTEMPTS {
             let candidate = ReferralReference::generate();
@@ -173,8 +178,10 @@ mod referrals {
                 "INSERT INTO referrals (id, organisation, reference, person_id, source, \
                  referrer_ods, referrer_name, referrer_role, reasons, notes, urgency, \
                  consent_given_at, consent_method, status, created_by, created_at, updated_at, \
-                 referrer_organisation) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 referrer_organisation, referral_method, reason_text, return_response_to, \
+                 referrer_contact, information_sharing_agreed, information_sharing_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 $19, $20, $21, $22, $23, $24) \
                  ON CONFLICT (organisation, reference) DO NOTHING",
             )
             .bind(id)
@@ -195,6 +202,12 @@ mod referrals {
             .bind(at)
             .bind(at)
             .bind(&ctx.organisation)
+            .bind(extra.method.map(|m| m.as_str()))
+            .bind(&extra.reason_text)
+            .bind(&extra.return_response_to)
+            .bind(&extra.referrer_contact)
+            .bind(extra.information_sharing.as_ref().map(|s| s.agreed()))
+            .bind(extra.information_sharing.as_ref().and_then(|s| s.reason()))
             .execute(&mut **tx)
             .await?;
             if inserted.rows_affected() == 1 {

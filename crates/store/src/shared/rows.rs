@@ -6,6 +6,7 @@ mod rows {
         Consent, ConsentMethod, Reason, ReferralReference, Referrer, Source, Status, Urgency,
     };
     use socialrx_domain::{NhsNumber, OdsCode, Postcode};
+    use socialrx_domain::particulars::{AboutMe, InformationSharing, Particulars, ReferralMethod};
     use sqlx::types::Json;
 
     /// The columns every referral read selects: the referral joined to its person.
@@ -14,7 +15,10 @@ mod rows {
         r.urgency, r.consent_given_at, r.consent_method, r.status, r.created_by, r.created_at, \
         r.updated_at, r.link_worker_id, p.nhs_number, p.given_name, p.family_name, p.date_of_birth, p.postcode, \
         p.phone, p.email, p.preferred_contact, p.language, p.interpreter_needed, \
-        p.accessibility_needs, p.registered_practice, p.address_lines \
+        p.accessibility_needs, p.registered_practice, p.address_lines, \
+        r.referral_method, r.reason_text, r.return_response_to, r.referrer_contact, \
+        r.information_sharing_agreed, r.information_sharing_reason, \
+        p.pronouns, p.carer, p.communication_needs \
         FROM referrals r JOIN people p ON p.id = r.person_id";
 
     /// Address lines are kept in one column, a line break between lines (a line never
@@ -57,6 +61,15 @@ mod rows {
         accessibility_needs: Option<String>,
         registered_practice: Option<String>,
         address_lines: Option<String>,
+        referral_method: Option<String>,
+        reason_text: Option<String>,
+        return_response_to: Option<String>,
+        referrer_contact: Option<String>,
+        information_sharing_agreed: Option<bool>,
+        information_sharing_reason: Option<String>,
+        pronouns: Option<String>,
+        carer: Option<bool>,
+        communication_needs: Option<String>,
     }
 
     /// A stored value that no longer parses is a fault of ours, not the caller's.
@@ -96,6 +109,18 @@ mod rows {
                     .map(OdsCode::parse)
                     .transpose()
                     .map_err(corrupt("registered_practice"))?,
+                about_me: AboutMe {
+                    pronouns: r.pronouns,
+                    carer: r.carer,
+                    communication_needs: r.communication_needs,
+                },
+            };
+            let information_sharing = match r.information_sharing_agreed {
+                None => None,
+                Some(agreed) => Some(
+                    InformationSharing::parse(agreed, r.information_sharing_reason.as_deref())
+                        .map_err(corrupt("information_sharing"))?,
+                ),
             };
             let details = NewReferral {
                 person,
@@ -123,6 +148,18 @@ mod rows {
                     given_at: r.consent_given_at,
                     method: ConsentMethod::parse(&r.consent_method)
                         .map_err(corrupt("consent_method"))?,
+                },
+                particulars: Particulars {
+                    method: r
+                        .referral_method
+                        .as_deref()
+                        .map(ReferralMethod::parse)
+                        .transpose()
+                        .map_err(corrupt("referral_method"))?,
+                    reason_text: r.reason_text,
+                    return_response_to: r.return_response_to,
+                    referrer_contact: r.referrer_contact,
+                    information_sharing,
                 },
             };
             Ok(Referral {

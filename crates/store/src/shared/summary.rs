@@ -153,7 +153,7 @@ mod summary {
             .ok_or(StoreError::NotFound)
     }
 
-    async fn risks_of(
+    pub(super) async fn risks_of(
         tx: &mut sqlx::Transaction<'_, Db>,
         referral_id: Uuid,
     ) -> Result<Option<StoredRisks>, StoreError> {
@@ -167,7 +167,7 @@ mod summary {
         row.map(StoredRisks::try_from).transpose()
     }
 
-    async fn message_of(
+    pub(super) async fn message_of(
         tx: &mut sqlx::Transaction<'_, Db>,
         referral_id: Uuid,
     ) -> Result<Option<StoredMessageBack>, StoreError> {

@@ -183,3 +183,45 @@ async fn retention_leaves_no_risk_or_message_text_behind() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_standards_particulars_and_about_me_read_back_as_written() {
+    use socialrx_domain::particulars::{AboutMe, InformationSharing, Particulars, ReferralMethod};
+    with_store(|store| async move {
+        let mut new = referral(Source::Gp);
+        new.particulars = Particulars {
+            method: Some(ReferralMethod::NhsEReferralService),
+            reason_text: Some("Low mood since the winter".into()),
+            return_response_to: Some("Sister J Okafor".into()),
+            referrer_contact: Some("01484 496111".into()),
+            information_sharing: Some(InformationSharing::NotObtained {
+                reason: "Lacked capacity on the day".into(),
+            }),
+        };
+        new.person.about_me = AboutMe {
+            pronouns: Some("they/them".into()),
+            carer: Some(false),
+            communication_needs: Some("Easy read letters".into()),
+        };
+        let r = created(
+            store
+                .create_referral(&ctx(SERVICE), new.clone(), None)
+                .await
+                .unwrap(),
+        );
+        let read = store.get_referral(&ctx(SERVICE), r.id).await.unwrap();
+        assert_eq!(read.details.particulars, new.particulars);
+        assert_eq!(read.details.person.about_me, new.person.about_me);
+        // A referral without them reads back with none.
+        let plain = created(
+            store
+                .create_referral(&ctx(SERVICE), referral(Source::Gp), None)
+                .await
+                .unwrap(),
+        );
+        let read = store.get_referral(&ctx(SERVICE), plain.id).await.unwrap();
+        assert_eq!(read.details.particulars, Particulars::default());
+        assert_eq!(read.details.person.about_me, AboutMe::default());
+    })
+    .await;
+}

@@ -6,6 +6,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use socialrx_domain::particulars::ReferralMethod;
 use socialrx_domain::referral::Reason;
 
 use super::mapping::{self, CodingMeaning, same_system};
@@ -401,6 +402,9 @@ fn read(
             urgency,
             consent,
             receiving_service,
+            // A FHIR referral reaches us system to system: the standard's "secure messaging".
+            referral_method: Some(ReferralMethod::SecureMessaging.as_str().to_owned()),
+            ..Default::default()
         }),
         source_id: None,
         codings,
@@ -694,6 +698,7 @@ fn read_patient(
         interpreter_needed,
         accessibility_needs: None,
         registered_practice: practice.map(|(_, ods)| ods),
+        ..Default::default()
     }
 }
 
@@ -884,6 +889,7 @@ fn read_requester(
             .unwrap_or_default(),
         ods_code: ods,
         role,
+        ..Default::default()
     }
 }
 
@@ -962,6 +968,7 @@ fn read_consent(
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
             method: "verbal".into(),
+            ..Default::default()
         };
     };
     let at = &found.path;
@@ -990,6 +997,7 @@ fn read_consent(
         given,
         given_at,
         method,
+        ..Default::default()
     }
 }
 

@@ -50,6 +50,15 @@ fn yes_no(b: Option<bool>) -> String {
 /// The letter's sections, in order, each as a heading and its blocks.
 pub fn sections(s: &SummaryResponse) -> Vec<(String, Vec<Block>)> {
     let p = &s.plan_and_requested_actions;
+    if let Some(why) = &s.withheld {
+        return vec![
+            (
+                "Support withheld".to_owned(),
+                vec![Block::Paragraph(why.clone())],
+            ),
+            ("Referral".to_owned(), vec![referral_fields(s)]),
+        ];
+    }
     let mut out = vec![(
         "Plan and requested actions".to_owned(),
         vec![Block::Fields(vec![
@@ -180,6 +189,12 @@ pub fn sections(s: &SummaryResponse) -> Vec<(String, Vec<Block>)> {
         }
         out.push(("Risks and safeguarding".into(), blocks));
     }
+    out.push(("Referral".into(), vec![referral_fields(s)]));
+    out
+}
+
+/// The referral as the standard's "Referral details" names it.
+fn referral_fields(s: &SummaryResponse) -> Block {
     let r = &s.referral;
     let mut referral = vec![
         ("Received".into(), day_of(r.received_at)),
@@ -210,8 +225,19 @@ pub fn sections(s: &SummaryResponse) -> Vec<(String, Vec<Block>)> {
             },
         ));
     }
-    out.push(("Referral".into(), vec![Block::Fields(referral)]));
-    out
+    if let Some(method) = r.referral_method {
+        referral.push(("Referral method".into(), words(method)));
+    }
+    if let Some(reason) = &r.reason_text {
+        referral.push(("Reason for referral".into(), reason.clone()));
+    }
+    if let Some(contact) = &r.referrer_contact_details {
+        referral.push(("Referrer's contact details".into(), contact.clone()));
+    }
+    if let Some(to) = &r.return_response_to {
+        referral.push(("Return response to".into(), to.clone()));
+    }
+    Block::Fields(referral)
 }
 
 fn entry_line(
@@ -307,6 +333,14 @@ pub fn of(s: &SummaryResponse) -> Document {
         ),
         ("Referral".into(), s.reference.clone()),
     ])];
+    if let Some(Block::Fields(fields)) = blocks.first_mut() {
+        if let Some(pronouns) = &s.person.pronouns {
+            fields.insert(1, ("Pronouns".into(), pronouns.clone()));
+        }
+        if s.person.carer == Some(true) {
+            fields.push(("Carer".into(), "Yes: the person is a carer".into()));
+        }
+    }
     for (heading, body) in sections(s) {
         blocks.push(Block::Heading(heading));
         blocks.extend(body);
