@@ -282,21 +282,23 @@ struct Table {
 }
 
 impl Table {
-    /// Puts the entry in its slot (reusing the activity's slot); returns the slot.
-    fn put(&mut self, entry: Entry) -> u32 {
+    /// Puts the entry in its slot (reusing the activity's slot); returns the slot and
+    /// whether it held the activity already (its text document must then be replaced;
+    /// a new or freed slot has none: a freed slot's document went when it was freed).
+    fn put(&mut self, entry: Entry) -> (u32, bool) {
         let id = entry.id;
-        let slot = match self.by_id.get(&id) {
+        let (slot, replaced) = match self.by_id.get(&id) {
             Some(&slot) => {
                 self.unlink(slot);
-                slot
+                (slot, true)
             }
             None => match self.free.pop() {
-                Some(slot) => slot,
+                Some(slot) => (slot, false),
                 None => {
                     self.slots.push(None);
                     self.points.push(NOWHERE);
                     self.tags.push(Tags::default());
-                    (self.slots.len() - 1) as u32
+                    ((self.slots.len() - 1) as u32, false)
                 }
             },
         };
@@ -308,7 +310,7 @@ impl Table {
         }
         self.tags[slot as usize] = Tags::of(&entry);
         self.slots[slot as usize] = Some(entry);
-        slot
+        (slot, replaced)
     }
 
     /// Removes the entry from the ordered sets and empties its slot (the slot stays the
@@ -417,8 +419,12 @@ impl SearchIndex {
                     continue;
                 }
                 let activity = Arc::new(activity);
-                let slot = table.put(Entry::new(activity.clone()));
-                batch.delete(slot);
+                let (slot, replaced) = table.put(Entry::new(activity.clone()));
+                // A delete per document costs tantivy a term lookup at commit: only
+                // replacements need one (a start-up load has none).
+                if replaced {
+                    batch.delete(slot);
+                }
                 batch.add(slot, &activity)?;
             }
         }

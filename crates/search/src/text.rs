@@ -59,8 +59,11 @@ impl TextIndex {
             description: schema.add_text_field("description", text),
         };
         let index = Index::create_in_ram(schema.build());
-        // One indexing thread with a small arena: directory writes are few and small.
-        let writer = index.writer_with_num_threads(1, 16_000_000)?;
+        // An indexing thread per core (at most two) with 16 MB of arena each: day to day
+        // directory writes are few and small, but the start-up load indexes the whole
+        // directory at once and is what readiness waits for.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        let writer = index.writer_with_num_threads(threads, threads * 16_000_000)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
