@@ -598,7 +598,11 @@ async fn the_capability_statement_lists_what_is_supported() {
         .iter()
         .map(|r| r["type"].as_str().unwrap())
         .collect();
-    assert_eq!(resources, vec!["ServiceRequest", "Task"]);
+    assert_eq!(resources, vec!["ServiceRequest", "Task", "Composition"]);
+    assert_eq!(
+        body["rest"][0]["resource"][2]["operation"][0]["name"],
+        "document"
+    );
     assert_eq!(body["rest"][0]["operation"][0]["name"], "process-message");
     app.finish().await;
 }

@@ -500,6 +500,11 @@ pub fn capability_statement(base_url: &str) -> Value {
                     "interaction": [{"code": "read"}, {"code": "search-type"}],
                     "searchParam": [{"name": "focus", "type": "reference", "documentation": "ServiceRequest/{id}; required"}],
                     "documentation": "Read only: one Task per referral, following its lifecycle."
+                },
+                {
+                    "type": "Composition",
+                    "operation": [{"name": "document", "definition": "http://hl7.org/fhir/OperationDefinition/Composition-document"}],
+                    "documentation": "Only $document on Composition/{referral id}: the social prescribing summary for the GP and the referrer as a document Bundle (no read, no search)."
                 }
             ],
             "interaction": [{"code": "transaction", "documentation": "A transaction Bundle holding one ServiceRequest and its Patient (and Consent, requester)."}],
