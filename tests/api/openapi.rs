@@ -143,3 +143,151 @@ async fn every_documented_operation_is_routed() {
     }
     app.finish().await;
 }
+
+/// utoipa takes only literals for `maxLength`, `minimum`, `pattern` and the like, so the
+/// spec repeats the limits the code enforces; this ties each copy to its constant.
+#[test]
+fn the_bounds_in_the_spec_are_the_codes_constants() {
+    use socialrx_api::schema::{YEARS_PATTERN, patterns};
+    use socialrx_domain::{limits, plan, when};
+
+    let spec = generated();
+    let schemas = &spec["components"]["schemas"];
+    let prop = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
+    let param = |path: &str, name: &str| {
+        spec["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has no parameter {name}"))["schema"]
+            .clone()
+    };
+
+    // Lengths of text fields.
+    for (schema, field, limit) in [
+        ("PersonRequest", "given_name", limits::NAME),
+        ("PersonRequest", "family_name", limits::NAME),
+        ("PersonRequest", "email", limits::EMAIL),
+        ("PersonRequest", "phone", limits::PHONE),
+        ("PersonRequest", "language", limits::LANGUAGE),
+        (
+            "PersonRequest",
+            "accessibility_needs",
+            limits::ACCESSIBILITY_NEEDS,
+        ),
+        ("ReferrerRequest", "name", limits::NAME),
+        ("ReferrerRequest", "role", limits::SHORT_TEXT),
+        ("CreateReferralRequest", "notes", limits::NOTES),
+        ("ProviderRequest", "name", limits::SHORT_TEXT),
+        ("ActivityRequest", "name", limits::SHORT_TEXT),
+        ("ContactBody", "name", limits::NAME),
+        ("ContactBody", "email", limits::EMAIL),
+        ("ContactBody", "phone", limits::PHONE),
+        ("LocationBody", "address", limits::SHORT_TEXT),
+        ("LocationBody", "town", limits::NAME),
+        ("CreateOrganisationRequest", "name", limits::SHORT_TEXT),
+        ("CreateStaffMemberRequest", "subject", limits::SHORT_TEXT),
+        ("CreateStaffMemberRequest", "name", limits::NAME),
+        ("CreatePartnerRequest", "name", limits::NAME),
+        ("LinkWorkerRequest", "display_name", limits::NAME),
+        ("StepRequest", "text", plan::ITEM_TEXT),
+        ("PlanRequest", "what_matters_to_me", limits::NOTES),
+        ("TransitionRequest", "note", limits::NOTES),
+        ("ContactRequest", "notes", limits::NOTES),
+    ] {
+        assert_eq!(
+            prop(schema, field)["maxLength"],
+            limit,
+            "{schema}.{field}: maxLength"
+        );
+    }
+    assert_eq!(prop("PlanRequest", "goals")["maxItems"], plan::MAX_GOALS);
+    assert_eq!(prop("PlanRequest", "steps")["maxItems"], plan::MAX_STEPS);
+    assert_eq!(
+        prop("PersonRequest", "address_lines")["maxItems"],
+        limits::ADDRESS_LINES
+    );
+
+    // Every label (required, so minLength 1) carries the label pattern, and the text
+    // patterns written out as literals are the constants'.
+    let known = [
+        patterns::LABEL,
+        patterns::OPTIONAL_LABEL,
+        patterns::FREE_TEXT,
+        patterns::CURSOR,
+        patterns::ODS_CODE,
+    ];
+    let mut labels = 0;
+    for (name, schema) in schemas.as_object().unwrap() {
+        for (field, p) in schema["properties"].as_object().into_iter().flatten() {
+            let Some(pattern) = p["pattern"].as_str() else {
+                continue;
+            };
+            if p["minLength"] == 1 && p["type"] == "string" {
+                assert_eq!(pattern, patterns::LABEL, "{name}.{field}");
+                labels += 1;
+            }
+            // A text pattern (one that only refuses control characters) is a constant's.
+            if pattern.starts_with(r"^[^\x00-") {
+                assert!(known.contains(&pattern), "{name}.{field}: {pattern}");
+            }
+        }
+    }
+    assert!(labels >= 10, "only {labels} labels found");
+    for path in [
+        "/v1/referrals",
+        "/v1/queue",
+        "/v1/audit",
+        "/v1/providers",
+        "/v1/staff",
+    ] {
+        assert_eq!(param(path, "cursor")["pattern"], patterns::CURSOR, "{path}");
+    }
+    assert_eq!(
+        prop("CreateOrganisationRequest", "ods_code")["pattern"],
+        patterns::ODS_CODE
+    );
+
+    // Query bounds.
+    let search = |name: &str| param("/v1/activities", name);
+    assert_eq!(
+        search("radius_km")["minimum"],
+        socialrx_api::routes::directory::MIN_RADIUS_KM
+    );
+    assert_eq!(
+        search("radius_km")["maximum"],
+        socialrx_api::routes::directory::MAX_RADIUS_KM
+    );
+    assert_eq!(
+        search("age")["maximum"],
+        socialrx_api::routes::directory::MAX_AGE
+    );
+    assert_eq!(
+        search("verified_within_days")["maximum"],
+        socialrx_api::routes::directory::MAX_VERIFIED_WITHIN_DAYS
+    );
+    for path in ["/oruk/services", "/oruk/taxonomies"] {
+        assert_eq!(
+            param(path, "page")["maximum"],
+            socialrx_api::routes::oruk::MAX_PAGE
+        );
+        assert_eq!(
+            param(path, "per_page")["maximum"],
+            socialrx_api::routes::oruk::MAX_PER_PAGE
+        );
+    }
+
+    // Dates: the year pattern covers whole years, from EARLIEST's to LATEST's.
+    assert_eq!(YEARS_PATTERN, r"^(19[0-9]{2}|2[01][0-9]{2})-");
+    assert_eq!(when::EARLIEST.to_string(), "1900-01-01");
+    assert_eq!(when::LATEST.to_string(), "2199-12-31");
+    assert_eq!(
+        param("/v1/reports/summary", "from")["pattern"],
+        YEARS_PATTERN
+    );
+    assert_eq!(
+        prop("PersonRequest", "date_of_birth")["pattern"],
+        YEARS_PATTERN
+    );
+}

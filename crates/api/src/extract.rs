@@ -387,6 +387,12 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
         Ok(v.into())
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        // JSON has one number type: `260.0` is the integer 260 (JSON Schema agrees), so an
+        // integer field takes it. Beyond 2^53 a float no longer holds every integer.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if v.fract() == 0.0 && v.abs() <= EXACT {
+            return Ok((v as i64).into());
+        }
         Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
@@ -614,6 +620,14 @@ mod tests {
                 ("n", "too_small")
             ]
         );
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let tree = strict_tree(br#"{"minutes": 260.0, "lat": 53.5, "big": 1e300}"#).unwrap();
+        assert_eq!(tree["minutes"], serde_json::json!(260));
+        assert_eq!(tree["lat"], serde_json::json!(53.5));
+        assert!(tree["big"].is_f64());
     }
 
     #[test]

@@ -220,5 +220,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         doc.merge(part);
     }
     access::document_roles(&mut doc);
+    schema::bound_dates(&mut doc);
     doc
 }

@@ -15,7 +15,7 @@ pub struct PageQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(min_length = 32, max_length = 32, pattern = r"^[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
 }
 

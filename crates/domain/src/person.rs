@@ -111,7 +111,8 @@ impl Email {
                 "must be an e-mail address, such as name@example.org",
             )
         };
-        if trimmed.len() > crate::limits::EMAIL
+        // Characters, as every other length limit here (and the spec's maxLength) counts.
+        if trimmed.chars().count() > crate::limits::EMAIL
             || trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(invalid());
@@ -233,6 +234,15 @@ mod tests {
         assert!(Phone::parse("496 0000").is_err());
         assert!(Phone::parse("0113+4960000").is_err());
         assert!(Phone::parse("call me").is_err());
+    }
+
+    #[test]
+    fn an_email_is_at_most_254_characters_not_bytes() {
+        let domain = format!("{}.org", "é".repeat(200));
+        assert!(Email::parse(&format!("ab@{domain}")).is_ok());
+        let long = format!("{}@{}.org", "a".repeat(200), "b".repeat(50));
+        assert_eq!(long.chars().count(), 255);
+        assert!(Email::parse(&long).is_err());
     }
 
     #[test]

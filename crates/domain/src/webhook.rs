@@ -85,7 +85,8 @@ pub fn receiver_url(raw: &str) -> Result<String, Invalid> {
         ));
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if url.len() > 2000 {
+    // Characters, as the spec's maxLength counts.
+    if url.chars().count() > 2000 {
         return Err(Invalid::new("too_long", "must be at most 2000 characters"));
     }
     if host.is_empty()

@@ -104,10 +104,16 @@ pub struct AuditQuery {
     #[param(value_type = Option<Uuid>)]
     pub person_id: Option<String>,
     /// Events by this token subject.
-    #[param(max_length = 200)]
+    #[param(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub actor: Option<String>,
     /// `referral`, `person`, ...
-    #[param(max_length = 50)]
+    #[param(
+        max_length = 50,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub resource_type: Option<String>,
     #[param(value_type = Option<Uuid>)]
     pub resource_id: Option<String>,
@@ -121,7 +127,7 @@ pub struct AuditQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(min_length = 32, max_length = 32, pattern = r"^[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
 }
 

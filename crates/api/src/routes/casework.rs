@@ -86,15 +86,18 @@ pub struct ContactRequest {
     #[schema(format = DateTime, max_length = 40)]
     pub occurred_at: String,
     /// How long, 0 to 720.
-    #[schema(minimum = 0, maximum = 720, nullable = false)]
+    #[schema(minimum = 0, maximum = 720)]
     pub minutes: Option<i64>,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub notes: Option<String>,
     /// `YYYY-MM-DD`, on or after the day of the contact and within a year of it. The
     /// newest contact's date is the referral's next follow-up.
     #[validate(length(max = 10))]
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub next_follow_up_on: Option<String>,
 }
 
@@ -274,11 +277,14 @@ pub async fn list_contacts(
 pub struct PlanRequest {
     /// What matters to the person, in their words.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub what_matters_to_me: Option<String>,
     /// At most 20, each at most 500 characters.
     #[serde(default)]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = crate::schema::labels_schema::<{ plan::ITEM_TEXT }, { plan::MAX_GOALS }>)]
     pub goals: Vec<String>,
     /// Small steps, at most 50.
     #[serde(default)]
@@ -291,11 +297,15 @@ pub struct PlanRequest {
 #[serde(deny_unknown_fields)]
 pub struct StepRequest {
     #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub text: String,
     /// `YYYY-MM-DD`.
     #[validate(length(max = 10))]
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub due_on: Option<String>,
     /// `planned` when absent.
     #[schema(schema_with = code_list_schema::<StepStatusCodes>)]
@@ -450,7 +460,7 @@ pub async fn get_plan(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The referral's id"),
-        ("If-Match" = String, Header, description = "The ETag of the plan as last read"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"[\x21\x23-\x7e]*"\s*(,\s*(W/)?"[\x21\x23-\x7e]*"\s*)*$"#, description = "The ETag of the plan as last read"),
     ),
     request_body(content = PlanRequest, content_type = "application/json"),
     responses(

@@ -72,7 +72,10 @@ pub struct CreateConnectionRequest {
     #[serde(default)]
     pub supported_first_attendance: bool,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -87,11 +90,13 @@ pub struct UpdateConnectionRequest {
     #[schema(schema_with = code_list_schema::<ConnectionStatusCodes>)]
     pub status: String,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub note: Option<String>,
     /// Change whether the link worker goes along to the first session (for example,
     /// arranged after a missed start). Absent: unchanged.
-    #[schema(nullable = false)]
     pub supported_first_attendance: Option<bool>,
 }
 

@@ -100,7 +100,10 @@ pub struct TransitionRequest {
     pub reason: Option<String>,
     /// Why, in words. Required when the reason is `other`.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub note: Option<String>,
 }
 
@@ -259,7 +262,10 @@ pub struct AssignmentRequest {
     #[serde(default, rename = "override")]
     pub override_capacity: bool,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub note: Option<String>,
 }
 

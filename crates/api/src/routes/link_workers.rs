@@ -78,17 +78,24 @@ pub const OPERATIONS: &[Operation] = &[
 pub struct LinkWorkerRequest {
     /// The `sub` claim of this person's tokens: how their own caseload is recognised.
     #[validate(length(max = 255))]
-    #[schema(max_length = 255)]
+    #[schema(
+        max_length = 255,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub subject: String,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub display_name: String,
     /// How many open referrals (assigned or in progress) they can hold, 0 to 500.
     #[schema(minimum = 0, maximum = 500)]
     pub capacity: i64,
     /// Inactive link workers keep their history but are given no new referrals. `true`
     /// when absent.
-    #[schema(nullable = false)]
     pub active: Option<bool>,
 }
 
@@ -192,7 +199,7 @@ pub struct ListLinkWorkersQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(min_length = 32, max_length = 32, pattern = r"^[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -362,7 +369,7 @@ pub async fn get_link_worker(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The link worker's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read; when sent, a stale one is 412"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^\s*(W/)?"[\x21\x23-\x7e]*"\s*(,\s*(W/)?"[\x21\x23-\x7e]*"\s*)*$"#, description = "The ETag read; when sent, a stale one is 412"),
     ),
     request_body(content = LinkWorkerRequest, content_type = "application/json"),
     responses(

@@ -56,10 +56,14 @@ crate::schema::codes!(RoleCodes = Role);
 #[schema(example = json!({"ods_code": "Y02794", "name": "Kirklees Social Prescribing Service", "kind": "social_prescribing_service"}))]
 pub struct CreateOrganisationRequest {
     #[validate(length(max = 10))]
-    #[schema(max_length = 10)]
+    #[schema(max_length = 10, pattern = r"^[A-Za-z0-9]{3,10}$")]
     pub ods_code: String,
     #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[schema(schema_with = code_list_schema::<KindCodes>)]
     pub kind: String,
@@ -101,13 +105,24 @@ pub struct OrganisationPage {
 pub struct CreateStaffMemberRequest {
     /// The `sub` claim this person's tokens carry.
     #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub subject: String,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[validate(length(max = 254))]
-    #[schema(max_length = 254, nullable = false)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^([^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+)$"
+    )]
     pub email: Option<String>,
     #[validate(length(min = 1, max = 5))]
     #[schema(schema_with = codes_array_schema::<RoleCodes>)]

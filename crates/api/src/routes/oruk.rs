@@ -118,6 +118,38 @@ fn byday(d: Weekday) -> &'static str {
     ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][d as usize]
 }
 
+/// The spec of `day`: the profile's `MO` ... `SU` or socialrx's day names.
+pub struct DayParam;
+
+impl utoipa::PartialSchema for DayParam {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let days = Weekday::ALL.iter().map(|d| byday(*d).to_owned());
+        let names = Weekday::ALL.iter().map(|d| d.as_str().to_owned());
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(days.chain(names)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for DayParam {}
+
+/// The spec of `taxonomy_term_id`: a term's id, or its code (a socialrx category).
+pub struct TermParam;
+
+impl utoipa::PartialSchema for TermParam {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let ids = Category::ALL.iter().map(|c| term_id(*c).to_string());
+        let codes = Category::ALL.iter().map(|c| c.as_str().to_owned());
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(ids.chain(codes)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TermParam {}
+
 fn money(pence: u32) -> String {
     format!("£{}.{:02}", pence / 100, pence % 100)
 }
@@ -245,6 +277,10 @@ fn envelope(total: usize, page: usize, per_page: usize, contents: Vec<Value>) ->
     })
 }
 
+/// The bounds of `page` and `per_page` (also in the spec: utoipa takes literals there).
+pub const MAX_PAGE: usize = 1_000_000;
+pub const MAX_PER_PAGE: usize = 500;
+
 struct Paging {
     page: usize,
     per_page: usize,
@@ -260,11 +296,11 @@ fn paging(v: &mut Violations, page: Option<String>, per_page: Option<String>) ->
     };
     Paging {
         page: v
-            .check_opt("page", page, |p| number(&p, 1_000_000))
+            .check_opt("page", page, |p| number(&p, MAX_PAGE))
             .flatten()
             .unwrap_or(1),
         per_page: v
-            .check_opt("per_page", per_page, |p| number(&p, 500))
+            .check_opt("per_page", per_page, |p| number(&p, MAX_PER_PAGE))
             .flatten()
             .unwrap_or(50),
     }
@@ -428,12 +464,12 @@ pub async fn api_details(req: HttpRequest) -> HttpResponse {
 /// `start_time`, `end_time`, `minimum_age` filter.
 #[utoipa::path(get, path = "/oruk/services", tag = "open-referral-uk", operation_id = "oruk_list_services",
     params(("search" = Option<String>, Query, description = "Free text"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)"),
-        ("taxonomy_term_id" = Option<String>, Query, description = "A term of /oruk/taxonomy_terms"),
-        ("day" = Option<String>, Query, description = "MO, TU, ... SU"),
-        ("start_time" = Option<String>, Query, description = "HH:MM"),
-        ("end_time" = Option<String>, Query, description = "HH:MM")),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)"),
+        ("taxonomy_term_id" = inline(Option<TermParam>), Query, description = "A term of /oruk/taxonomy_terms"),
+        ("day" = inline(Option<DayParam>), Query, description = "MO, TU, ... SU (or monday ... sunday)"),
+        ("start_time" = Option<String>, Query, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]", description = "HH:MM (seconds after it, as in HH:MM:SS, are ignored)"),
+        ("end_time" = Option<String>, Query, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]", description = "HH:MM (seconds after it, as in HH:MM:SS, are ignored)")),
     responses(
         (status = 200, description = "A page of services", body = Object),
         (status = 422, description = "A parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -529,8 +565,8 @@ async fn organization(store: &dyn Store, id: Uuid) -> Result<Value, StoreError> 
 
 /// The taxonomies (one: socialrx's categories).
 #[utoipa::path(get, path = "/oruk/taxonomies", tag = "open-referral-uk", operation_id = "oruk_list_taxonomies",
-    params(("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)")),
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)")),
     responses(
         (status = 200, description = "A page of taxonomies", body = Object),
         (status = 422, description = "A parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -580,8 +616,8 @@ pub async fn get_taxonomy(id: web::Path<String>) -> Result<HttpResponse, ApiErro
 
 /// The taxonomy terms (the categories).
 #[utoipa::path(get, path = "/oruk/taxonomy_terms", tag = "open-referral-uk", operation_id = "oruk_list_taxonomy_terms",
-    params(("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)")),
+    params(("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)")),
     responses(
         (status = 200, description = "A page of terms", body = Object),
         (status = 422, description = "A parameter is not valid", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -609,11 +645,11 @@ pub async fn get_taxonomy_term(id: web::Path<String>) -> Result<HttpResponse, Ap
 /// those near a place, nearest first. Confidential locations are never listed here.
 #[utoipa::path(get, path = "/oruk/service_at_locations", tag = "open-referral-uk", operation_id = "oruk_list_service_at_locations",
     params(("search" = Option<String>, Query, description = "Free text"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Page size, 1 to 500 (default 50)"),
-        ("taxonomy_term_id" = Option<String>, Query, description = "A term of /oruk/taxonomy_terms"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 50)"),
+        ("taxonomy_term_id" = inline(Option<TermParam>), Query, description = "A term of /oruk/taxonomy_terms"),
         ("postcode" = Option<String>, Query, description = "A GB postcode or outward code"),
-        ("proximity" = Option<f64>, Query, description = "Metres from the postcode")),
+        ("proximity" = Option<f64>, Query, minimum = 100, maximum = 200000, description = "Metres from the postcode, 100 to 200000 (default 10000)")),
     responses(
         (status = 200, description = "A page of services at locations", body = Object),
         (status = 422, description = "A parameter is not valid (an unknown or non-GB postcode says so)", body = crate::error::Problem, content_type = "application/problem+json"),

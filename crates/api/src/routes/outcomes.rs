@@ -131,11 +131,11 @@ fn parse_date(raw: &str) -> Result<Date, socialrx_domain::violations::Invalid> {
 pub struct InstrumentWordingRequest {
     /// One text per item, in the instrument's order; exactly as many as it has items.
     #[validate(length(max = 20))]
-    #[schema(max_items = 20)]
+    #[schema(schema_with = crate::schema::labels_schema::<ITEM_WORDING, 20>)]
     pub items: Vec<String>,
     /// The organisation's licence reference.
     #[validate(length(max = 200))]
-    #[schema(max_length = 200, nullable = false)]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub licence: Option<String>,
 }
 

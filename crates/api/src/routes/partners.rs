@@ -52,12 +52,16 @@ pub const OPERATIONS: &[Operation] = &[
 pub struct CreatePartnerRequest {
     /// Shown to staff as the referrer of the partner's self-referrals.
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// The exact web origins whose pages may post with the key: `https://host[:port]`,
     /// no path (`http` only for `localhost` and `127.0.0.1`). Wildcards are refused.
     #[validate(length(max = 20))]
-    #[schema(min_items = 1, max_items = 20, example = json!(["https://www.carers-birmingham.org.uk"]))]
+    #[schema(schema_with = crate::schema::origins_schema, example = json!(["https://www.carers-birmingham.org.uk"]))]
     pub allowed_origins: Vec<String>,
 }
 

@@ -64,12 +64,16 @@ pub const OPERATIONS: &[Operation] = &[
 pub struct CreateAgreementRequest {
     /// A named referrer organisation (a GP practice, an agency), by ODS code.
     #[validate(length(max = 10))]
-    #[schema(max_length = 10, example = "B85001", nullable = false)]
+    #[schema(
+        max_length = 10,
+        example = "B85001",
+        pattern = r"^(\s*|[A-Za-z0-9]{3,10})$"
+    )]
     pub referrer_ods_code: Option<String>,
     /// Every organisation whose token this identity provider signed (its `iss`), for
     /// example a regional identity provider all local practices sign in with.
     #[validate(length(max = 255))]
-    #[schema(max_length = 255, nullable = false)]
+    #[schema(max_length = 255)]
     pub issuer: Option<String>,
 }
 

@@ -72,10 +72,13 @@ pub struct CreateReferralRequest {
     #[schema(schema_with = codes_array_schema::<ReasonCodes>)]
     pub reasons: Vec<String>,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub notes: Option<String>,
-    /// `routine` when absent.
-    #[schema(schema_with = code_list_schema::<UrgencyCodes>)]
+    /// `routine` when absent (or null).
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<UrgencyCodes>)]
     pub urgency: Option<String>,
     #[validate(nested)]
     pub consent: ConsentRequest,
@@ -85,22 +88,21 @@ pub struct CreateReferralRequest {
     /// never sent elsewhere.
     #[validate(nested)]
     #[serde(default)]
-    #[schema(nullable = false)]
     pub receiving_service: Option<ReceivingServiceRequest>,
     /// How the referral was sent (PRSB "Referral method").
     #[serde(default)]
-    #[schema(schema_with = code_list_schema::<ReferralMethodCodes>)]
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<ReferralMethodCodes>)]
     pub referral_method: Option<String>,
     /// The reason for referral in the referrer's words, beside the coded `reasons` (PRSB:
     /// at most 150 characters).
     #[serde(default)]
     #[validate(length(max = 150))]
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub reason_text: Option<String>,
     /// A professional to send the answer to instead of the referrer (at most 70).
     #[serde(default)]
     #[validate(length(max = 70))]
-    #[schema(max_length = 70, nullable = false)]
+    #[schema(max_length = 70, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub return_response_to: Option<String>,
 }
 
@@ -110,10 +112,9 @@ pub struct CreateReferralRequest {
 #[schema(example = json!({"ods_code": "Y02794"}))]
 pub struct ReceivingServiceRequest {
     #[validate(length(max = 10))]
-    #[schema(max_length = 10, example = "Y02794", nullable = false)]
+    #[schema(max_length = 10, example = "Y02794", pattern = r"^[A-Za-z0-9]{3,10}$")]
     pub ods_code: Option<String>,
     /// The id `POST /v1/organisations` gave the service.
-    #[schema(nullable = false)]
     pub organisation_id: Option<Uuid>,
 }
 
@@ -122,13 +123,21 @@ pub struct ReceivingServiceRequest {
 pub struct PersonRequest {
     /// Ten digits with a valid modulus 11 check digit; spaces allowed.
     #[validate(length(max = 12))]
-    #[schema(max_length = 12, example = "943 476 5919", nullable = false)]
+    #[schema(max_length = 12, example = "943 476 5919")]
     pub nhs_number: Option<String>,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub given_name: String,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub family_name: String,
     /// `YYYY-MM-DD`; not in the future, not more than 120 years ago.
     #[validate(length(max = 10))]
@@ -141,14 +150,20 @@ pub struct PersonRequest {
     /// The postal address's lines before the postcode (at most 4, each at most 100
     /// characters); required when `preferred_contact` is `letter`.
     #[validate(length(max = 4))]
-    #[schema(max_items = 4, nullable = false, example = json!(["Flat 2", "14 Wood Street"]))]
+    #[schema(max_items = 4, example = json!(["Flat 2", "14 Wood Street"]))]
     #[serde(default)]
     pub address_lines: Option<Vec<String>>,
     #[validate(length(max = 32))]
-    #[schema(max_length = 32, nullable = false)]
+    #[schema(
+        max_length = 32,
+        pattern = r"^(\s*|\+?[ ()\-]?([0-9][ ()\-]?){10,15})$"
+    )]
     pub phone: Option<String>,
     #[validate(length(max = 254))]
-    #[schema(max_length = 254, nullable = false)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^(\s*|[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+)$"
+    )]
     pub email: Option<String>,
     /// Must be one the given details allow (`phone` and `text` need a phone number,
     /// `email` an e-mail address, `letter` the `address_lines`).
@@ -160,31 +175,33 @@ pub struct PersonRequest {
     #[serde(skip)]
     pub preferred_contact_inferred: bool,
     #[validate(length(max = 50))]
-    #[schema(max_length = 50, nullable = false)]
+    #[schema(max_length = 50, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub language: Option<String>,
     #[serde(default)]
     pub interpreter_needed: bool,
     #[validate(length(max = 1000))]
-    #[schema(max_length = 1000, nullable = false)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub accessibility_needs: Option<String>,
     /// ODS code of the person's registered GP practice. For `gp` and `practice_nurse`
     /// referrals it defaults to the referrer's `ods_code` (the practice referring).
     #[validate(length(max = 10))]
-    #[schema(max_length = 10, nullable = false)]
+    #[schema(max_length = 10, pattern = r"^(\s*|[A-Za-z0-9]{3,10})$")]
     pub registered_practice: Option<String>,
     /// As the person gives them ("she/her"); at most 35.
     #[serde(default)]
     #[validate(length(max = 35))]
-    #[schema(max_length = 35, nullable = false)]
+    #[schema(max_length = 35, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub pronouns: Option<String>,
     /// Whether the person is a carer (SNOMED CT 224484003 |Person themselves is a carer|).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub carer: Option<bool>,
     /// How to communicate with the person; at most 150.
     #[serde(default)]
     #[validate(length(max = 150))]
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub communication_needs: Option<String>,
 }
 
@@ -192,18 +209,26 @@ pub struct PersonRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReferrerRequest {
     #[validate(length(max = 10))]
-    #[schema(max_length = 10, example = "B85001", nullable = false)]
+    #[schema(
+        max_length = 10,
+        example = "B85001",
+        pattern = r"^(\s*|[A-Za-z0-9]{3,10})$"
+    )]
     pub ods_code: Option<String>,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(
+        max_length = 100,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[validate(length(max = 200))]
-    #[schema(max_length = 200, nullable = false)]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub role: Option<String>,
     /// How to reach the referrer (telephone, secure e-mail); at most 70.
     #[serde(default)]
     #[validate(length(max = 70))]
-    #[schema(max_length = 70, nullable = false)]
+    #[schema(max_length = 70, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub contact_details: Option<String>,
 }
 
@@ -221,12 +246,11 @@ pub struct ConsentRequest {
     /// Consent to share information under the common law duty of confidentiality
     /// (PRSB "Consent"): `true` agreed, `false` not obtained (then give the reason).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub information_sharing: Option<bool>,
     /// Why consent to share was not obtained; only with `information_sharing: false`.
     #[serde(default)]
     #[validate(length(max = 150))]
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub information_sharing_not_obtained_reason: Option<String>,
 }
 
@@ -680,7 +704,7 @@ pub struct ListReferralsQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(min_length = 32, max_length = 32, pattern = r"^[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -701,7 +725,7 @@ pub struct ListReferralsQuery {
 /// organisation.
 #[utoipa::path(post, path = "/v1/referrals", tag = "referrals", operation_id = "create_referral",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
     request_body(content = CreateReferralRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Received", body = ReferralCreated,
@@ -864,13 +888,19 @@ pub fn encode_cursor(id: Uuid) -> String {
     id.simple().to_string()
 }
 
+/// The form [`encode_cursor`] gives out, and only that: a UUID's 32 hex digits (the spec's
+/// pattern). Other spellings of a UUID are not cursors.
 pub fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
-    Uuid::try_parse(raw).map_err(|_| {
-        socialrx_domain::violations::Invalid::new(
-            "cursor_format",
-            "is not a cursor this API gave out",
-        )
-    })
+    let simple = raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit());
+    Some(raw)
+        .filter(|_| simple)
+        .and_then(|r| Uuid::try_parse(r).ok())
+        .ok_or_else(|| {
+            socialrx_domain::violations::Invalid::new(
+                "cursor_format",
+                "is not a cursor this API gave out",
+            )
+        })
 }
 
 // ---------------------------------------------------------------------------------------

@@ -87,14 +87,14 @@ pub struct SelfReferralRequest {
     /// The postal address's lines before the postcode (at most 4, each at most 100
     /// characters); required when `preferred_contact` is `letter`.
     #[validate(length(max = 4))]
-    #[schema(max_items = 4, nullable = false, example = json!(["12 Stratford Road"]))]
+    #[schema(max_items = 4, example = json!(["12 Stratford Road"]))]
     #[serde(default)]
     pub address_lines: Option<Vec<String>>,
     #[validate(length(max = 32))]
-    #[schema(max_length = 32, nullable = false)]
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     #[validate(length(max = 254))]
-    #[schema(max_length = 254, nullable = false)]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     /// `phone` and `text` need a phone number, `email` an e-mail address, `letter` the
     /// `address_lines`.
@@ -102,7 +102,7 @@ pub struct SelfReferralRequest {
     pub preferred_contact: String,
     /// Optional: ten digits with a valid check digit; blank means not given.
     #[validate(length(max = 12))]
-    #[schema(max_length = 12, nullable = false)]
+    #[schema(max_length = 12)]
     pub nhs_number: Option<String>,
     /// What they would like help with: at least one code, each at most once.
     #[validate(length(min = 1, max = 12))]
@@ -110,7 +110,7 @@ pub struct SelfReferralRequest {
     pub help_with: Vec<String>,
     /// Anything else they want to say, in their own words.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(max_length = 4000)]
     pub help_with_details: Option<String>,
     #[validate(nested)]
     pub consent: SelfReferralConsent,
@@ -118,7 +118,7 @@ pub struct SelfReferralRequest {
     /// assistive technology; bots fill it in. A submission with any value is answered
     /// exactly as if accepted, and discarded.
     #[validate(length(max = 1000))]
-    #[schema(max_length = 1000, nullable = false)]
+    #[schema(max_length = 1000)]
     pub website: Option<String>,
 }
 
@@ -299,7 +299,7 @@ fn accepted(reference: &ReferralReference, replayed: bool) -> HttpResponse {
 /// `Idempotency-Key` makes a retry safe, as for referrals.
 #[utoipa::path(post, path = "/v1/self-referrals", tag = "self-referrals", operation_id = "create_self_referral",
     security(("partner_key" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retry safe: 1 to 255 visible ASCII characters, such as a UUID")),
     request_body(content = SelfReferralRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "Received", body = SelfReferralAccepted),

@@ -80,19 +80,19 @@ pub use fhir_document::get_document as fhir_document;
 #[serde(deny_unknown_fields)]
 pub struct RiskEntry {
     /// SNOMED CT concept id (e.g. a descendant of 281694009 |Finding of at risk|).
-    #[schema(max_length = 18, nullable = false)]
+    #[schema(max_length = 18, pattern = r"^\s*[1-9][0-9]{5,17}\s*$")]
     pub code: Option<String>,
     /// At most 150 characters.
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<String>,
     /// At most 150 characters.
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub comment: Option<String>,
     /// `YYYY-MM-DD`.
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub started_on: Option<String>,
     /// `YYYY-MM-DD`, not before `started_on`.
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub ended_on: Option<String>,
 }
 
@@ -100,15 +100,15 @@ pub struct RiskEntry {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConcernEntry {
-    #[schema(max_length = 18, nullable = false)]
+    #[schema(max_length = 18, pattern = r"^\s*[1-9][0-9]{5,17}\s*$")]
     pub code: Option<String>,
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub description: Option<String>,
-    #[schema(max_length = 150, nullable = false)]
+    #[schema(max_length = 150, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub comment: Option<String>,
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub identified_on: Option<String>,
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub ended_on: Option<String>,
 }
 
@@ -369,16 +369,15 @@ pub async fn get_risks(
 }))]
 pub struct MessageBackRequest {
     /// The link worker's summary of the work ("Clinical summary"). At most 4000.
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub summary: Option<String>,
     /// What the GP or other professionals are asked to do. Absent: "No actions required".
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub actions_for_professionals: Option<String>,
     /// What the person or their carer will do. Absent: "No actions required".
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
     pub actions_for_person: Option<String>,
     /// Whether the person (or their legitimate representative) agreed the plan.
-    #[schema(nullable = false)]
     pub agreed_with_person: Option<bool>,
 }
 
@@ -619,7 +618,7 @@ pub struct AssessmentScore {
     "assessments": [],
     "risks": null, "safeguarding": null
 }))]
-pub struct SummaryResponse {
+pub struct ReferralSummary {
     pub referral_id: Uuid,
     pub reference: String,
     /// `service` (with risks and safeguarding) or `referrer` (without).
@@ -662,7 +661,7 @@ pub fn instrument_name(i: Instrument) -> &'static str {
     }
 }
 
-impl SummaryResponse {
+impl ReferralSummary {
     pub fn build(source: SummarySource, audience: Audience, now: OffsetDateTime) -> Self {
         let view = source.status.referrer_view();
         let r = &source.referral;
@@ -869,7 +868,7 @@ fn wants_pdf(req: &HttpRequest) -> Result<bool, ApiError> {
     params(("id" = Uuid, Path, description = "The referral's id")),
     responses(
         (status = 200, description = "The summary", content(
-            (SummaryResponse = "application/json"),
+            (ReferralSummary = "application/json"),
             (Vec<u8> = "application/pdf"),
         )),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -893,7 +892,7 @@ pub async fn get_summary(
         )
         .await?;
     let audience = Audience::of(&caller, &source);
-    let summary = SummaryResponse::build(source, audience, OffsetDateTime::now_utc());
+    let summary = ReferralSummary::build(source, audience, OffsetDateTime::now_utc());
     if !pdf {
         return Ok(HttpResponse::Ok().json(summary));
     }

@@ -59,13 +59,17 @@ pub struct CreateWebhookRequest {
     /// `https://` or `http://`, no credentials in the URL. Outside development, events go
     /// only to public addresses: not to loopback, private or link-local ones.
     #[validate(length(max = 2000))]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^\s*https?://[^/?#@\s\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?\s*$"
+    )]
     pub url: String,
     /// 16 to 200 visible ASCII characters; never shown again.
     #[validate(length(max = 200))]
-    #[schema(min_length = 16, max_length = 200)]
+    #[schema(min_length = 16, max_length = 200, pattern = r"^[\x21-\x7e]{16,200}$")]
     pub secret: String,
-    #[validate(length(min = 1, max = 5))]
+    // As many as there are event types (the schema says the same, from the list).
+    #[validate(length(min = 1, max = 6))]
     #[schema(schema_with = codes_array_schema::<EventTypeCodes>)]
     pub event_types: Vec<String>,
 }

@@ -38,14 +38,21 @@ pub const URL: usize = 500;
 #[schema(example = json!(crate::examples::provider_request()))]
 pub struct ProviderRequest {
     #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub description: Option<String>,
     /// The provider's own ODS code, when it has one (a GP practice that runs activities).
     #[validate(length(max = 10))]
-    #[schema(max_length = 10, nullable = false)]
+    #[schema(max_length = 10, pattern = r"^(\s*|[A-Za-z0-9]{3,10})$")]
     pub ods_code: Option<String>,
     #[validate(nested)]
     pub contact: Option<ContactBody>,
@@ -55,16 +62,25 @@ pub struct ProviderRequest {
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub name: Option<String>,
     #[validate(length(max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(
+        max_length = 254,
+        pattern = r"^(\s*|[^\s@\x00-\x1f\x7f-\x9f]+@[^\s@.\x00-\x1f\x7f-\x9f]+(\.[^\s@.\x00-\x1f\x7f-\x9f]+)+)$"
+    )]
     pub email: Option<String>,
     #[validate(length(max = 32))]
-    #[schema(max_length = 32)]
+    #[schema(
+        max_length = 32,
+        pattern = r"^(\s*|\+?[ ()\-]?([0-9][ ()\-]?){10,15})$"
+    )]
     pub phone: Option<String>,
     #[validate(length(max = 500))]
-    #[schema(max_length = 500)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^(\s*|http://[^\s\x00-\x1f\x7f-\x9f]{2,}|https://[^\s\x00-\x1f\x7f-\x9f]+)$"
+    )]
     pub website: Option<String>,
 }
 
@@ -136,10 +152,17 @@ pub struct ActivityRequest {
     /// One of your organisation's providers.
     pub provider_id: Uuid,
     #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        min_length = 1,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, nullable = false)]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub description: Option<String>,
     /// At least one category, each at most once.
     #[validate(length(min = 1, max = 14))]
@@ -152,9 +175,9 @@ pub struct ActivityRequest {
     pub join_method: String,
     #[validate(nested)]
     pub cost: CostBody,
-    #[schema(maximum = 120, nullable = false)]
+    #[schema(maximum = 120)]
     pub age_min: Option<u8>,
-    #[schema(maximum = 120, nullable = false)]
+    #[schema(maximum = 120)]
     pub age_max: Option<u8>,
     #[serde(default)]
     #[validate(length(max = 9))]
@@ -177,13 +200,12 @@ pub struct ActivityRequest {
     #[validate(nested)]
     pub contact: Option<ContactBody>,
     /// Places per session, when limited.
-    #[schema(nullable = false)]
     pub capacity: Option<u32>,
     /// `false` when the activity is not taking new people at the moment (default `true`).
     pub taking_new_people: Option<bool>,
     /// When the details were last checked with the provider (`YYYY-MM-DD`).
     #[validate(length(max = 10))]
-    #[schema(format = Date, max_length = 10, nullable = false)]
+    #[schema(format = Date, max_length = 10)]
     pub last_verified_on: Option<String>,
 }
 
@@ -198,11 +220,9 @@ pub struct CostBody {
     /// `false`: nobody has said what it costs (typically imported from an Open Referral
     /// feed with no fees); then `free` is `false` and there is no amount. Absent: known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
     pub known: Option<bool>,
     /// For a paid activity: the amount in pence.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
     pub amount_pence: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = crate::schema::optional_code_list_schema::<CostUnitCodes>)]
@@ -213,10 +233,10 @@ pub struct CostBody {
 #[serde(deny_unknown_fields)]
 pub struct LocationBody {
     #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub address: Option<String>,
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub town: Option<String>,
     /// A full UK postcode. Without `latitude` and `longitude` the activity is placed at
     /// its postcode sector's centre.
@@ -228,7 +248,7 @@ pub struct LocationBody {
     /// A general area ("Chapeltown, Leeds"); the only place shown when the location is
     /// confidential.
     #[validate(length(max = 100))]
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub area: Option<String>,
 }
 
@@ -239,10 +259,18 @@ pub struct SessionBody {
     pub day: String,
     /// `HH:MM`, UK local time.
     #[validate(length(max = 5))]
-    #[schema(max_length = 5, example = "10:00")]
+    #[schema(
+        max_length = 5,
+        example = "10:00",
+        pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+    )]
     pub start: String,
     #[validate(length(max = 5))]
-    #[schema(max_length = 5, example = "11:30")]
+    #[schema(
+        max_length = 5,
+        example = "11:30",
+        pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+    )]
     pub end: String,
 }
 

@@ -142,7 +142,7 @@ pub struct ListProvidersQuery {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 64)]
+    #[param(min_length = 32, max_length = 32, pattern = r"^[0-9a-fA-F]{32}$")]
     pub cursor: Option<String>,
 }
 
@@ -168,12 +168,7 @@ pub async fn list_providers(
         .unwrap_or(20);
     let after = v
         .check_opt("cursor", q.cursor, |c| {
-            Uuid::try_parse(&c).map_err(|_| {
-                socialrx_domain::violations::Invalid::new(
-                    "cursor_format",
-                    "is not a cursor this API gave out",
-                )
-            })
+            crate::routes::referrals::decode_cursor(&c)
         })
         .flatten();
     if !v.is_empty() {
@@ -243,7 +238,7 @@ fn not_your_provider(e: StoreError) -> ApiError {
 #[utoipa::path(put, path = "/v1/activities/{id}", tag = "directory", operation_id = "update_activity",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The activity's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read, such as \"3\"")),
+        ("If-Match" = Option<String>, Header, pattern = r#"^\s*(\*|(W/)?"*[+-]?[0-9]{1,18}"*)\s*$"#, description = "The ETag last read, such as \"3\"")),
     request_body(content = ActivityRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "Replaced", body = ActivityResponse,

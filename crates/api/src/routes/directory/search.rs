@@ -18,6 +18,10 @@ use crate::error::ApiError;
 /// Radius when a point is given without one, and the largest allowed.
 pub const DEFAULT_RADIUS_KM: f64 = 10.0;
 pub const MAX_RADIUS_KM: f64 = 200.0;
+pub const MIN_RADIUS_KM: f64 = 0.1;
+/// The largest `age` and `verified_within_days` asked about.
+pub const MAX_AGE: u8 = 120;
+pub const MAX_VERIFIED_WITHIN_DAYS: u32 = 36500;
 
 crate::schema::codes!(SortCodes = SortCode);
 socialrx_domain::code_list!(
@@ -45,21 +49,21 @@ pub struct SearchParams {
     #[param(max_length = 10)]
     near: Option<String>,
     /// Latitude to search around, with `lon` (instead of `near`).
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = -90, maximum = 90)]
     lat: Option<String>,
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = -180, maximum = 180)]
     lon: Option<String>,
     /// Search radius in km with a point (default 10, at most 200). Activities that
     /// cannot be placed publicly (online, confidential locations) are left out.
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = Option<f64>, minimum = 0.1, maximum = 200)]
     radius_km: Option<String>,
     /// Meets on any of these days (repeatable).
     #[param(schema_with = crate::schema::code_list_schema::<super::dto::WeekdayCodes>)]
     day: Option<String>,
     /// With `to`: a session wholly within this window, `HH:MM` UK local time.
-    #[param(example = "09:00")]
+    #[param(example = "09:00", pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     from: Option<String>,
-    #[param(example = "12:00")]
+    #[param(example = "12:00", pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     to: Option<String>,
     /// `true`: free only; `false`: paid only. An activity whose cost is not known
     /// (`cost.known: false`) matches neither.
@@ -69,13 +73,13 @@ pub struct SearchParams {
     #[param(value_type = Option<bool>)]
     online: Option<String>,
     /// Open to a person of this age.
-    #[param(value_type = Option<u8>)]
+    #[param(value_type = Option<u8>, minimum = 0, maximum = 120)]
     age: Option<String>,
     /// Has every one of these features (repeatable).
     #[param(schema_with = crate::schema::code_list_schema::<super::dto::AccessibilityCodes>)]
     accessible: Option<String>,
     /// Verified with the provider within this many days.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 36500)]
     verified_within_days: Option<String>,
     /// `true`: only activities taking new people.
     #[param(value_type = Option<bool>)]
@@ -87,7 +91,10 @@ pub struct SearchParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page, with the same query.
-    #[param(max_length = 1100)]
+    #[param(
+        max_length = 1057,
+        pattern = r"^(r[0-9a-fA-F]{40}|d[0-9a-fA-F]{48}|n[0-9a-fA-F]{32}([0-9a-fA-F]{2}){0,512})$"
+    )]
     cursor: Option<String>,
 }
 
@@ -192,16 +199,23 @@ pub fn parse_search(
             "near" => near = v.check("near", gazetteer.locate(&value).map(|(p, _)| p)),
             "lat" => lat = v.check("lat", number::<f64>(&value, -90.0, 90.0)),
             "lon" => lon = v.check("lon", number::<f64>(&value, -180.0, 180.0)),
-            "radius_km" => radius = v.check("radius_km", number::<f64>(&value, 0.1, MAX_RADIUS_KM)),
+            "radius_km" => {
+                radius = v.check(
+                    "radius_km",
+                    number::<f64>(&value, MIN_RADIUS_KM, MAX_RADIUS_KM),
+                )
+            }
             "from" => q.from = v.check("from", TimeOfDay::parse(&value)),
             "to" => q.to = v.check("to", TimeOfDay::parse(&value)),
             "free" => q.free = v.check("free", boolean(&value)),
             "online" => q.online = v.check("online", boolean(&value)),
             "open_to_new" => q.open_to_new = v.check("open_to_new", boolean(&value)),
-            "age" => q.age = v.check("age", number::<u8>(&value, 0, 120)),
+            "age" => q.age = v.check("age", number::<u8>(&value, 0, MAX_AGE)),
             "verified_within_days" => {
-                q.verified_within_days =
-                    v.check("verified_within_days", number::<u32>(&value, 0, 36500))
+                q.verified_within_days = v.check(
+                    "verified_within_days",
+                    number::<u32>(&value, 0, MAX_VERIFIED_WITHIN_DAYS),
+                )
             }
             "sort" => sort = v.check("sort", SortCode::parse(&value)),
             "limit" => {

@@ -365,7 +365,7 @@ fn created(
 #[utoipa::path(post, path = "/fhir/r4/ServiceRequest", tag = "fhir", operation_id = "fhir_create_service_request",
     security(("bearer" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retry safe, as on POST /v1/referrals"),
         ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
     ),
     request_body(content = schemas::ServiceRequest, content_type = "application/fhir+json"),
@@ -412,7 +412,7 @@ pub async fn create_service_request(
 #[utoipa::path(post, path = "/fhir/r4", tag = "fhir", operation_id = "fhir_post_bundle",
     security(("bearer" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retry safe, as on POST /v1/referrals"),
         ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
     ),
     request_body(content = schemas::Bundle, content_type = "application/fhir+json"),
@@ -459,7 +459,7 @@ pub async fn post_bundle(
 #[utoipa::path(post, path = "/fhir/r4/$process-message", tag = "fhir", operation_id = "fhir_process_message",
     security(("bearer" = [])),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe, as on POST /v1/referrals"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = r"^[\x21-\x7e]{1,255}$", description = "Makes a retry safe, as on POST /v1/referrals"),
         ("X-Request-Id" = Option<String>, Header, description = "BaRS request id: kept with the referral and echoed"),
     ),
     request_body(content = schemas::Bundle, content_type = "application/fhir+json"),
@@ -620,7 +620,11 @@ pub async fn read_service_request(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TaskSearch {
-    /// `ServiceRequest/{id}` (or the bare id): the Task of that referral.
+    /// `ServiceRequest/{id}` (or the bare id): the Task of that referral. Required.
+    #[param(
+        required = true,
+        pattern = r"^(ServiceRequest/)?([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub focus: Option<String>,
 }
 
@@ -634,6 +638,7 @@ pub struct TaskSearch {
     responses(
         (status = 200, description = "A searchset Bundle", body = schemas::Bundle, content_type = "application/fhir+json"),
         (status = 400, description = "No focus, or one that is not a ServiceRequest", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
+        (status = 422, description = "The query string cannot be read (focus given twice, say)", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 401, description = "No valid token", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 403, description = "The token's roles do not allow this", body = schemas::OperationOutcome, content_type = "application/fhir+json"),
         (status = 503, description = "The database is unavailable", body = schemas::OperationOutcome, content_type = "application/fhir+json"),

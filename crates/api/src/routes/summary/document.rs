@@ -5,7 +5,7 @@
 use socialrx_pdf::{Block, Document};
 use time::{Date, OffsetDateTime};
 
-use super::{SummaryResponse, instrument_name};
+use super::{ReferralSummary, instrument_name};
 use socialrx_domain::outcome::Instrument;
 
 const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -48,7 +48,7 @@ fn yes_no(b: Option<bool>) -> String {
 }
 
 /// The letter's sections, in order, each as a heading and its blocks.
-pub fn sections(s: &SummaryResponse) -> Vec<(String, Vec<Block>)> {
+pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
     let p = &s.plan_and_requested_actions;
     if let Some(why) = &s.withheld {
         return vec![
@@ -194,7 +194,7 @@ pub fn sections(s: &SummaryResponse) -> Vec<(String, Vec<Block>)> {
 }
 
 /// The referral as the standard's "Referral details" names it.
-fn referral_fields(s: &SummaryResponse) -> Block {
+fn referral_fields(s: &ReferralSummary) -> Block {
     let r = &s.referral;
     let mut referral = vec![
         ("Received".into(), day_of(r.received_at)),
@@ -258,7 +258,7 @@ fn entry_line(
     line
 }
 
-fn outcomes(s: &SummaryResponse) -> Block {
+fn outcomes(s: &ReferralSummary) -> Block {
     let mut rows = Vec::new();
     for o in &s.outcomes {
         let name = Instrument::parse(o.instrument)
@@ -309,7 +309,7 @@ fn outcomes(s: &SummaryResponse) -> Block {
 }
 
 /// The whole letter.
-pub fn of(s: &SummaryResponse) -> Document {
+pub fn of(s: &ReferralSummary) -> Document {
     let mut blocks = vec![Block::Fields(vec![
         (
             "Name".into(),

@@ -15,7 +15,7 @@ use socialrx_store::Store;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Audience, SummaryResponse, document, rfc3339};
+use super::{Audience, ReferralSummary, document, rfc3339};
 use crate::access::{Authorized, can};
 use crate::error::ApiError;
 use crate::routes::fhir::mapping::{
@@ -100,7 +100,7 @@ fn organization(id: Uuid, ods: &str) -> Value {
 
 /// The document Bundle of a summary. Ids inside it are derived from the referral (UUID
 /// v5), so the same summary read twice names the same resources.
-pub fn bundle(s: &SummaryResponse) -> Value {
+pub fn bundle(s: &ReferralSummary) -> Value {
     let derived = |what: &str| Uuid::new_v5(&s.referral_id, what.as_bytes());
     let (composition, patient, service, referrer) = (
         derived("composition"),
@@ -207,7 +207,7 @@ pub async fn get_document(
         )
         .await?;
     let audience = Audience::of(&caller, &source);
-    let summary = SummaryResponse::build(source, audience, OffsetDateTime::now_utc());
+    let summary = ReferralSummary::build(source, audience, OffsetDateTime::now_utc());
     Ok(HttpResponse::Ok()
         .content_type(FHIR_JSON)
         .body(bundle(&summary).to_string()))
