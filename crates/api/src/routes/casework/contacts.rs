@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use socialrx_domain::contact::{self, Contact, ContactMode, NewContact};
+use socialrx_domain::contact::{
+    self, Contact, ContactMode, ContactOutcome, LocationType, NewContact,
+};
 use socialrx_domain::referral::Status;
 use socialrx_domain::{FieldError, Violations, limits, text};
 use socialrx_store::{ContactRecorded, Store};
@@ -20,12 +22,14 @@ use crate::routes::referrals::{StatusCodes, parse_date, parse_datetime};
 use crate::schema::{code_list_schema, validation_errors};
 
 crate::schema::codes!(ContactModeCodes = ContactMode);
-
+crate::schema::codes!(ContactOutcomeCodes = ContactOutcome);
+crate::schema::codes!(LocationTypeCodes = LocationType);
 /// A conversation or meeting with the person.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"mode": "supported_attendance", "occurred_at": "2026-11-23T10:00:00Z", "minutes": 90, "notes": "Went with her to the local history group at the library.", "next_follow_up_on": "2026-11-30"}))]
+#[schema(example = json!({"mode": "supported_attendance", "occurred_at": "2026-11-23T10:00:00Z", "minutes": 90, "notes": "Went with her to the local history group at the library.", "next_follow_up_on": "2026-11-30", "outcome": "attended", "location_type": "activity_venue", "present": "Her daughter, Claire"}))]
 pub struct ContactRequest {
+    /// How the contact happened: the PRSB standard's "Consultation method".
     #[schema(schema_with = code_list_schema::<ContactModeCodes>)]
     pub mode: String,
     /// When it happened (RFC 3339); not in the future.
@@ -43,6 +47,22 @@ pub struct ContactRequest {
     #[validate(length(max = 10))]
     #[schema(format = Date, max_length = 10, nullable = false)]
     pub next_follow_up_on: Option<String>,
+    /// What became of it (the standard's "Outcome of contact"); `attended` when absent.
+    /// Only an attended contact counts as work done with the person: a missed or
+    /// cancelled one is recorded but is never the first or last contact, does not move an
+    /// `assigned` referral to `in_progress`, and may not carry `next_follow_up_on` (422,
+    /// code `not_attended`).
+    #[schema(schema_with = code_list_schema::<ContactOutcomeCodes>)]
+    pub outcome: Option<String>,
+    /// The kind of place it happened (our mapping of the NHS Data Dictionary "Activity
+    /// location type code").
+    #[schema(schema_with = code_list_schema::<LocationTypeCodes>)]
+    pub location_type: Option<String>,
+    /// Who else was there (a carer, a relative, an interpreter): one line, at most 150
+    /// characters.
+    #[validate(length(max = 150))]
+    #[schema(max_length = 150, nullable = false)]
+    pub present: Option<String>,
 }
 
 impl ContactRequest {
@@ -55,6 +75,15 @@ impl ContactRequest {
             parse_datetime(&self.occurred_at).and_then(|t| contact::occurred_at(t, now)),
         );
         let minutes = v.check_opt("minutes", self.minutes, contact::minutes);
+        let outcome = v
+            .check_opt("outcome", self.outcome, |o| ContactOutcome::parse(&o))
+            .map(|o| o.unwrap_or(ContactOutcome::Attended));
+        let location_type = v.check_opt("location_type", self.location_type, |l| {
+            LocationType::parse(&l)
+        });
+        let present = v
+            .check_opt("present", self.present, |p| contact::present(&p))
+            .map(Option::flatten);
         let notes = v
             .check_opt("notes", self.notes, |n| text::free_text(&n, limits::NOTES))
             .map(Option::flatten);
@@ -68,6 +97,13 @@ impl ContactRequest {
                 .map(Some),
             (Some(raw), None) => v.check("next_follow_up_on", parse_date(&raw)).map(Some),
         };
+        let next = match (next, outcome) {
+            (Some(next), Some(outcome)) => v.check(
+                "next_follow_up_on",
+                contact::next_follow_up_only_if_attended(next, outcome),
+            ),
+            (next, _) => next,
+        };
         v.finish(|| {
             Some(NewContact {
                 mode: mode?,
@@ -75,6 +111,9 @@ impl ContactRequest {
                 minutes: minutes?,
                 notes: notes?,
                 next_follow_up_on: next?,
+                outcome: outcome?,
+                location_type: location_type?,
+                present: present?,
             })
         })
     }
@@ -82,7 +121,7 @@ impl ContactRequest {
 
 /// A recorded contact.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4c10", "referral_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "mode": "phone", "occurred_at": "2026-11-23T10:00:00Z", "minutes": 25, "notes": "Mornings are hard; afternoons are better.", "next_follow_up_on": "2026-11-30", "recorded_by": "idp|sam.taylor", "recorded_at": "2026-11-23T10:31:00Z", "referral_status": "in_progress"}))]
+#[schema(example = json!({"id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4c10", "referral_id": "019a9f6e-2b1c-7d40-9a51-3c2f1e0d4b7a", "mode": "phone", "occurred_at": "2026-11-23T10:00:00Z", "minutes": 25, "notes": "Mornings are hard; afternoons are better.", "next_follow_up_on": "2026-11-30", "outcome": "attended", "location_type": "telephone_or_video", "present": null, "recorded_by": "idp|sam.taylor", "recorded_at": "2026-11-23T10:31:00Z", "referral_status": "in_progress"}))]
 pub struct ContactResponse {
     pub id: Uuid,
     pub referral_id: Uuid,
@@ -95,6 +134,12 @@ pub struct ContactResponse {
     pub notes: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub next_follow_up_on: Option<String>,
+    /// `attended` for every contact recorded before the field existed.
+    #[schema(schema_with = code_list_schema::<ContactOutcomeCodes>)]
+    pub outcome: String,
+    #[schema(schema_with = crate::schema::optional_code_list_schema::<LocationTypeCodes>)]
+    pub location_type: Option<String>,
+    pub present: Option<String>,
     pub recorded_by: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -116,6 +161,9 @@ impl ContactResponse {
             minutes: d.minutes,
             notes: d.notes,
             next_follow_up_on: d.next_follow_up_on.map(|x| x.to_string()),
+            outcome: d.outcome.as_str().to_owned(),
+            location_type: d.location_type.map(|l| l.as_str().to_owned()),
+            present: d.present,
             recorded_by: c.recorded_by,
             recorded_at: c.recorded_at,
             referral_status: status.map(|s| s.as_str().to_owned()),
@@ -135,6 +183,12 @@ pub struct ContactList {
 /// first contact moves an `assigned` referral to `in_progress`. The newest contact's
 /// `next_follow_up_on` becomes the referral's next follow-up in the caseload.
 ///
+/// Only contacts that happened (`outcome` `attended`, the default) do any of that. One
+/// that did not (`did_not_attend`, `cancelled_by_person`, `cancelled_by_service`) is kept
+/// on the record and in the timeline, but is never the first or last contact, leaves the
+/// referral's status and next follow-up as they were, and may not carry
+/// `next_follow_up_on` (422, code `not_attended`).
+///
 /// `occurred_at` is when the contact happened, and may be back-dated, but not to before
 /// the referral was received (422 on `occurred_at`, code `before_received`). The
 /// referral's first contact, wherever it is shown (caseload, status view, sent-referrals
@@ -151,7 +205,7 @@ pub struct ContactList {
         (status = 404, description = "No such referral in your organisation", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The referral is not assigned or in progress", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields break rules, or `occurred_at` is before the referral was received", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields break rules, `occurred_at` is before the referral was received, or a contact that did not happen carries `next_follow_up_on`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn record_contact(

@@ -22,13 +22,18 @@ use crate::schema::{code_list_schema, validation_errors};
 
 crate::schema::codes!(StepStatusCodes = StepStatus);
 
-/// The whole plan, as it should be from now on.
+/// The whole plan, as it should be from now on: the PRSB standard's "Care and support
+/// plan". Fields left out are saved empty, as in any `PUT`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "what_matters_to_me": "How does your day look? Quiet; I don't see anyone. What is your passion? Gardening, before my knee. What has helped before? Walking with my sister.",
     "goals": ["Get out of the house three times a week"],
-    "steps": [{"text": "Short walk to Potternewton Park with the printed directions", "due_on": "2026-11-30", "status": "planned"}]
+    "steps": [{"text": "Short walk to Potternewton Park with the printed directions", "due_on": "2026-11-30", "status": "planned", "who": "Margaret, with her sister", "confidence": 6, "review_on": "2026-12-07"}],
+    "strengths": ["Knows the local history society from before", "Her sister lives nearby"],
+    "agreed_with_person": true,
+    "planned_review_on": "2027-01-11",
+    "review_by": "Sam Taylor, link worker"
 }))]
 pub struct PlanRequest {
     /// What matters to the person, in their words.
@@ -44,6 +49,23 @@ pub struct PlanRequest {
     #[schema(max_items = 50)]
     #[validate(nested)]
     pub steps: Vec<StepRequest>,
+    /// The person's strengths and assets that bear on their goals: at most 20, each at
+    /// most 500 characters.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub strengths: Vec<String>,
+    /// Whether the plan was discussed and agreed with the person or their legitimate
+    /// representative.
+    #[schema(nullable = false)]
+    pub agreed_with_person: Option<bool>,
+    /// `YYYY-MM-DD`: when the plan is next to be reviewed.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10, nullable = false)]
+    pub planned_review_on: Option<String>,
+    /// Who arranges that review (name and role): one line, at most 70 characters.
+    #[validate(length(max = 70))]
+    #[schema(max_length = 70, nullable = false)]
+    pub review_by: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -59,6 +81,18 @@ pub struct StepRequest {
     /// `planned` when absent.
     #[schema(schema_with = code_list_schema::<StepStatusCodes>)]
     pub status: Option<String>,
+    /// Who carries it out (the person, a carer, a named professional or team): one line,
+    /// at most 70 characters.
+    #[validate(length(max = 70))]
+    #[schema(max_length = 70, nullable = false)]
+    pub who: Option<String>,
+    /// How confident the person feels to do it, 1 (not at all) to 10 (completely).
+    #[schema(minimum = 1, maximum = 10, nullable = false)]
+    pub confidence: Option<i64>,
+    /// `YYYY-MM-DD`: when to look at this step again.
+    #[validate(length(max = 10))]
+    #[schema(format = Date, max_length = 10, nullable = false)]
+    pub review_on: Option<String>,
 }
 
 impl PlanRequest {
@@ -78,12 +112,18 @@ impl PlanRequest {
             "steps",
             plan::check_count(self.steps.len(), plan::MAX_STEPS),
         );
-        let mut goals = Vec::with_capacity(self.goals.len());
-        for (i, g) in self.goals.iter().enumerate() {
-            if let Some(g) = v.check(&format!("goals[{i}]"), text::label(g, plan::ITEM_TEXT)) {
-                goals.push(g);
-            }
-        }
+        v.check(
+            "strengths",
+            plan::check_count(self.strengths.len(), plan::MAX_STRENGTHS),
+        );
+        let goals = items(&mut v, "goals", &self.goals);
+        let strengths = items(&mut v, "strengths", &self.strengths);
+        let planned_review_on = v.check_opt("planned_review_on", self.planned_review_on, |d| {
+            parse_date(&d)
+        });
+        let review_by = v
+            .check_opt("review_by", self.review_by, |r| plan::name_and_role(&r))
+            .map(Option::flatten);
         let mut steps = Vec::with_capacity(self.steps.len());
         for (i, s) in self.steps.into_iter().enumerate() {
             let text = v.check(
@@ -94,11 +134,35 @@ impl PlanRequest {
             let status = v.check_opt(&format!("steps[{i}].status"), s.status, |x| {
                 StepStatus::parse(&x)
             });
-            if let (Some(text), Some(due_on), Some(status)) = (text, due_on, status) {
+            let who = v
+                .check_opt(&format!("steps[{i}].who"), s.who, |w| {
+                    plan::name_and_role(&w)
+                })
+                .map(Option::flatten);
+            let confidence = v.check_opt(
+                &format!("steps[{i}].confidence"),
+                s.confidence,
+                plan::confidence,
+            );
+            let review_on = v.check_opt(&format!("steps[{i}].review_on"), s.review_on, |d| {
+                parse_date(&d)
+            });
+            if let (
+                Some(text),
+                Some(due_on),
+                Some(status),
+                Some(who),
+                Some(confidence),
+                Some(review_on),
+            ) = (text, due_on, status, who, confidence, review_on)
+            {
                 steps.push(Step {
                     text,
                     due_on,
                     status: status.unwrap_or(StepStatus::Planned),
+                    who,
+                    confidence,
+                    review_on,
                 });
             }
         }
@@ -107,9 +171,21 @@ impl PlanRequest {
                 what_matters_to_me: what?,
                 goals,
                 steps,
+                strengths,
+                agreed_with_person: self.agreed_with_person,
+                planned_review_on: planned_review_on?,
+                review_by: review_by?,
             })
         })
     }
+}
+
+/// Each entry of a list of short texts (goals, strengths), named `field[i]`.
+fn items(v: &mut Violations, field: &str, raw: &[String]) -> Vec<String> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, item)| v.check(&format!("{field}[{i}]"), plan::item(item)))
+        .collect()
 }
 
 /// The personal plan.
@@ -119,7 +195,11 @@ impl PlanRequest {
     "version": 1,
     "what_matters_to_me": "Local and family history; crochet.",
     "goals": ["Meet people who share her interests"],
-    "steps": [{"text": "Go to the local history group with Sam", "due_on": "2026-11-30", "status": "planned"}],
+    "steps": [{"text": "Go to the local history group with Sam", "due_on": "2026-11-30", "status": "planned", "who": "Margaret and Sam (link worker)", "confidence": 7, "review_on": "2026-12-07"}],
+    "strengths": ["Knows a lot about the area's history", "Good with her hands"],
+    "agreed_with_person": true,
+    "planned_review_on": "2027-01-11",
+    "review_by": "Sam Taylor, link worker",
     "updated_by": "idp|sam.taylor",
     "updated_at": "2026-11-23T10:40:00Z"
 }))]
@@ -128,8 +208,14 @@ pub struct PlanResponse {
     /// 0 until the plan is first saved. Also sent as the `ETag`.
     pub version: u32,
     pub what_matters_to_me: Option<String>,
+    /// Plain texts: the standard's coded goals with importance scores are not modelled.
     pub goals: Vec<String>,
     pub steps: Vec<StepResponse>,
+    pub strengths: Vec<String>,
+    pub agreed_with_person: Option<bool>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub planned_review_on: Option<String>,
+    pub review_by: Option<String>,
     pub updated_by: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -143,6 +229,11 @@ pub struct StepResponse {
     pub due_on: Option<String>,
     #[schema(schema_with = code_list_schema::<StepStatusCodes>)]
     pub status: String,
+    pub who: Option<String>,
+    #[schema(minimum = 1, maximum = 10)]
+    pub confidence: Option<u8>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub review_on: Option<String>,
 }
 
 impl From<StoredPlan> for PlanResponse {
@@ -160,8 +251,15 @@ impl From<StoredPlan> for PlanResponse {
                     text: s.text,
                     due_on: s.due_on.map(|d| d.to_string()),
                     status: s.status.as_str().to_owned(),
+                    who: s.who,
+                    confidence: s.confidence,
+                    review_on: s.review_on.map(|d| d.to_string()),
                 })
                 .collect(),
+            strengths: p.plan.strengths,
+            agreed_with_person: p.plan.agreed_with_person,
+            planned_review_on: p.plan.planned_review_on.map(|d| d.to_string()),
+            review_by: p.plan.review_by,
             updated_by: p.updated_by,
             updated_at: p.updated_at,
         }
@@ -174,7 +272,8 @@ fn plan_response(plan: StoredPlan) -> HttpResponse {
         .json(PlanResponse::from(plan))
 }
 
-/// Read the plan: what matters to the person, goals and small steps.
+/// Read the plan: what matters to the person, their strengths, goals and small steps,
+/// whether it was agreed with them, and when it is next reviewed.
 ///
 /// A referral's plan is empty (version 0) until first saved. The `ETag` is what a `PUT`
 /// sends back in `If-Match`.
@@ -201,8 +300,9 @@ pub async fn get_plan(
 
 /// Replace the plan.
 ///
-/// Send the whole plan with `If-Match` carrying the `ETag` last read: without it the answer
-/// is 428; when someone saved a newer version meanwhile it is 412 (read it again, merge,
+/// Send the whole plan with `If-Match` carrying the `ETag` last read (a field left out is
+/// saved empty, so send back what you read and do not change): without `If-Match` the
+/// answer is 428; when someone saved a newer version meanwhile it is 412 (read it again, merge,
 /// retry). Every version is kept and shows in the timeline. Plans of declined and closed
 /// referrals no longer change (409).
 #[utoipa::path(put, path = "/v1/referrals/{id}/plan", tag = "casework", operation_id = "put_plan",
