@@ -270,3 +270,327 @@ async fn the_first_contact_is_when_it_happened_in_the_status_view_and_the_caselo
     );
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_contact_that_did_not_happen_is_recorded_but_does_not_start_the_work() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 5).await);
+    let me = app.link_worker_token("sam");
+    let id = app.assigned_referral(1, &sam).await;
+    app.received_days_ago(&id, 30).await;
+
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "home_visit", "occurred_at": days_ago(5), "outcome": "did_not_attend", "location_type": "home", "minutes": 30}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let missed: Value = response.json().await.unwrap();
+    assert_eq!(missed["outcome"], "did_not_attend");
+    assert_eq!(missed["location_type"], "home");
+    assert_eq!(missed["referral_status"], "assigned");
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "phone", "occurred_at": days_ago(4), "outcome": "cancelled_by_person"}),
+        )
+        .await;
+    let cancelled: Value = response.json().await.unwrap();
+    assert_eq!(cancelled["referral_status"], "assigned");
+
+    let (_, referral) = app
+        .get_json(&format!("/v1/referrals/{id}"), &app.coordinator())
+        .await;
+    assert_eq!(referral["status"], "assigned");
+    let (_, caseload) = app
+        .get_json(&format!("/v1/link-workers/{sam}/caseload"), &me)
+        .await;
+    let item = &caseload["items"][0];
+    assert!(item["first_contact_at"].is_null(), "{caseload}");
+    assert!(item["last_contact_at"].is_null(), "{caseload}");
+    let (_, view) = app
+        .get_json(&format!("/v1/referrals/{id}/status"), &app.referrer())
+        .await;
+    assert!(view["first_contact_at"].is_null(), "{view}");
+
+    // The one that happens starts the work; a client from before `outcome` records one.
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "in_person", "occurred_at": days_ago(3), "next_follow_up_on": day_in(7)}),
+        )
+        .await;
+    let attended: Value = response.json().await.unwrap();
+    assert_eq!(attended["outcome"], "attended");
+    assert!(attended["location_type"].is_null() && attended["present"].is_null());
+    assert_eq!(attended["referral_status"], "in_progress");
+
+    // A newer missed one is not the last contact and leaves the follow-up alone.
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "phone", "occurred_at": days_ago(1), "outcome": "cancelled_by_service"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let (_, caseload) = app
+        .get_json(&format!("/v1/link-workers/{sam}/caseload"), &me)
+        .await;
+    let item = &caseload["items"][0];
+    assert_eq!(
+        item["first_contact_at"], item["last_contact_at"],
+        "{caseload}"
+    );
+    assert_eq!(item["next_follow_up_on"], day_in(7), "{caseload}");
+
+    let (_, list) = app
+        .get_json(&format!("/v1/referrals/{id}/contacts"), &me)
+        .await;
+    let outcomes: Vec<&Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["outcome"])
+        .collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            "did_not_attend",
+            "cancelled_by_person",
+            "attended",
+            "cancelled_by_service"
+        ]
+    );
+
+    // The summary for the GP counts contacts that happened, and the others apart.
+    let (status, summary) = app
+        .get_json(&format!("/v1/referrals/{id}/summary"), &app.coordinator())
+        .await;
+    assert_eq!(status, 200, "{summary}");
+    let contacts = &summary["contacts"];
+    assert_eq!(contacts["count"], 1, "{contacts}");
+    assert_eq!(contacts["not_attended"], 3, "{contacts}");
+    assert_eq!(contacts["by_method"], json!({"in_person": 1}));
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_contacts_outcome_location_and_who_was_present_read_back() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 5).await);
+    let me = app.link_worker_token("sam");
+    let id = app.assigned_referral(1, &sam).await;
+    app.received_days_ago(&id, 30).await;
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "supported_attendance", "occurred_at": days_ago(2), "outcome": "attended", "location_type": "activity_venue", "present": "  Her daughter, Claire  "}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let recorded: Value = response.json().await.unwrap();
+    assert_eq!(recorded["present"], "Her daughter, Claire");
+    let (_, list) = app
+        .get_json(&format!("/v1/referrals/{id}/contacts"), &me)
+        .await;
+    let read = &list["items"][0];
+    for field in ["outcome", "location_type", "present", "mode", "occurred_at"] {
+        assert_eq!(read[field], recorded[field], "{field}");
+    }
+    let (_, timeline) = app
+        .get_json(&format!("/v1/referrals/{id}/timeline"), &me)
+        .await;
+    let contact = timeline["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "contact")
+        .unwrap();
+    assert_eq!(contact["contact"]["location_type"], "activity_venue");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn new_contact_fields_that_break_rules_are_named() {
+    let app = spawn_app().await;
+    let sam = id_of(&app.create_link_worker("sam", 5).await);
+    let me = app.link_worker_token("sam");
+    let id = app.assigned_referral(1, &sam).await;
+    app.received_days_ago(&id, 30).await;
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "phone", "occurred_at": days_ago(1), "outcome": "no_show", "location_type": "moon", "present": "x".repeat(151)}),
+        )
+        .await;
+    let body = problem(response, 422).await;
+    let mut named = fields(&body);
+    named.sort();
+    assert_eq!(named, vec!["location_type", "outcome", "present"], "{body}");
+    assert_eq!(error_for(&body, "outcome")["code"], "not_in_list");
+    assert_eq!(error_for(&body, "location_type")["code"], "not_in_list");
+    assert_eq!(error_for(&body, "present")["code"], "too_long");
+
+    let response = app
+        .record_contact(
+            &me,
+            &id,
+            json!({"mode": "phone", "occurred_at": days_ago(1), "present": "Claire\nTom"}),
+        )
+        .await;
+    let body = problem(response, 422).await;
+    assert_eq!(error_for(&body, "present")["code"], "control_characters");
+
+    // A follow-up booked on a contact that did not happen is refused, naming the rule.
+    for outcome in [
+        "did_not_attend",
+        "cancelled_by_person",
+        "cancelled_by_service",
+    ] {
+        let response = app
+            .record_contact(
+                &me,
+                &id,
+                json!({"mode": "phone", "occurred_at": days_ago(1), "outcome": outcome, "next_follow_up_on": day_in(3)}),
+            )
+            .await;
+        let body = problem(response, 422).await;
+        assert_eq!(fields(&body), vec!["next_follow_up_on"], "{body}");
+        assert_eq!(
+            error_for(&body, "next_follow_up_on")["code"],
+            "not_attended"
+        );
+    }
+    let (_, list) = app
+        .get_json(&format!("/v1/referrals/{id}/contacts"), &me)
+        .await;
+    assert_eq!(list["items"], json!([]), "nothing was written");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn the_plans_strengths_agreement_review_and_step_details_round_trip() {
+    let app = spawn_app().await;
+    let id = id_of(&app.create_referral(&app.referrer(), &referral_body()).await);
+    let token = app.coordinator();
+    let (_, empty) = app.plan(&token, &id).await;
+    assert_eq!(empty["strengths"], json!([]));
+    for field in ["agreed_with_person", "planned_review_on", "review_by"] {
+        assert!(empty[field].is_null(), "{field}: {empty}");
+    }
+
+    let body = json!({
+        "what_matters_to_me": "Local and family history; crochet",
+        "goals": ["Meet people who share her interests"],
+        "steps": [
+            {"text": "Go to the local history group", "due_on": day_in(7), "who": " Margaret, with Sam ", "confidence": 6, "review_on": day_in(14)},
+            {"text": "Ring her sister on Sundays", "status": "done"}
+        ],
+        "strengths": ["Knows the area's history", "Her sister lives nearby"],
+        "agreed_with_person": true,
+        "planned_review_on": day_in(60),
+        "review_by": "Sam Taylor, link worker"
+    });
+    let response = app.put_plan(&token, &id, Some("\"v0\""), &body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["etag"], "\"v1\"");
+    let saved: Value = response.json().await.unwrap();
+    assert_eq!(saved["strengths"], body["strengths"]);
+    assert_eq!(saved["agreed_with_person"], true);
+    assert_eq!(saved["planned_review_on"], day_in(60));
+    assert_eq!(saved["review_by"], "Sam Taylor, link worker");
+    let step = &saved["steps"][0];
+    assert_eq!(step["who"], "Margaret, with Sam");
+    assert_eq!(step["confidence"], 6);
+    assert_eq!(step["review_on"], day_in(14));
+    let bare = &saved["steps"][1];
+    assert!(bare["who"].is_null() && bare["confidence"].is_null() && bare["review_on"].is_null());
+    let (etag, read) = app.plan(&token, &id).await;
+    assert_eq!((etag.as_str(), &read), ("\"v1\"", &saved));
+
+    // A new field alone makes a new version, and the old ETag no longer matches.
+    let mut changed = body.clone();
+    changed["agreed_with_person"] = json!(false);
+    let response = app.put_plan(&token, &id, Some(&etag), &changed).await;
+    assert_eq!(response.headers()["etag"], "\"v2\"");
+    problem(app.put_plan(&token, &id, Some(&etag), &body).await, 412).await;
+
+    // A client from before the fields saves a plan without them.
+    let old = json!({"goals": ["Meet people"], "steps": [{"text": "Walk"}]});
+    let response = app.put_plan(&token, &id, Some("\"v2\""), &old).await;
+    assert_eq!(response.status(), 200);
+    let saved: Value = response.json().await.unwrap();
+    assert_eq!(saved["strengths"], json!([]));
+    assert!(saved["agreed_with_person"].is_null() && saved["review_by"].is_null());
+    assert!(saved["steps"][0]["confidence"].is_null());
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn new_plan_fields_that_break_rules_are_named() {
+    let app = spawn_app().await;
+    let id = id_of(&app.create_referral(&app.referrer(), &referral_body()).await);
+    let token = app.coordinator();
+    let strengths: Vec<String> = (0..21).map(|i| format!("Strength {i}")).collect();
+    let body = json!({
+        "strengths": strengths,
+        "planned_review_on": "in a month",
+        "review_by": "x".repeat(71),
+        "steps": [
+            {"text": "Walk", "who": "y".repeat(71), "confidence": 0, "review_on": "2026-02-30"},
+            {"text": "Swim", "who": "Sam\tTaylor", "confidence": 11, "review_on": "2200-01-01"}
+        ]
+    });
+    let response = app.put_plan(&token, &id, Some("\"v0\""), &body).await;
+    let body = problem(response, 422).await;
+    for (field, code) in [
+        ("strengths", "too_many"),
+        ("planned_review_on", "date_format"),
+        ("review_by", "too_long"),
+        ("steps[0].who", "too_long"),
+        ("steps[0].confidence", "out_of_range"),
+        ("steps[0].review_on", "date_format"),
+        ("steps[1].who", "control_characters"),
+        ("steps[1].confidence", "out_of_range"),
+        ("steps[1].review_on", "out_of_range"),
+    ] {
+        assert_eq!(error_for(&body, field)["code"], code, "{field}: {body}");
+    }
+
+    let body = json!({
+        "strengths": [" ", "z".repeat(501)],
+        "planned_review_on": "1899-12-31",
+        "review_by": "Sam\nTaylor"
+    });
+    let response = app.put_plan(&token, &id, Some("\"v0\""), &body).await;
+    let body = problem(response, 422).await;
+    let mut named = fields(&body);
+    named.sort();
+    assert_eq!(
+        named,
+        vec![
+            "planned_review_on",
+            "review_by",
+            "strengths[0]",
+            "strengths[1]"
+        ],
+        "{body}"
+    );
+    assert_eq!(error_for(&body, "strengths[0]")["code"], "required");
+    assert_eq!(error_for(&body, "strengths[1]")["code"], "too_long");
+    assert_eq!(
+        error_for(&body, "planned_review_on")["code"],
+        "out_of_range"
+    );
+    assert_eq!(error_for(&body, "review_by")["code"], "control_characters");
+    let (etag, _) = app.plan(&token, &id).await;
+    assert_eq!(etag, "\"v0\"", "nothing was saved");
+    app.finish().await;
+}

@@ -4,6 +4,7 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::code_list;
+use crate::text;
 use crate::violations::Invalid;
 
 code_list!(
@@ -16,6 +17,48 @@ code_list!(
         SupportedAttendance => "supported_attendance",
     }
 );
+
+code_list!(
+    /// What became of the contact: the PRSB standard's "Outcome of contact" (NHS Data
+    /// Dictionary "Attended or did not attend"), in our own words. `attended` when not
+    /// given, so that clients from before the field keep recording contacts that happened.
+    ContactOutcome {
+        Attended => "attended",
+        DidNotAttend => "did_not_attend",
+        CancelledByPerson => "cancelled_by_person",
+        CancelledByService => "cancelled_by_service",
+    }
+);
+
+impl ContactOutcome {
+    /// Whether the contact took place. Only a contact that took place is work done with
+    /// the person: it alone may be the referral's first contact, its last contact, set its
+    /// next follow-up, and move an `assigned` referral to `in_progress`. A missed or
+    /// cancelled one is kept on the record (contacts, timeline, audit) and changes nothing
+    /// else, so a referral whose person never turned up still shows as waiting for its
+    /// first contact, and its follow-up date (often now overdue) keeps it near the top of
+    /// the caseload.
+    pub fn happened(self) -> bool {
+        matches!(self, ContactOutcome::Attended)
+    }
+}
+
+code_list!(
+    /// Where the contact took place: our coarse mapping of the NHS Data Dictionary
+    /// "Activity location type code", which the PRSB standard names for "Location type".
+    /// The national list is finer (and coded); a mapping to it belongs with any export
+    /// that needs the codes.
+    LocationType {
+        Home => "home",
+        GpPractice => "gp_practice",
+        CommunityVenue => "community_venue",
+        ActivityVenue => "activity_venue",
+        TelephoneOrVideo => "telephone_or_video",
+    }
+);
+
+/// Characters in `present` (who else was there), as the standard's free text allows.
+pub const PRESENT: usize = 150;
 
 /// The longest contact we record, in minutes (a supported day out).
 pub const MAX_MINUTES: u32 = 720;
@@ -30,8 +73,13 @@ pub struct NewContact {
     pub minutes: Option<u32>,
     pub notes: Option<String>,
     /// When the link worker means to follow up next. The newest contact's date is the
-    /// referral's next follow-up.
+    /// referral's next follow-up. Only a contact that happened carries one (see
+    /// [`next_follow_up_only_if_attended`]).
     pub next_follow_up_on: Option<Date>,
+    pub outcome: ContactOutcome,
+    pub location_type: Option<LocationType>,
+    /// Who else was there (a carer, a daughter, an interpreter), one line.
+    pub present: Option<String>,
 }
 
 /// A contact as stored.
@@ -104,6 +152,31 @@ pub fn next_follow_up_on(date: Date, occurred_on: Date) -> Result<Date, Invalid>
     Ok(date)
 }
 
+/// A contact that did not happen sets no next follow-up: it would otherwise move the
+/// referral's follow-up as though the person had been seen. The link worker books the
+/// next try with the next contact that does happen; until then the referral keeps its
+/// earlier follow-up date.
+pub fn next_follow_up_only_if_attended(
+    next: Option<Date>,
+    outcome: ContactOutcome,
+) -> Result<Option<Date>, Invalid> {
+    match next {
+        Some(_) if !outcome.happened() => Err(Invalid::new(
+            "not_attended",
+            format!(
+                "must be absent when the contact did not happen (outcome '{outcome}'); \
+                 only an attended contact sets the next follow-up"
+            ),
+        )),
+        _ => Ok(next),
+    }
+}
+
+/// Who else was there: one line of at most [`PRESENT`] characters; blank is absent.
+pub fn present(raw: &str) -> Result<Option<String>, Invalid> {
+    text::optional_label(raw, PRESENT)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +245,80 @@ mod tests {
             early.message.contains("2026-11-20T10:20:00Z"),
             "{}",
             early.message
+        );
+    }
+
+    #[test]
+    fn only_an_attended_contact_happened() {
+        assert!(ContactOutcome::Attended.happened());
+        for outcome in [
+            ContactOutcome::DidNotAttend,
+            ContactOutcome::CancelledByPerson,
+            ContactOutcome::CancelledByService,
+        ] {
+            assert!(!outcome.happened(), "{outcome}");
+        }
+    }
+
+    #[test]
+    fn a_contact_that_did_not_happen_sets_no_follow_up() {
+        let day = Some(date!(2026 - 11 - 30));
+        assert_eq!(
+            next_follow_up_only_if_attended(day, ContactOutcome::Attended).unwrap(),
+            day
+        );
+        assert_eq!(
+            next_follow_up_only_if_attended(None, ContactOutcome::DidNotAttend).unwrap(),
+            None
+        );
+        let refused =
+            next_follow_up_only_if_attended(day, ContactOutcome::CancelledByPerson).unwrap_err();
+        assert_eq!(refused.code, "not_attended");
+        assert!(
+            refused.message.contains("cancelled_by_person"),
+            "{}",
+            refused.message
+        );
+    }
+
+    #[test]
+    fn who_was_present_is_one_short_line() {
+        assert_eq!(
+            present("  Her daughter, Claire ").unwrap().as_deref(),
+            Some("Her daughter, Claire")
+        );
+        assert_eq!(present(" ").unwrap(), None);
+        assert!(present(&"x".repeat(PRESENT)).is_ok());
+        assert_eq!(
+            present(&"x".repeat(PRESENT + 1)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            present("Claire\nand Tom").unwrap_err().code,
+            "control_characters"
+        );
+    }
+
+    #[test]
+    fn the_outcomes_and_location_types_are_the_documented_codes() {
+        assert_eq!(
+            ContactOutcome::CODES,
+            &[
+                "attended",
+                "did_not_attend",
+                "cancelled_by_person",
+                "cancelled_by_service"
+            ]
+        );
+        assert_eq!(
+            LocationType::CODES,
+            &[
+                "home",
+                "gp_practice",
+                "community_venue",
+                "activity_venue",
+                "telephone_or_video"
+            ]
         );
     }
 }

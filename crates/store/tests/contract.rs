@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 #[path = "contract/caseload.rs"]
 mod caseload;
+#[path = "contract/casework.rs"]
+mod casework;
 #[path = "contract/exchange.rs"]
 mod exchange;
 #[path = "contract/summary.rs"]

@@ -568,6 +568,8 @@ pub struct Intervention {
     pub supported_first_attendance: bool,
 }
 
+/// Contacts that happened (`outcome` `attended`); missed and cancelled ones are only
+/// counted, in `not_attended`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContactsSummary {
     pub count: usize,
@@ -579,6 +581,8 @@ pub struct ContactsSummary {
     pub last_at: Option<OffsetDateTime>,
     /// How each contact happened (consultation method), counted.
     pub by_method: std::collections::BTreeMap<&'static str, usize>,
+    /// Contacts that did not happen: the person did not attend, or either side cancelled.
+    pub not_attended: usize,
 }
 
 /// One measurement in the standard's "Assessments" shape: the instrument, its total
@@ -613,7 +617,7 @@ pub struct AssessmentScore {
     "plan_and_requested_actions": {"actions_for_professionals": "No actions required", "actions_for_person": "Keep going to the group.", "agreed_with_person": true, "what_matters_to_me": "Local and family history; crochet.", "goals": ["Get out of the house twice a week"], "steps": [{"text": "Supported visit to the local history group", "status": "done", "due_on": "2026-11-30"}]},
     "link_worker_summary": "Now attends the local history group weekly.",
     "interventions": [{"activity": "Local history group", "status": "attending", "how_it_went": "worked", "supported_first_attendance": true}, {"activity": "Knit and natter", "status": "declined", "how_it_went": "did_not_work", "supported_first_attendance": false}],
-    "contacts": {"count": 3, "first_at": "2026-11-16T10:00:00Z", "last_at": "2027-01-20T10:00:00Z", "by_method": {"phone": 2, "supported_attendance": 1}},
+    "contacts": {"count": 3, "first_at": "2026-11-16T10:00:00Z", "last_at": "2027-01-20T10:00:00Z", "by_method": {"phone": 2, "supported_attendance": 1}, "not_attended": 1},
     "outcomes": [{"instrument": "swemwbs", "baseline_on": "2026-11-16", "latest_on": "2027-01-20", "latest_time_point": "follow_up", "changes": [{"scale": "metric", "baseline": 17.43, "value": 21.54, "change": 4.11, "improved": true}]}],
     "assessments": [],
     "risks": null, "safeguarding": null
@@ -669,8 +673,12 @@ impl ReferralSummary {
         let message = source.message.as_ref().map(|m| &m.message);
         let none = MessageBack::default();
         let m = message.unwrap_or(&none);
+        let (attended, not_attended): (Vec<_>, Vec<_>) = source
+            .contacts
+            .iter()
+            .partition(|c| c.details.outcome.happened());
         let mut by_method = std::collections::BTreeMap::new();
-        for c in &source.contacts {
+        for c in &attended {
             *by_method.entry(c.details.mode.as_str()).or_insert(0) += 1;
         }
         let (risks, safeguarding) = match (audience, &source.risks) {
@@ -754,10 +762,11 @@ impl ReferralSummary {
                 })
                 .collect(),
             contacts: ContactsSummary {
-                count: source.contacts.len(),
-                first_at: source.contacts.first().map(|c| c.details.occurred_at),
-                last_at: source.contacts.last().map(|c| c.details.occurred_at),
+                count: attended.len(),
+                first_at: attended.first().map(|c| c.details.occurred_at),
+                last_at: attended.last().map(|c| c.details.occurred_at),
                 by_method,
+                not_attended: not_attended.len(),
             },
             outcomes: view.outcomes,
             assessments: source
@@ -813,6 +822,7 @@ impl ReferralSummary {
         self.interventions.clear();
         self.contacts = ContactsSummary {
             count: 0,
+            not_attended: 0,
             first_at: None,
             last_at: None,
             by_method: Default::default(),

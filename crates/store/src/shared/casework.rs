@@ -3,7 +3,7 @@ mod casework {
     use super::*;
     use crate::{ConnectionMove, ContactRecorded, Event, PlanSaved, TimelineEvent};
     use socialrx_domain::connection::ConnectionStatus;
-    use socialrx_domain::contact::{Contact, ContactMode, NewContact};
+    use socialrx_domain::contact::{Contact, ContactMode, ContactOutcome, LocationType, NewContact};
     use socialrx_domain::duplicates::Resolution;
     use socialrx_domain::outcome::{Instrument, TimePoint};
     use socialrx_domain::plan::{Plan, Step, StepStatus, StoredPlan};
@@ -32,6 +32,9 @@ mod casework {
         minutes: Option<i32>,
         notes: Option<String>,
         next_follow_up_on: Option<time::Date>,
+        outcome: String,
+        location_type: Option<String>,
+        present: Option<String>,
         recorded_by: String,
         recorded_at: OffsetDateTime,
     }
@@ -49,6 +52,14 @@ mod casework {
                     minutes: r.minutes.map(|m| m.max(0) as u32),
                     notes: r.notes,
                     next_follow_up_on: r.next_follow_up_on,
+                    outcome: ContactOutcome::parse(&r.outcome).map_err(rows::corrupt("outcome"))?,
+                    location_type: r
+                        .location_type
+                        .as_deref()
+                        .map(LocationType::parse)
+                        .transpose()
+                        .map_err(rows::corrupt("location_type"))?,
+                    present: r.present,
                 },
                 recorded_by: r.recorded_by,
                 recorded_at: r.recorded_at,
@@ -63,7 +74,8 @@ mod casework {
     ) -> Result<Vec<Contact>, StoreError> {
         let rows: Vec<ContactRow> = sqlx::query_as(
             "SELECT id, referral_id, mode, occurred_at, minutes, notes, next_follow_up_on, \
-             recorded_by, recorded_at FROM contacts WHERE referral_id = $1 ORDER BY id",
+             outcome, location_type, present, recorded_by, recorded_at \
+             FROM contacts WHERE referral_id = $1 ORDER BY id",
         )
         .bind(referral_id)
         .fetch_all(&mut **tx)
@@ -78,11 +90,19 @@ mod casework {
     }
 
     /// Steps as kept in the JSON column: dates as `YYYY-MM-DD` text on both backends.
+    /// Fields added later are optional with a default, so steps saved before them read
+    /// back (as absent).
     #[derive(serde::Serialize, serde::Deserialize)]
     struct StepJson {
         text: String,
         due_on: Option<String>,
         status: String,
+        #[serde(default)]
+        who: Option<String>,
+        #[serde(default)]
+        confidence: Option<u8>,
+        #[serde(default)]
+        review_on: Option<String>,
     }
 
     const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -95,8 +115,17 @@ mod casework {
                 text: s.text.clone(),
                 due_on: s.due_on.and_then(|d| d.format(DATE).ok()),
                 status: s.status.as_str().to_owned(),
+                who: s.who.clone(),
+                confidence: s.confidence,
+                review_on: s.review_on.and_then(|d| d.format(DATE).ok()),
             })
             .collect()
+    }
+
+    fn step_date(raw: Option<String>, field: &str) -> Result<Option<time::Date>, StoreError> {
+        raw.map(|d| time::Date::parse(&d, DATE))
+            .transpose()
+            .map_err(|_| StoreError::Other(format!("stored step {field} does not parse")))
     }
 
     fn steps_from_json(steps: Vec<StepJson>) -> Result<Vec<Step>, StoreError> {
@@ -105,12 +134,11 @@ mod casework {
             .map(|s| {
                 Ok(Step {
                     text: s.text,
-                    due_on: s
-                        .due_on
-                        .map(|d| time::Date::parse(&d, DATE))
-                        .transpose()
-                        .map_err(|_| StoreError::Other("stored step due_on does not parse".into()))?,
+                    due_on: step_date(s.due_on, "due_on")?,
                     status: StepStatus::parse(&s.status).map_err(rows::corrupt("steps"))?,
+                    who: s.who,
+                    confidence: s.confidence,
+                    review_on: step_date(s.review_on, "review_on")?,
                 })
             })
             .collect()
@@ -123,6 +151,10 @@ mod casework {
         what_matters_to_me: Option<String>,
         goals: Json<Vec<String>>,
         steps: Json<Vec<StepJson>>,
+        strengths: Json<Vec<String>>,
+        agreed_with_person: Option<bool>,
+        planned_review_on: Option<time::Date>,
+        review_by: Option<String>,
         actor: String,
         at: OffsetDateTime,
     }
@@ -135,6 +167,10 @@ mod casework {
                     what_matters_to_me: self.what_matters_to_me,
                     goals: self.goals.0,
                     steps: steps_from_json(self.steps.0)?,
+                    strengths: self.strengths.0,
+                    agreed_with_person: self.agreed_with_person,
+                    planned_review_on: self.planned_review_on,
+                    review_by: self.review_by,
                 },
                 version: self.version.max(0) as u32,
                 updated_by: Some(self.actor),
@@ -143,7 +179,8 @@ mod casework {
         }
     }
 
-    const SELECT_PLAN: &str = "SELECT id, version, what_matters_to_me, goals, steps, actor, at \
+    const SELECT_PLAN: &str = "SELECT id, version, what_matters_to_me, goals, steps, \
+        strengths, agreed_with_person, planned_review_on, review_by, actor, at \
         FROM plan_revisions WHERE referral_id = $1";
 
     /// The newest version of the plan, or the empty version 0.
@@ -340,6 +377,55 @@ mod casework {
         rows.into_iter().map(|r| r.into_stored(referral_id)).collect()
     }
 
+    /// What a contact that happened does to its referral: it may be the first contact,
+    /// the newest one sets the last contact and the next follow-up, and the first moves
+    /// an `assigned` referral to `in_progress`. Answers the referral's status after.
+    async fn took_place(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        ctx: &AuditContext,
+        referral_id: Uuid,
+        status: Status,
+        d: &NewContact,
+        at: OffsetDateTime,
+    ) -> Result<Status, StoreError> {
+        // The earliest contact is the first; the newest one decides the next follow-up,
+        // so a contact recorded late (back-dated) does not override a newer plan.
+        let (first, last): (Option<OffsetDateTime>, Option<OffsetDateTime>) =
+            sqlx::query_as("SELECT first_contact_at, last_contact_at FROM referrals WHERE id = $1")
+                .bind(referral_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        let first = Some(first.map_or(d.occurred_at, |f| f.min(d.occurred_at)));
+        let newest = last.is_none_or(|l| d.occurred_at >= l);
+        let mut update = QueryBuilder::<Db>::new("UPDATE referrals SET first_contact_at = ");
+        update.push_bind(first).push(", updated_at = ").push_bind(at);
+        if newest {
+            update
+                .push(", last_contact_at = ")
+                .push_bind(d.occurred_at)
+                .push(", next_follow_up_on = ")
+                .push_bind(d.next_follow_up_on);
+        }
+        update.push(" WHERE id = ").push_bind(referral_id);
+        update.build().execute(&mut **tx).await?;
+
+        if status != Status::Assigned {
+            return Ok(status);
+        }
+        set_status(
+            tx,
+            ctx,
+            referral_id,
+            Status::Assigned,
+            Status::InProgress,
+            None,
+            None,
+            at,
+        )
+        .await?;
+        Ok(Status::InProgress)
+    }
+
     #[async_trait]
     impl crate::CaseworkStore for Store {
         async fn record_contact(
@@ -383,8 +469,9 @@ mod casework {
             let d = &contact.details;
             sqlx::query(
                 "INSERT INTO contacts (id, organisation, referral_id, mode, occurred_at, \
-                 minutes, notes, next_follow_up_on, recorded_by, recorded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 minutes, notes, next_follow_up_on, outcome, location_type, present, \
+                 recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(contact.id)
             .bind(&ctx.organisation)
@@ -394,47 +481,19 @@ mod casework {
             .bind(d.minutes.map(|m| m as i32))
             .bind(&d.notes)
             .bind(d.next_follow_up_on)
+            .bind(d.outcome.as_str())
+            .bind(d.location_type.map(|l| l.as_str()))
+            .bind(&d.present)
             .bind(&contact.recorded_by)
             .bind(at)
             .execute(&mut *tx)
             .await?;
 
-            // The earliest contact is the first; the newest one decides the next follow-up,
-            // so a contact recorded late (back-dated) does not override a newer plan.
-            let (first, last): (Option<OffsetDateTime>, Option<OffsetDateTime>) =
-                sqlx::query_as(
-                    "SELECT first_contact_at, last_contact_at FROM referrals WHERE id = $1",
-                )
-                .bind(referral_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let first = Some(first.map_or(d.occurred_at, |f| f.min(d.occurred_at)));
-            let newest = last.is_none_or(|l| d.occurred_at >= l);
-            let mut update = QueryBuilder::<Db>::new("UPDATE referrals SET first_contact_at = ");
-            update.push_bind(first).push(", updated_at = ").push_bind(at);
-            if newest {
-                update
-                    .push(", last_contact_at = ")
-                    .push_bind(d.occurred_at)
-                    .push(", next_follow_up_on = ")
-                    .push_bind(d.next_follow_up_on);
-            }
-            update.push(" WHERE id = ").push_bind(referral_id);
-            update.build().execute(&mut *tx).await?;
-
-            let status = if referral.status == Status::Assigned {
-                set_status(
-                    &mut tx,
-                    ctx,
-                    referral_id,
-                    Status::Assigned,
-                    Status::InProgress,
-                    None,
-                    None,
-                    at,
-                )
-                .await?;
-                Status::InProgress
+            // Only a contact that happened is work done with the person; a missed or
+            // cancelled one is on the record and changes nothing else (see
+            // `ContactOutcome::happened`).
+            let status = if d.outcome.happened() {
+                took_place(&mut tx, ctx, referral_id, referral.status, d, at).await?
             } else {
                 referral.status
             };
@@ -509,8 +568,9 @@ mod casework {
             let version = stored.version + 1;
             let inserted = sqlx::query(
                 "INSERT INTO plan_revisions (id, organisation, referral_id, version, \
-                 what_matters_to_me, goals, steps, actor, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 what_matters_to_me, goals, steps, strengths, agreed_with_person, \
+                 planned_review_on, review_by, actor, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                  ON CONFLICT (referral_id, version) DO NOTHING",
             )
             .bind(Uuid::now_v7())
@@ -520,6 +580,10 @@ mod casework {
             .bind(&plan.what_matters_to_me)
             .bind(Json(&plan.goals))
             .bind(Json(steps_json(&plan.steps)))
+            .bind(Json(&plan.strengths))
+            .bind(plan.agreed_with_person)
+            .bind(plan.planned_review_on)
+            .bind(&plan.review_by)
             .bind(&ctx.actor)
             .bind(at)
             .execute(&mut *tx)

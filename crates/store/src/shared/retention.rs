@@ -19,9 +19,12 @@ mod retention {
          (SELECT id FROM referrals WHERE person_id = $1)",
         "UPDATE referral_assignments SET note = NULL WHERE referral_id IN \
          (SELECT id FROM referrals WHERE person_id = $1)",
-        "UPDATE contacts SET notes = NULL WHERE referral_id IN \
+        // Who else was present names people; outcome and location type are codes.
+        "UPDATE contacts SET notes = NULL, present = NULL WHERE referral_id IN \
          (SELECT id FROM referrals WHERE person_id = $1)",
-        "UPDATE plan_revisions SET what_matters_to_me = NULL, goals = '[]', steps = '[]' \
+        // Steps go whole (their `who` with them); agreement and review date are kept.
+        "UPDATE plan_revisions SET what_matters_to_me = NULL, goals = '[]', steps = '[]', \
+         strengths = '[]', review_by = NULL \
          WHERE referral_id IN (SELECT id FROM referrals WHERE person_id = $1)",
         "UPDATE connections SET note = NULL WHERE referral_id IN \
          (SELECT id FROM referrals WHERE person_id = $1)",

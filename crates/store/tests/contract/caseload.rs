@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use socialrx_domain::caseload::{Attention, CaseloadScope};
-use socialrx_domain::contact::{ContactMode, NewContact};
+use socialrx_domain::contact::{ContactMode, ContactOutcome, NewContact};
 use socialrx_domain::duplicates::Resolution;
 use socialrx_domain::link_worker::{NewLinkWorker, Refusal};
 use socialrx_domain::plan::{Plan, Step, StepStatus};
@@ -23,7 +23,7 @@ use super::{created, ctx, referral, with_database, with_store};
 const ORG: &str = "Y02794";
 const OTHER: &str = "Y11111";
 
-fn worker(subject: &str, capacity: u32) -> NewLinkWorker {
+pub(super) fn worker(subject: &str, capacity: u32) -> NewLinkWorker {
     NewLinkWorker {
         subject: subject.into(),
         display_name: format!("Worker {subject}"),
@@ -32,7 +32,7 @@ fn worker(subject: &str, capacity: u32) -> NewLinkWorker {
     }
 }
 
-fn decide(to: Status, reason: Option<&str>) -> Move {
+pub(super) fn decide(to: Status, reason: Option<&str>) -> Move {
     Move::decided(to, reason, None).unwrap()
 }
 
@@ -40,22 +40,25 @@ fn page(limit: u32, after: Option<Uuid>) -> PageRequest {
     PageRequest { limit, after }
 }
 
-fn today() -> Date {
+pub(super) fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
-fn contact(days_ago: i64, next: Option<Date>) -> NewContact {
+pub(super) fn contact(days_ago: i64, next: Option<Date>) -> NewContact {
     NewContact {
         mode: ContactMode::Phone,
         occurred_at: OffsetDateTime::now_utc() - Duration::days(days_ago),
         minutes: Some(20),
         notes: Some("Talked about the week".into()),
         next_follow_up_on: next,
+        outcome: ContactOutcome::Attended,
+        location_type: None,
+        present: None,
     }
 }
 
 /// A new referral for a person of their own (no duplicate flags), moved to `accepted`.
-async fn accepted(store: &Arc<dyn Store>, n: u32, urgency: Urgency) -> Uuid {
+pub(super) async fn accepted(store: &Arc<dyn Store>, n: u32, urgency: Urgency) -> Uuid {
     let mut new = referral(Source::SelfReferral);
     new.person.nhs_number = None;
     new.person.given_name = format!("Person{n}");
@@ -70,14 +73,14 @@ async fn accepted(store: &Arc<dyn Store>, n: u32, urgency: Urgency) -> Uuid {
     id
 }
 
-fn moved(t: Transitioned) -> socialrx_store::StatusChange {
+pub(super) fn moved(t: Transitioned) -> socialrx_store::StatusChange {
     match t {
         Transitioned::Moved(change) => change,
         other => panic!("expected a move, got {other:?}"),
     }
 }
 
-async fn assign(store: &Arc<dyn Store>, id: Uuid, worker: Uuid) -> Assigned {
+pub(super) async fn assign(store: &Arc<dyn Store>, id: Uuid, worker: Uuid) -> Assigned {
     store
         .assign_referral(
             &ctx(ORG),
@@ -718,10 +721,10 @@ async fn plans_are_versioned_and_a_stale_version_is_refused() {
             what_matters_to_me: Some("Local history; crochet".into()),
             goals: vec!["Get out of the house once a week".into()],
             steps: vec![Step {
-                text: "Walk to the park".into(),
                 due_on: Some(date!(2026 - 11 - 30)),
-                status: StepStatus::Planned,
+                ..Step::planned("Walk to the park")
             }],
+            ..Plan::default()
         };
         let saved = match store
             .put_plan(&ctx(ORG), id, &[0], plan.clone())
@@ -749,11 +752,7 @@ async fn plans_are_versioned_and_a_stale_version_is_refused() {
         );
         let mut next = plan.clone();
         next.steps[0].status = StepStatus::Done;
-        next.steps.push(Step {
-            text: "Try the Tai Chi class".into(),
-            due_on: None,
-            status: StepStatus::Planned,
-        });
+        next.steps.push(Step::planned("Try the Tai Chi class"));
         let v2 = match store
             .put_plan(&ctx(ORG), id, &[1], next.clone())
             .await

@@ -157,6 +157,10 @@ pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
         }
         _ => "No contacts recorded.".into(),
     };
+    let contacts = match c.not_attended {
+        0 => contacts,
+        n => format!("{contacts} Missed or cancelled: {n}."),
+    };
     out.push(("Contacts".into(), vec![Block::Paragraph(contacts)]));
     out.push(("Wellbeing measures".into(), vec![outcomes(s)]));
     if let (Some(risks), Some(concerns)) = (&s.risks, &s.safeguarding) {
