@@ -369,13 +369,22 @@ pub async fn get_risks(
 }))]
 pub struct MessageBackRequest {
     /// The link worker's summary of the work ("Clinical summary"). At most 4000.
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub summary: Option<String>,
     /// What the GP or other professionals are asked to do. Absent: "No actions required".
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub actions_for_professionals: Option<String>,
     /// What the person or their carer will do. Absent: "No actions required".
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub actions_for_person: Option<String>,
     /// Whether the person (or their legitimate representative) agreed the plan.
     pub agreed_with_person: Option<bool>,

@@ -40,7 +40,10 @@ pub struct ContactRequest {
     #[schema(minimum = 0, maximum = 720)]
     pub minutes: Option<i64>,
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub notes: Option<String>,
     /// `YYYY-MM-DD`, on or after the day of the contact and within a year of it. The
     /// newest contact's date is the referral's next follow-up.

@@ -38,7 +38,10 @@ crate::schema::codes!(StepStatusCodes = StepStatus);
 pub struct PlanRequest {
     /// What matters to the person, in their words.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000, pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+    )]
     pub what_matters_to_me: Option<String>,
     /// At most 20, each at most 500 characters.
     #[serde(default)]
