@@ -903,15 +903,7 @@ pub async fn get_summary(
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
     let pdf = wants_pdf(&req)?;
-    let source = store
-        .referral_summary(
-            &caller.audit(&req),
-            caller.referral_reach(),
-            id.into_inner(),
-        )
-        .await?;
-    let audience = Audience::of(&caller, &source);
-    let summary = ReferralSummary::build(source, audience, OffsetDateTime::now_utc());
+    let summary = read_summary(&req, &caller, id.into_inner(), store.as_ref()).await?;
     if !pdf {
         return Ok(HttpResponse::Ok().json(summary));
     }
@@ -924,6 +916,24 @@ pub async fn get_summary(
             format!("inline; filename=\"summary-{}.pdf\"", summary.reference),
         ))
         .body(bytes))
+}
+
+/// The summary of a referral within the caller's reach, as the caller may see it.
+async fn read_summary(
+    req: &HttpRequest,
+    caller: &Caller,
+    id: Uuid,
+    store: &Arc<dyn Store>,
+) -> Result<ReferralSummary, ApiError> {
+    let source = store
+        .referral_summary(&caller.audit(req), caller.referral_reach(), id)
+        .await?;
+    let audience = Audience::of(caller, &source);
+    Ok(ReferralSummary::build(
+        source,
+        audience,
+        OffsetDateTime::now_utc(),
+    ))
 }
 
 /// RFC 3339 text, for documents.

@@ -38,6 +38,18 @@ mod summary {
             .transpose()
     }
 
+    /// An entry's code and its two dates, parsed back.
+    #[allow(clippy::type_complexity)]
+    fn parsed(
+        e: &EntryJson,
+    ) -> Result<(Option<ConceptId>, Option<time::Date>, Option<time::Date>), StoreError> {
+        Ok((
+            code_of(e.code.as_deref())?,
+            date_of(e.from.as_deref())?,
+            date_of(e.to.as_deref())?,
+        ))
+    }
+
     fn risk_json(r: &Risk) -> EntryJson {
         EntryJson {
             code: r.code.as_ref().map(|c| c.as_str().to_owned()),
@@ -76,12 +88,13 @@ mod summary {
                 .0
                 .iter()
                 .map(|e| {
+                    let (code, from, to) = parsed(e)?;
                     Ok(Risk {
-                        code: code_of(e.code.as_deref())?,
+                        code,
                         description: e.description.clone(),
                         comment: e.comment.clone(),
-                        started_on: date_of(e.from.as_deref())?,
-                        ended_on: date_of(e.to.as_deref())?,
+                        started_on: from,
+                        ended_on: to,
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
@@ -90,12 +103,13 @@ mod summary {
                 .0
                 .iter()
                 .map(|e| {
+                    let (code, from, to) = parsed(e)?;
                     Ok(Concern {
-                        code: code_of(e.code.as_deref())?,
+                        code,
                         description: e.description.clone(),
                         comment: e.comment.clone(),
-                        identified_on: date_of(e.from.as_deref())?,
-                        ended_on: date_of(e.to.as_deref())?,
+                        identified_on: from,
+                        ended_on: to,
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;

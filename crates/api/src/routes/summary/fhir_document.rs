@@ -12,10 +12,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use socialrx_pdf::Block;
 use socialrx_store::Store;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{Audience, ReferralSummary, document, rfc3339};
+use super::{ReferralSummary, document, read_summary, rfc3339};
 use crate::access::{Authorized, can};
 use crate::error::ApiError;
 use crate::routes::fhir::mapping::{
@@ -199,15 +198,7 @@ pub async fn get_document(
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = store
-        .referral_summary(
-            &caller.audit(&req),
-            caller.referral_reach(),
-            id.into_inner(),
-        )
-        .await?;
-    let audience = Audience::of(&caller, &source);
-    let summary = ReferralSummary::build(source, audience, OffsetDateTime::now_utc());
+    let summary = read_summary(&req, &caller, id.into_inner(), store.as_ref()).await?;
     Ok(HttpResponse::Ok()
         .content_type(FHIR_JSON)
         .body(bundle(&summary).to_string()))
