@@ -290,3 +290,43 @@ async fn risks_follow_the_standard_and_every_problem_is_named() {
     assert_eq!(status, 404);
     app.finish().await;
 }
+
+#[tokio::test]
+async fn the_summary_carries_the_care_and_support_plan() {
+    let app = spawn_app().await;
+    let referral = app.create_referral(&app.referrer(), &referral_body()).await;
+    let id = referral["id"].as_str().unwrap();
+    let coordinator = app.token(ORG, &["coordinator"]);
+    let plan = json!({
+        "what_matters_to_me": "Local history",
+        "strengths": ["Knows everyone on her street"],
+        "goals": ["Get out twice a week"],
+        "steps": [{"text": "Visit the local history group", "who": "Margaret, with Jo",
+                   "confidence": 6, "status": "planned"}],
+        "agreed_with_person": true,
+        "planned_review_on": "2027-01-15",
+        "review_by": "Jo Wainwright, link worker"
+    });
+    let saved = app.put_plan(&coordinator, id, Some("\"v0\""), &plan).await;
+    assert_eq!(saved.status(), 200, "{}", saved.text().await.unwrap());
+    let (_, summary) = app
+        .get_json(&format!("/v1/referrals/{id}/summary"), &app.referrer())
+        .await;
+    let p = &summary["plan_and_requested_actions"];
+    assert_eq!(p["strengths"], json!(["Knows everyone on her street"]));
+    assert_eq!(p["steps"][0]["who"], "Margaret, with Jo");
+    assert_eq!(p["steps"][0]["confidence"], 6);
+    assert_eq!(p["planned_review_on"], "2027-01-15");
+    assert_eq!(p["agreed_with_person"], true, "agreement from the plan");
+    let pdf = pdf_of(&app, id, &app.referrer()).await;
+    if let Some(text) = pdf_text(&pdf) {
+        for expected in [
+            "Knows everyone on her street",
+            "6/10",
+            "Plan to be reviewed on 15 January 2027, by Jo Wainwright, link worker.",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+        }
+    }
+    app.finish().await;
+}

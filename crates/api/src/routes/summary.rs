@@ -555,8 +555,13 @@ pub struct PlanAndActions {
     pub actions_for_person: String,
     pub agreed_with_person: Option<bool>,
     pub what_matters_to_me: Option<String>,
+    /// The person's strengths and assets (care and support plan).
+    pub strengths: Vec<String>,
     pub goals: Vec<String>,
     pub steps: Vec<SummaryStep>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub planned_review_on: Option<String>,
+    pub review_by: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -565,6 +570,10 @@ pub struct SummaryStep {
     pub status: &'static str,
     #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Option<String>,
+    /// Who carries it out.
+    pub who: Option<String>,
+    /// The person's confidence to do it, 1 to 10.
+    pub confidence: Option<u8>,
 }
 
 /// An activity the person was connected to, including those that did not work.
@@ -744,9 +753,13 @@ impl ReferralSummary {
             plan_and_requested_actions: PlanAndActions {
                 actions_for_professionals: m.professional_actions_or_none().to_owned(),
                 actions_for_person: m.person_actions_or_none().to_owned(),
-                agreed_with_person: m.agreed_with_person,
+                // Agreement is recorded on the message back, or failing that on the plan.
+                agreed_with_person: m.agreed_with_person.or(source.plan.plan.agreed_with_person),
                 what_matters_to_me: source.plan.plan.what_matters_to_me.clone(),
+                strengths: source.plan.plan.strengths.clone(),
                 goals: source.plan.plan.goals.clone(),
+                planned_review_on: source.plan.plan.planned_review_on.map(|d| d.to_string()),
+                review_by: source.plan.plan.review_by.clone(),
                 steps: source
                     .plan
                     .plan
@@ -756,6 +769,8 @@ impl ReferralSummary {
                         text: s.text.clone(),
                         status: s.status.as_str(),
                         due_on: s.due_on.map(|d| d.to_string()),
+                        who: s.who.clone(),
+                        confidence: s.confidence,
                     })
                     .collect(),
             },
@@ -824,8 +839,11 @@ impl ReferralSummary {
             actions_for_person: WITHHELD.into(),
             agreed_with_person: None,
             what_matters_to_me: None,
+            strengths: Vec::new(),
             goals: Vec::new(),
             steps: Vec::new(),
+            planned_review_on: None,
+            review_by: None,
         };
         self.link_worker_summary = None;
         self.interventions.clear();

@@ -85,25 +85,48 @@ pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
         )],
     ));
     let mut plan = Vec::new();
+    if !p.strengths.is_empty() {
+        plan.push(Block::Paragraph("Strengths:".into()));
+        plan.push(Block::List(p.strengths.clone()));
+    }
     if !p.goals.is_empty() {
         plan.push(Block::Paragraph("Goals:".into()));
         plan.push(Block::List(p.goals.clone()));
     }
     if !p.steps.is_empty() {
         plan.push(Block::Table {
-            headers: vec!["Step".into(), "By".into(), "Status".into()],
+            headers: vec![
+                "Step".into(),
+                "Who".into(),
+                "By".into(),
+                "Status".into(),
+                "Confidence".into(),
+            ],
             rows: p
                 .steps
                 .iter()
                 .map(|st| {
                     vec![
                         st.text.clone(),
+                        st.who.clone().unwrap_or_default(),
                         st.due_on.as_deref().map(day_text).unwrap_or_default(),
                         words(st.status),
+                        st.confidence.map(|c| format!("{c}/10")).unwrap_or_default(),
                     ]
                 })
                 .collect(),
         });
+    }
+    if let Some(on) = &p.planned_review_on {
+        let by = p
+            .review_by
+            .as_deref()
+            .map(|b| format!(", by {b}"))
+            .unwrap_or_default();
+        plan.push(Block::Paragraph(format!(
+            "Plan to be reviewed on {}{by}.",
+            day_text(on)
+        )));
     }
     if plan.is_empty() {
         plan.push(Block::Paragraph("No goals or steps recorded.".into()));
