@@ -1725,3 +1725,23 @@ async fn dates_at_both_ends_of_the_accepted_range_read_back_exactly() {
     })
     .await;
 }
+
+/// Both backends are migrated by the same steps: each folder holds the same file names,
+/// so a change made for one backend cannot be forgotten for the other.
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let names = |backend: &str| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(backend);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let sqlite = names("sqlite");
+    assert_eq!(sqlite, names("postgres"));
+    assert!(sqlite.len() >= 16, "{sqlite:?}");
+}
