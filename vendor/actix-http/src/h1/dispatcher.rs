@@ -1584,9 +1584,6 @@ fn trace_timer_states(
     }
 }
 
-#[cfg(test)]
-#[path = "dispatcher_tests.rs"]
-mod dispatcher_tests;
 
 #[cfg(test)]
 #[path = "dispatcher_buffer_tests.rs"]
