@@ -282,37 +282,40 @@ impl FromRequest for Caller {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(Caller::authenticate(req))
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let verifier = req
-        .app_data::<web::Data<Arc<Verifier>>>()
-        .ok_or_else(|| ApiError::Internal("no token verifier configured".into()))?;
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthorized("send a token: Authorization: Bearer <JWT>".into())
-    })?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            let raw = value.to_str().unwrap_or("").trim();
-            if !raw.contains(' ') && raw.split('.').count() == 3 {
-                // A bare token: the commonest integration mistake, named as such.
-                ApiError::Unauthorized(
-                    "the Authorization header lacks its scheme: send Authorization: Bearer <JWT>"
-                        .into(),
-                )
-            } else {
-                ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into())
-            }
+impl Caller {
+    /// The caller named by the request's bearer token, or 401 saying what is wrong with it.
+    pub fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+        let verifier = req
+            .app_data::<web::Data<Arc<Verifier>>>()
+            .ok_or_else(|| ApiError::Internal("no token verifier configured".into()))?;
+        let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::Unauthorized("send a token: Authorization: Bearer <JWT>".into())
         })?;
-    verifier.verify(token)
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                let raw = value.to_str().unwrap_or("").trim();
+                if !raw.contains(' ') && raw.split('.').count() == 3 {
+                    // A bare token: the commonest integration mistake, named as such.
+                    ApiError::Unauthorized(
+                        "the Authorization header lacks its scheme: send Authorization: Bearer <JWT>"
+                            .into(),
+                    )
+                } else {
+                    ApiError::Unauthorized("the Authorization header must be Bearer <JWT>".into())
+                }
+            })?;
+        verifier.verify(token)
+    }
 }

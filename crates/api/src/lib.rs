@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod cors;
 pub mod delivery;
 pub mod docs;
+pub mod endpoint;
 pub mod error;
 pub mod examples;
 pub mod extract;
@@ -216,10 +217,8 @@ impl Modify for BearerAuth {
 /// roles written into its description from the one permission table.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    for part in routes::openapi_parts() {
-        doc.merge(part);
-    }
-    access::document_roles(&mut doc);
+    routes::document(&mut doc);
+    access::document_roles(&mut doc, &routes::operations());
     schema::bound_dates(&mut doc);
     doc
 }

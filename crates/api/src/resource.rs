@@ -77,8 +77,22 @@ impl Resource {
     }
 }
 
+impl Resource {
+    /// Adds a route for `method` (the route table's way in: see `endpoint::mount`).
+    pub fn route(mut self, method: &'static str, route: actix_web::Route) -> Self {
+        self.methods.push(method);
+        self.inner = self.inner.route(route);
+        self
+    }
+}
+
+/// The order methods are listed in `Allow`, whatever order they were added in.
+const METHOD_ORDER: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
 impl actix_web::dev::HttpServiceFactory for Resource {
-    fn register(self, config: &mut actix_web::dev::AppService) {
+    fn register(mut self, config: &mut actix_web::dev::AppService) {
+        self.methods
+            .sort_by_key(|m| METHOD_ORDER.iter().position(|o| o == m));
         let allow = self.methods.join(", ");
         self.inner
             .default_service(web::to(move || {

@@ -5,30 +5,25 @@ use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use socialrx_domain::Violations;
 use socialrx_domain::violations::Invalid;
-use socialrx_domain::{Permission, Violations};
 use socialrx_store::{AuditEvent, AuditFilter, PageRequest, Store};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
-use crate::resource::resource;
 use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/audit").get(list_audit_events));
-}
+pub const ENDPOINTS: &[Endpoint] = &[endpoint!(list_audit_events, ReadAudit)];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_audit_events),
     tags((name = "audit", description = "The append-only audit trail of access to personal data"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[Operation::needs("GET", "/v1/audit", Permission::ReadAudit)];
 
 /// One access to personal data.
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,7 +142,7 @@ pub struct AuditQuery {
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_audit_events(
-    caller: Authorized<can::ReadAudit>,
+    caller: Authorized,
     query: web::Query<AuditQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

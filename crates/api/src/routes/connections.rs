@@ -7,58 +7,31 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::connection::{Connection, ConnectionStatus, NewConnection, StatusChange};
-use socialrx_domain::{Permission, Violations, limits, text};
+use socialrx_domain::{Violations, limits, text};
 use socialrx_store::{Store, StoreError};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::resource::resource;
 use crate::schema::{code_list_schema, validation_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/referrals/{id}/connections")
-            .get(list_connections)
-            .post(create_connection),
-    )
-    .service(resource("/v1/referrals/{id}/connections/{connection_id}").patch(update_connection))
-    .service(resource("/v1/activities/{id}/connection_counts").get(connection_counts));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_connections, ReadConnections),
+    endpoint!(create_connection, ManageConnections),
+    endpoint!(update_connection, ManageConnections),
+    endpoint!(connection_counts, ReadConnectionCounts),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_connection, list_connections, update_connection, connection_counts),
     tags((name = "connections", description = "Referrals connected to activities (social prescriptions)"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs(
-        "POST",
-        "/v1/referrals/{id}/connections",
-        Permission::ManageConnections,
-    ),
-    Operation::needs(
-        "GET",
-        "/v1/referrals/{id}/connections",
-        Permission::ReadConnections,
-    ),
-    Operation::needs(
-        "PATCH",
-        "/v1/referrals/{id}/connections/{connection_id}",
-        Permission::ManageConnections,
-    ),
-    Operation::needs(
-        "GET",
-        "/v1/activities/{id}/connection_counts",
-        Permission::ReadConnectionCounts,
-    ),
-];
 
 crate::schema::codes!(ConnectionStatusCodes = ConnectionStatus);
 
@@ -210,7 +183,7 @@ fn note(v: &mut Violations, raw: Option<String>) -> Option<Option<String>> {
     ))]
 pub async fn create_connection(
     req: HttpRequest,
-    caller: Authorized<can::ManageConnections>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<CreateConnectionRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -264,7 +237,7 @@ pub async fn create_connection(
     ))]
 pub async fn list_connections(
     req: HttpRequest,
-    caller: Authorized<can::ReadConnections>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -296,7 +269,7 @@ pub async fn list_connections(
     ))]
 pub async fn update_connection(
     req: HttpRequest,
-    caller: Authorized<can::ManageConnections>,
+    caller: Authorized,
     path: web::Path<(Uuid, Uuid)>,
     body: Json<UpdateConnectionRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -348,7 +321,7 @@ pub async fn update_connection(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn connection_counts(
-    caller: Authorized<can::ReadConnectionCounts>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -5,29 +5,21 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, web};
 use socialrx_store::Store;
 
-use crate::access::Operation;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::observe::Metrics;
-use crate::resource::resource;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz").get(healthz))
-        .service(resource("/readyz").get(readyz))
-        .service(resource("/metrics").get(metrics));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(healthz, public),
+    endpoint!(readyz, public),
+    endpoint!(metrics, public),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(healthz, readyz, metrics),
     tags((name = "operations", description = "Health, readiness and metrics"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::public("GET", "/healthz"),
-    Operation::public("GET", "/readyz"),
-    Operation::public("GET", "/metrics"),
-];
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations",

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use socialrx_domain::duplicates::Resolution;
 use socialrx_domain::link_worker::Refusal;
 use socialrx_domain::referral::{ClosureReason, DeclineReason, Move, Status};
-use socialrx_domain::{FieldError, Permission, Violations, limits, text};
+use socialrx_domain::{FieldError, Violations, limits, text};
 use socialrx_store::{
     Assigned, Assignment, NewAssignment, Resolved, StatusChange, Store, Transitioned,
 };
@@ -20,51 +20,25 @@ use utoipa::openapi::schema::{AnyOfBuilder, Schema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::resource::resource;
 use crate::routes::referrals::StatusCodes;
 use crate::schema::{CodeList, code_list_schema, validation_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/referrals/{id}/transitions").post(transition_referral))
-        .service(resource("/v1/referrals/{id}/history").get(referral_history))
-        .service(resource("/v1/referrals/{id}/assignment").post(assign_referral))
-        .service(
-            resource("/v1/referrals/{id}/possible-duplicates/{other_id}").post(resolve_duplicate),
-        );
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(transition_referral, TransitionReferral),
+    endpoint!(referral_history, ReadCaseRecord),
+    endpoint!(assign_referral, AssignReferral),
+    endpoint!(resolve_duplicate, ResolveDuplicates),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(transition_referral, referral_history, assign_referral, resolve_duplicate),
     tags((name = "lifecycle", description = "Triage, assignment, closure and the status history"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs(
-        "POST",
-        "/v1/referrals/{id}/transitions",
-        Permission::TransitionReferral,
-    ),
-    Operation::needs(
-        "GET",
-        "/v1/referrals/{id}/history",
-        Permission::ReadCaseRecord,
-    ),
-    Operation::needs(
-        "POST",
-        "/v1/referrals/{id}/assignment",
-        Permission::AssignReferral,
-    ),
-    Operation::needs(
-        "POST",
-        "/v1/referrals/{id}/possible-duplicates/{other_id}",
-        Permission::ResolveDuplicates,
-    ),
-];
 
 /// The states a transition may ask for; `assigned` and `in_progress` come from assignment
 /// and the first contact.
@@ -202,7 +176,7 @@ pub fn illegal(current: Status, detail: String) -> ApiError {
     ))]
 pub async fn transition_referral(
     req: HttpRequest,
-    caller: Authorized<can::TransitionReferral>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<TransitionRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -234,7 +208,7 @@ pub async fn transition_referral(
     ))]
 pub async fn referral_history(
     req: HttpRequest,
-    caller: Authorized<can::ReadCaseRecord>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -347,7 +321,7 @@ impl AssignmentResponse {
     ))]
 pub async fn assign_referral(
     req: HttpRequest,
-    caller: Authorized<can::AssignReferral>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<AssignmentRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -430,7 +404,7 @@ pub struct DuplicateResolved {
     ))]
 pub async fn resolve_duplicate(
     req: HttpRequest,
-    caller: Authorized<can::ResolveDuplicates>,
+    caller: Authorized,
     ids: web::Path<(Uuid, Uuid)>,
     body: Json<ResolveDuplicateRequest>,
     store: web::Data<Arc<dyn Store>>,

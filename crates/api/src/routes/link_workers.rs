@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::link_worker::{self, LinkWorker, NewLinkWorker};
-use socialrx_domain::{FieldError, Permission, Violations};
+use socialrx_domain::{FieldError, Violations};
 use socialrx_store::{
     Deletion, LinkWorkerFilter, ListedLinkWorker, PageRequest, Store, StoreError, Versioned,
 };
@@ -16,60 +16,29 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::precondition::{IfMatch, etag};
-use crate::resource::resource;
 use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
 use crate::schema::validation_errors;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/link-workers")
-            .get(list_link_workers)
-            .post(create_link_worker),
-    )
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_link_workers, ReadLinkWorkers),
+    endpoint!(create_link_worker, ManageLinkWorkers),
     // Before `{id}`, which would otherwise take "me" for an id.
-    .service(resource("/v1/link-workers/me").get(my_link_worker))
-    .service(
-        resource("/v1/link-workers/{id}")
-            .get(get_link_worker)
-            .put(update_link_worker)
-            .delete(delete_link_worker),
-    );
-}
+    endpoint!(my_link_worker, ReadLinkWorkers),
+    endpoint!(get_link_worker, ReadLinkWorkers),
+    endpoint!(update_link_worker, ManageLinkWorkers),
+    endpoint!(delete_link_worker, ManageLinkWorkers),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(
-        create_link_worker,
-        list_link_workers,
-        my_link_worker,
-        get_link_worker,
-        update_link_worker,
-        delete_link_worker
-    ),
     tags((name = "link workers", description = "The staff who hold caseloads, with their capacity"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", "/v1/link-workers", Permission::ManageLinkWorkers),
-    Operation::needs("GET", "/v1/link-workers", Permission::ReadLinkWorkers),
-    Operation::needs("GET", "/v1/link-workers/me", Permission::ReadLinkWorkers),
-    Operation::needs("GET", "/v1/link-workers/{id}", Permission::ReadLinkWorkers),
-    Operation::needs(
-        "PUT",
-        "/v1/link-workers/{id}",
-        Permission::ManageLinkWorkers,
-    ),
-    Operation::needs(
-        "DELETE",
-        "/v1/link-workers/{id}",
-        Permission::ManageLinkWorkers,
-    ),
-];
 
 /// A link worker as a coordinator describes them (create and replace alike).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -237,7 +206,7 @@ fn subject_taken(e: StoreError) -> ApiError {
     ))]
 pub async fn create_link_worker(
     req: HttpRequest,
-    caller: Authorized<can::ManageLinkWorkers>,
+    caller: Authorized,
     body: Json<LinkWorkerRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -268,7 +237,7 @@ pub async fn create_link_worker(
     ))]
 pub async fn list_link_workers(
     req: HttpRequest,
-    caller: Authorized<can::ReadLinkWorkers>,
+    caller: Authorized,
     query: web::Query<ListLinkWorkersQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -327,7 +296,7 @@ pub async fn list_link_workers(
     ))]
 pub async fn my_link_worker(
     req: HttpRequest,
-    caller: Authorized<can::ReadLinkWorkers>,
+    caller: Authorized,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
     let worker = store
@@ -350,7 +319,7 @@ pub async fn my_link_worker(
     ))]
 pub async fn get_link_worker(
     req: HttpRequest,
-    caller: Authorized<can::ReadLinkWorkers>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -388,7 +357,7 @@ pub async fn get_link_worker(
     ))]
 pub async fn update_link_worker(
     req: HttpRequest,
-    caller: Authorized<can::ManageLinkWorkers>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     body: Json<LinkWorkerRequest>,
@@ -429,7 +398,7 @@ pub async fn update_link_worker(
     ))]
 pub async fn delete_link_worker(
     req: HttpRequest,
-    caller: Authorized<can::ManageLinkWorkers>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -6,47 +6,33 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::organisation::{self, NewOrganisation, NewStaffMember, OrganisationKind};
 use socialrx_domain::person::Email;
-use socialrx_domain::{FieldError, OdsCode, Permission, Role, Violations, limits, text};
+use socialrx_domain::{FieldError, OdsCode, Role, Violations, limits, text};
 use socialrx_store::{Organisation, StaffMember, Store};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::paging::PageQuery;
-use crate::resource::resource;
 use crate::routes::referrals::encode_cursor;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/organisations")
-            .get(list_organisations)
-            .post(create_organisation),
-    )
-    .service(
-        resource("/v1/staff")
-            .get(list_staff)
-            .post(create_staff_member),
-    );
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_organisations, ManageOrganisations),
+    endpoint!(create_organisation, ManageOrganisations),
+    endpoint!(list_staff, ManageStaff),
+    endpoint!(create_staff_member, ManageStaff),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_organisation, list_organisations, create_staff_member, list_staff),
     tags((name = "organisations", description = "Tenants (by ODS code) and their staff"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", "/v1/organisations", Permission::ManageOrganisations),
-    Operation::needs("GET", "/v1/organisations", Permission::ManageOrganisations),
-    Operation::needs("POST", "/v1/staff", Permission::ManageStaff),
-    Operation::needs("GET", "/v1/staff", Permission::ManageStaff),
-];
 
 crate::schema::codes!(KindCodes = OrganisationKind);
 crate::schema::codes!(RoleCodes = Role);
@@ -227,7 +213,7 @@ impl CreateStaffMemberRequest {
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_organisation(
-    _caller: Authorized<can::ManageOrganisations>,
+    _caller: Authorized,
     body: Json<CreateOrganisationRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -248,7 +234,7 @@ pub async fn create_organisation(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_organisations(
-    _caller: Authorized<can::ManageOrganisations>,
+    _caller: Authorized,
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -283,7 +269,7 @@ pub async fn list_organisations(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_staff_member(
-    caller: Authorized<can::ManageStaff>,
+    caller: Authorized,
     body: Json<CreateStaffMemberRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -306,7 +292,7 @@ pub async fn create_staff_member(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_staff(
-    caller: Authorized<can::ManageStaff>,
+    caller: Authorized,
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -17,50 +17,42 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::access::Operation;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
-use crate::resource::resource;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Mounted in a scope of its own by [`mount`].
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(api_details, public),
+    endpoint!(list_services, public),
+    endpoint!(get_service, public),
+    endpoint!(list_taxonomies, public),
+    endpoint!(get_taxonomy, public),
+    endpoint!(list_taxonomy_terms, public),
+    endpoint!(get_taxonomy_term, public),
+    endpoint!(list_service_at_locations, public),
+    endpoint!(get_service_at_location, public),
+];
+
+/// Mounts [`ENDPOINTS`] in a scope that lets any website read the directory.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    const SCOPE: &str = "/oruk";
     cfg.service(
-        web::scope("/oruk")
+        web::scope(SCOPE)
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add(("Access-Control-Allow-Origin", "*")),
             )
-            .service(resource("/").get(api_details))
-            .service(resource("/services").get(list_services))
-            .service(resource("/services/{id}").get(get_service))
-            .service(resource("/taxonomies").get(list_taxonomies))
-            .service(resource("/taxonomies/{id}").get(get_taxonomy))
-            .service(resource("/taxonomy_terms").get(list_taxonomy_terms))
-            .service(resource("/taxonomy_terms/{id}").get(get_taxonomy_term))
-            .service(resource("/service_at_locations").get(list_service_at_locations))
-            .service(resource("/service_at_locations/{id}").get(get_service_at_location)),
+            .configure(|scope| crate::endpoint::mount(scope, SCOPE, ENDPOINTS)),
     );
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(api_details, list_services, get_service, list_taxonomies, get_taxonomy,
-        list_taxonomy_terms, get_taxonomy_term, list_service_at_locations, get_service_at_location),
     tags((name = "open-referral-uk", description = "The directory in the Open Referral UK 3.0 \
         (HSDS-UK-3.0) shape. Public; `Access-Control-Allow-Origin: *`. Bodies follow the \
         profile's JSON schemas (CC BY-SA 4.0, Open Referral UK)."))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::public("GET", "/oruk/"),
-    Operation::public("GET", "/oruk/services"),
-    Operation::public("GET", "/oruk/services/{id}"),
-    Operation::public("GET", "/oruk/taxonomies"),
-    Operation::public("GET", "/oruk/taxonomies/{id}"),
-    Operation::public("GET", "/oruk/taxonomy_terms"),
-    Operation::public("GET", "/oruk/taxonomy_terms/{id}"),
-    Operation::public("GET", "/oruk/service_at_locations"),
-    Operation::public("GET", "/oruk/service_at_locations/{id}"),
-];
 
 /// The one taxonomy: socialrx's social prescribing categories.
 const TAXONOMY_ID: Uuid = Uuid::from_u128(0x0195_0000_0000_7000_8000_5c1a_1000_0000);

@@ -8,56 +8,33 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::outcome::{self, Instrument, NewMeasurement, ScaleChange, TimePoint};
 use socialrx_domain::referrer_view::{self, Measured};
-use socialrx_domain::{FieldError, Permission, Violations, text};
+use socialrx_domain::{FieldError, Violations, text};
 use socialrx_store::{InstrumentWording, Measurement, Store};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::resource::resource;
 use crate::schema::{code_list_schema, validation_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/referrals/{id}/outcomes")
-            .get(list_outcomes)
-            .post(record_outcome),
-    )
-    .service(resource("/v1/instruments").get(list_instruments))
-    .service(resource("/v1/instruments/{code}/wording").put(set_instrument_wording));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_outcomes, ReadOutcomes),
+    endpoint!(record_outcome, RecordOutcome),
+    endpoint!(list_instruments, ReadOutcomes),
+    endpoint!(set_instrument_wording, ManageInstruments),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(record_outcome, list_outcomes, list_instruments, set_instrument_wording),
     tags(
         (name = "outcomes", description = "Outcome measurements with validated instruments, scored by the service"),
     )
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs(
-        "POST",
-        "/v1/referrals/{id}/outcomes",
-        Permission::RecordOutcome,
-    ),
-    Operation::needs(
-        "GET",
-        "/v1/referrals/{id}/outcomes",
-        Permission::ReadOutcomes,
-    ),
-    Operation::needs("GET", "/v1/instruments", Permission::ReadOutcomes),
-    Operation::needs(
-        "PUT",
-        "/v1/instruments/{code}/wording",
-        Permission::ManageInstruments,
-    ),
-];
 
 crate::schema::codes!(InstrumentCodes = Instrument);
 crate::schema::codes!(TimePointCodes = TimePoint);
@@ -360,7 +337,7 @@ pub struct InstrumentList {
     ))]
 pub async fn record_outcome(
     req: HttpRequest,
-    caller: Authorized<can::RecordOutcome>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<RecordOutcomeRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -395,7 +372,7 @@ pub async fn record_outcome(
     ))]
 pub async fn list_outcomes(
     req: HttpRequest,
-    caller: Authorized<can::ReadOutcomes>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -421,7 +398,7 @@ pub async fn list_outcomes(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_instruments(
-    caller: Authorized<can::ReadOutcomes>,
+    caller: Authorized,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut wordings = store
@@ -476,7 +453,7 @@ pub async fn list_instruments(
     ))]
 pub async fn set_instrument_wording(
     req: HttpRequest,
-    caller: Authorized<can::ManageInstruments>,
+    caller: Authorized,
     code: web::Path<String>,
     body: Json<InstrumentWordingRequest>,
     store: web::Data<Arc<dyn Store>>,

@@ -8,42 +8,32 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::partner::{self, NewPartner, Origin, Partner, PartnerKey};
-use socialrx_domain::{FieldError, Permission, Violations, limits, text};
+use socialrx_domain::{FieldError, Violations, limits, text};
 use socialrx_store::Store;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::paging::PageQuery;
-use crate::resource::resource;
 use crate::routes::referrals::encode_cursor;
 use crate::schema::validation_errors;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/partners")
-            .get(list_partners)
-            .post(create_partner),
-    )
-    .service(resource("/v1/partners/{id}").delete(revoke_partner));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_partners, ManagePartners),
+    endpoint!(create_partner, ManagePartners),
+    endpoint!(revoke_partner, ManagePartners),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_partner, list_partners, revoke_partner),
     tags((name = "partners", description = "Partner websites that host self-referral forms"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", "/v1/partners", Permission::ManagePartners),
-    Operation::needs("GET", "/v1/partners", Permission::ManagePartners),
-    Operation::needs("DELETE", "/v1/partners/{id}", Permission::ManagePartners),
-];
 
 /// A partner website to register.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -179,7 +169,7 @@ pub struct PartnerPage {
     ))]
 pub async fn create_partner(
     req: HttpRequest,
-    caller: Authorized<can::ManagePartners>,
+    caller: Authorized,
     body: Json<CreatePartnerRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -218,7 +208,7 @@ pub async fn create_partner(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_partners(
-    caller: Authorized<can::ManagePartners>,
+    caller: Authorized,
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -248,7 +238,7 @@ pub async fn list_partners(
     ))]
 pub async fn revoke_partner(
     req: HttpRequest,
-    caller: Authorized<can::ManagePartners>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -4,36 +4,26 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use socialrx_domain::Permission;
 use socialrx_store::{CaseRecord, Store};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
-use crate::resource::resource;
 use crate::routes::audit::AuditEventResponse;
 use crate::routes::casework::{PlanResponse, TimelineEventResponse};
 use crate::routes::outcomes::{MeasurementResponse, measurement_response};
 use crate::routes::referrals::ReferralResponse;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/people/{id}/export").get(export_person));
-}
+pub const ENDPOINTS: &[Endpoint] = &[endpoint!(export_person, ExportPerson)];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(export_person),
     tags((name = "people", description = "Data protection: subject access"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[Operation::needs(
-    "GET",
-    "/v1/people/{id}/export",
-    Permission::ExportPerson,
-)];
 
 /// Everything held about one person, as one document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,7 +91,7 @@ impl From<CaseRecord> for CaseRecordResponse {
     ))]
 pub async fn export_person(
     req: HttpRequest,
-    caller: Authorized<can::ExportPerson>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -11,51 +11,36 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use socialrx_domain::FieldError;
 use socialrx_domain::agreement::Referrers;
-use socialrx_domain::{FieldError, Permission};
 use socialrx_store::{ReferralAgreement, Store};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::paging::PageQuery;
-use crate::resource::resource;
 use crate::routes::referrals::encode_cursor;
 use crate::schema::validation_errors;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/referral-agreements")
-            .get(list_agreements)
-            .post(create_agreement),
-    )
-    .service(
-        resource("/v1/referral-agreements/{id}")
-            .get(get_agreement)
-            .delete(delete_agreement),
-    );
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_agreements, ManageReferralAgreements),
+    endpoint!(create_agreement, ManageReferralAgreements),
+    endpoint!(get_agreement, ManageReferralAgreements),
+    endpoint!(delete_agreement, ManageReferralAgreements),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_agreement, list_agreements, get_agreement, delete_agreement),
     tags((name = "referral agreements", description = "Which organisations may refer into your service"))
 )]
 pub struct Api;
 
 const PATH: &str = "/v1/referral-agreements";
-const ITEM: &str = "/v1/referral-agreements/{id}";
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", PATH, Permission::ManageReferralAgreements),
-    Operation::needs("GET", PATH, Permission::ManageReferralAgreements),
-    Operation::needs("GET", ITEM, Permission::ManageReferralAgreements),
-    Operation::needs("DELETE", ITEM, Permission::ManageReferralAgreements),
-];
 
 /// Who may refer in: exactly one of the two.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -160,7 +145,7 @@ pub struct AgreementPage {
     ))]
 pub async fn create_agreement(
     req: HttpRequest,
-    caller: Authorized<can::ManageReferralAgreements>,
+    caller: Authorized,
     body: Json<CreateAgreementRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -185,7 +170,7 @@ pub async fn create_agreement(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_agreements(
-    caller: Authorized<can::ManageReferralAgreements>,
+    caller: Authorized,
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -214,7 +199,7 @@ pub async fn list_agreements(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_agreement(
-    caller: Authorized<can::ManageReferralAgreements>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -240,7 +225,7 @@ pub async fn get_agreement(
     ))]
 pub async fn delete_agreement(
     req: HttpRequest,
-    caller: Authorized<can::ManageReferralAgreements>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

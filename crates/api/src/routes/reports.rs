@@ -7,32 +7,23 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use socialrx_domain::Violations;
 use socialrx_domain::violations::Invalid;
-use socialrx_domain::{Permission, Violations};
 use socialrx_store::{CodeCount, Store, Summary};
 use time::{Date, OffsetDateTime, Time};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
-use crate::resource::resource;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/reports/summary").get(summary_report));
-}
+pub const ENDPOINTS: &[Endpoint] = &[endpoint!(summary_report, ReadReports)];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(summary_report),
     tags((name = "reports", description = "Numbers for commissioners, computed by the database"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[Operation::needs(
-    "GET",
-    "/v1/reports/summary",
-    Permission::ReadReports,
-)];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -254,7 +245,7 @@ fn parse_day(raw: &str) -> Result<Date, Invalid> {
     ))]
 pub async fn summary_report(
     req: HttpRequest,
-    caller: Authorized<can::ReadReports>,
+    caller: Authorized,
     query: web::Query<SummaryQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

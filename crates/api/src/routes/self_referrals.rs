@@ -21,12 +21,11 @@ use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::access::Operation;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::{Body, IdempotencyKeyHeader};
 use crate::observe::Metrics;
 use crate::partner::{PartnerCaller, cors};
-use crate::resource::resource;
 use crate::routes::referrals::{
     ConsentRequest, ContactMethodCodes, CreateReferralRequest, InFlight, PersonRequest,
     ReasonCodes, ReferrerRequest,
@@ -35,28 +34,26 @@ use crate::schema::{code_list_schema, codes_array_schema};
 
 pub mod embed;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Public in the sense of needing no token: the route needs a partner's `X-Partner-Key`
+/// (the form without JavaScript, in [`embed::ENDPOINTS`], is public the same way, its key
+/// in a hidden field). Mounted in a scope of its own by [`mount`].
+pub const ENDPOINTS: &[Endpoint] = &[endpoint!(create_self_referral, public)];
+
+/// Mounts [`ENDPOINTS`] in a scope whose CORS rules answer partner websites' preflights.
+pub fn mount(cfg: &mut web::ServiceConfig) {
+    const SCOPE: &str = "/v1/self-referrals";
     cfg.service(
-        web::scope("/v1/self-referrals")
+        web::scope(SCOPE)
             .wrap(from_fn(cors))
-            .service(resource("").post(create_self_referral)),
+            .configure(|scope| crate::endpoint::mount(scope, SCOPE, ENDPOINTS)),
     );
-    embed::configure(cfg);
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_self_referral, embed::submit_form),
     tags((name = "self-referrals", description = "Self-referral forms on partner websites: a partner key, no token"))
 )]
 pub struct Api;
-
-/// Public in the sense of needing no token: the route needs a partner's `X-Partner-Key`.
-/// The form without JavaScript is public the same way, its key in a hidden field.
-pub const OPERATIONS: &[Operation] = &[
-    Operation::public("POST", "/v1/self-referrals"),
-    Operation::public("POST", "/embed/self-referral"),
-];
 
 /// What the referrer's role is recorded as on a self-referral.
 pub const REFERRER_ROLE: &str = "Self-referral through a partner's website form";

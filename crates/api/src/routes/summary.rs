@@ -19,55 +19,36 @@ use socialrx_domain::outcome::Instrument;
 use socialrx_domain::referrer_view::InstrumentSummary;
 use socialrx_domain::risk::{self, Concern, Risk, Risks, StoredRisks};
 use socialrx_domain::snomed::ConceptId;
-use socialrx_domain::{FieldError, Permission, Role, Violations, text};
+use socialrx_domain::{FieldError, Role, Violations, text};
 use socialrx_store::{Store, SummarySource};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
 use crate::auth::Caller;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::resource::resource;
 use crate::routes::referrals::parse_date;
 
 mod document;
 mod fhir_document;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/referrals/{id}/risks")
-            .get(get_risks)
-            .put(put_risks),
-    )
-    .service(resource("/v1/referrals/{id}/message-back").put(put_message_back))
-    .service(resource("/v1/referrals/{id}/summary").get(get_summary));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(get_risks, ReadRisks),
+    endpoint!(put_risks, ManageRisks),
+    endpoint!(put_message_back, WriteMessageBack),
+    endpoint!(get_summary, ReadSummary),
+    endpoint!(fhir_document::get_document, ReadSummary),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_risks, put_risks, put_message_back, get_summary, fhir_document::get_document),
     tags((name = "message back", description = "Risks and safeguarding, and the summary that goes back to the GP and the referrer (PRSB Social Prescribing standard)"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("GET", "/v1/referrals/{id}/risks", Permission::ReadRisks),
-    Operation::needs("PUT", "/v1/referrals/{id}/risks", Permission::ManageRisks),
-    Operation::needs(
-        "PUT",
-        "/v1/referrals/{id}/message-back",
-        Permission::WriteMessageBack,
-    ),
-    Operation::needs("GET", "/v1/referrals/{id}/summary", Permission::ReadSummary),
-    Operation::needs(
-        "GET",
-        "/fhir/r4/Composition/{id}/$document",
-        Permission::ReadSummary,
-    ),
-];
 
 pub use fhir_document::get_document as fhir_document;
 
@@ -314,7 +295,7 @@ impl From<StoredRisks> for RisksResponse {
     ))]
 pub async fn put_risks(
     req: HttpRequest,
-    caller: Authorized<can::ManageRisks>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<RisksRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -342,7 +323,7 @@ pub async fn put_risks(
     ))]
 pub async fn get_risks(
     req: HttpRequest,
-    caller: Authorized<can::ReadRisks>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -460,7 +441,7 @@ impl From<StoredMessageBack> for MessageBackResponse {
     ))]
 pub async fn put_message_back(
     req: HttpRequest,
-    caller: Authorized<can::WriteMessageBack>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     body: Json<MessageBackRequest>,
     store: web::Data<Arc<dyn Store>>,
@@ -916,7 +897,7 @@ fn wants_pdf(req: &HttpRequest) -> Result<bool, ApiError> {
     ))]
 pub async fn get_summary(
     req: HttpRequest,
-    caller: Authorized<can::ReadSummary>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -4,49 +4,34 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use socialrx_domain::Violations;
 use socialrx_domain::webhook::{self, DeliveryStatus, EventType};
-use socialrx_domain::{Permission, Violations};
 use socialrx_store::{Delivery, NewWebhook, Store, Webhook};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::paging::PageQuery;
-use crate::resource::resource;
 use crate::routes::referrals::encode_cursor;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/webhooks")
-            .get(list_webhooks)
-            .post(create_webhook),
-    )
-    .service(resource("/v1/webhooks/deliveries").get(list_deliveries))
-    .service(resource("/v1/webhooks/deliveries/{id}/redeliver").post(redeliver));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(list_webhooks, ManageWebhooks),
+    endpoint!(create_webhook, ManageWebhooks),
+    endpoint!(list_deliveries, ManageWebhooks),
+    endpoint!(redeliver, ManageWebhooks),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(create_webhook, list_webhooks, list_deliveries, redeliver),
     tags((name = "webhooks", description = "Events pushed to your systems, signed with HMAC-SHA256"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", "/v1/webhooks", Permission::ManageWebhooks),
-    Operation::needs("GET", "/v1/webhooks", Permission::ManageWebhooks),
-    Operation::needs("GET", "/v1/webhooks/deliveries", Permission::ManageWebhooks),
-    Operation::needs(
-        "POST",
-        "/v1/webhooks/deliveries/{id}/redeliver",
-        Permission::ManageWebhooks,
-    ),
-];
 
 crate::schema::codes!(EventTypeCodes = EventType);
 crate::schema::codes!(DeliveryStatusCodes = DeliveryStatus);
@@ -180,7 +165,7 @@ pub struct DeliveryPage {
     ))]
 pub async fn create_webhook(
     req: HttpRequest,
-    caller: Authorized<can::ManageWebhooks>,
+    caller: Authorized,
     body: Json<CreateWebhookRequest>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -221,7 +206,7 @@ pub async fn create_webhook(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_webhooks(
-    caller: Authorized<can::ManageWebhooks>,
+    caller: Authorized,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
     let hooks = store.list_webhooks(caller.organisation.as_str()).await?;
@@ -245,7 +230,7 @@ pub async fn list_webhooks(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_deliveries(
-    caller: Authorized<can::ManageWebhooks>,
+    caller: Authorized,
     query: web::Query<PageQuery>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -273,7 +258,7 @@ pub async fn list_deliveries(
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn redeliver(
-    caller: Authorized<can::ManageWebhooks>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::contacts::ContactResponse;
-use crate::access::{Authorized, can};
+use crate::access::Authorized;
 use crate::error::ApiError;
 use crate::routes::connections::ConnectionStatusCodes;
 use crate::routes::lifecycle::{AssignmentResponse, ResolutionCodes, StatusChangeResponse};
@@ -213,7 +213,7 @@ pub struct Timeline {
     ))]
 pub async fn get_timeline(
     req: HttpRequest,
-    caller: Authorized<can::ReadCaseRecord>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, ApiError> {

@@ -6,11 +6,7 @@ mod dto;
 mod handlers;
 mod search;
 
-use actix_web::web;
-use socialrx_domain::Permission;
-
-use crate::access::Operation;
-use crate::resource::resource;
+use crate::endpoint::{Endpoint, endpoint};
 
 pub use dto::*;
 pub use handlers::*;
@@ -31,54 +27,24 @@ impl Default for DirectorySettings {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/providers")
-            .get(list_providers)
-            .post(create_provider),
-    )
-    .service(
-        resource("/v1/providers/{id}")
-            .get(get_provider)
-            .put(update_provider),
-    )
-    .service(
-        resource("/v1/activities")
-            .get(search_activities)
-            .post(create_activity),
-    )
-    .service(
-        resource("/v1/activities/{id}")
-            .get(get_activity)
-            .put(update_activity)
-            .delete(delete_activity),
-    )
-    .service(resource("/v1/categories").get(list_categories));
-}
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(handlers::list_providers, public),
+    endpoint!(handlers::create_provider, EditDirectory),
+    endpoint!(handlers::get_provider, public),
+    endpoint!(handlers::update_provider, EditDirectory),
+    endpoint!(search::search_activities, public),
+    endpoint!(handlers::create_activity, EditDirectory),
+    endpoint!(handlers::get_activity, public),
+    endpoint!(handlers::update_activity, EditDirectory),
+    endpoint!(handlers::delete_activity, EditDirectory),
+    endpoint!(handlers::list_categories, public),
+];
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(
-        create_provider, list_providers, get_provider, update_provider,
-        create_activity, search_activities, get_activity, update_activity, delete_activity,
-        list_categories,
-    ),
     tags((name = "directory", description = "Community activities, their providers and search. \
         Reads are public.\n\nPostcode data: Contains OS data © Crown copyright and database \
         right 2025. Contains Royal Mail data © Royal Mail copyright and database right 2025. \
         Contains National Statistics data © Crown copyright and database right 2025."))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::needs("POST", "/v1/providers", Permission::EditDirectory),
-    Operation::public("GET", "/v1/providers"),
-    Operation::public("GET", "/v1/providers/{id}"),
-    Operation::needs("PUT", "/v1/providers/{id}", Permission::EditDirectory),
-    Operation::needs("POST", "/v1/activities", Permission::EditDirectory),
-    Operation::public("GET", "/v1/activities"),
-    Operation::public("GET", "/v1/activities/{id}"),
-    Operation::needs("PUT", "/v1/activities/{id}", Permission::EditDirectory),
-    Operation::needs("DELETE", "/v1/activities/{id}", Permission::EditDirectory),
-    Operation::public("GET", "/v1/categories"),
-];

@@ -20,7 +20,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use socialrx_domain::Permission;
 use socialrx_domain::referral::Referral;
 use socialrx_store::{Created, FhirIntake, IdempotencyKey, Store};
 use time::OffsetDateTime;
@@ -30,33 +29,29 @@ use uuid::Uuid;
 use self::intake::Intake;
 use self::outcome::{FHIR_JSON, FhirError};
 use self::render::LoopState;
-use crate::access::{Authorized, Operation, can};
+use crate::access::Authorized;
+use crate::endpoint::{Endpoint, endpoint};
 use crate::extract::{IdempotencyKeyHeader, Json};
-use crate::resource::resource;
 use crate::routes::referrals::InFlight;
 
 pub use outcome::{for_error_response, is_fhir_path};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/fhir/r4/metadata").get(metadata))
-        .service(resource("/fhir/r4").post(post_bundle))
-        .service(resource("/fhir/r4/$process-message").post(process_message))
-        .service(
-            resource("/fhir/r4/ServiceRequest")
-                .get(search_service_requests)
-                .post(create_service_request),
-        )
-        .service(resource("/fhir/r4/ServiceRequest/{id}").get(read_service_request))
-        .service(resource("/fhir/r4/Task").get(search_tasks))
-        .service(resource("/fhir/r4/Task/{id}").get(read_task))
-        // The message back to the GP as a FHIR document (`routes/summary`).
-        .service(
-            resource("/fhir/r4/Composition/{id}/$document")
-                .get(crate::routes::summary::fhir_document),
-        )
-        // Last: any other path under /fhir/r4 names a resource type (or an interaction)
-        // that is not served, which FHIR answers as not supported, not as an unknown page.
-        .service(web::resource("/fhir/r4/{rest:.*}").to(not_supported));
+pub const ENDPOINTS: &[Endpoint] = &[
+    endpoint!(metadata, public),
+    endpoint!(post_bundle, CreateReferral),
+    endpoint!(process_message, CreateReferral),
+    endpoint!(search_service_requests, public),
+    endpoint!(create_service_request, CreateReferral),
+    endpoint!(read_service_request, ReadReferralStatus),
+    endpoint!(search_tasks, ReadReferralStatus),
+    endpoint!(read_task, ReadReferralStatus),
+];
+
+/// Mounted after every other route: any other path under /fhir/r4 names a resource type
+/// (or an interaction) that is not served, which FHIR answers as not supported, not as an
+/// unknown page.
+pub fn mount_fallback(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/fhir/r4/{rest:.*}").to(not_supported));
 }
 
 async fn not_supported(rest: web::Path<String>) -> Result<HttpResponse, FhirError> {
@@ -136,16 +131,6 @@ fn unacceptable_format(req: &HttpRequest) -> Option<String> {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(
-        metadata,
-        search_service_requests,
-        create_service_request,
-        post_bundle,
-        process_message,
-        read_service_request,
-        search_tasks,
-        read_task
-    ),
     components(schemas(
         schemas::OperationOutcome,
         schemas::ServiceRequest,
@@ -156,30 +141,6 @@ fn unacceptable_format(req: &HttpRequest) -> Option<String> {
     tags((name = "fhir", description = "FHIR R4 for GP systems: social prescribing referrals in, closed loop out"))
 )]
 pub struct Api;
-
-pub const OPERATIONS: &[Operation] = &[
-    Operation::public("GET", "/fhir/r4/metadata"),
-    // Answers only that searching is not supported: nothing to protect.
-    Operation::public("GET", "/fhir/r4/ServiceRequest"),
-    Operation::needs(
-        "POST",
-        "/fhir/r4/ServiceRequest",
-        Permission::CreateReferral,
-    ),
-    Operation::needs("POST", "/fhir/r4", Permission::CreateReferral),
-    Operation::needs(
-        "POST",
-        "/fhir/r4/$process-message",
-        Permission::CreateReferral,
-    ),
-    Operation::needs(
-        "GET",
-        "/fhir/r4/ServiceRequest/{id}",
-        Permission::ReadReferralStatus,
-    ),
-    Operation::needs("GET", "/fhir/r4/Task", Permission::ReadReferralStatus),
-    Operation::needs("GET", "/fhir/r4/Task/{id}", Permission::ReadReferralStatus),
-];
 
 fn fhir(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
@@ -384,7 +345,7 @@ fn created(
     ))]
 pub async fn create_service_request(
     req: HttpRequest,
-    caller: Authorized<can::CreateReferral>,
+    caller: Authorized,
     key: IdempotencyKeyHeader,
     body: Json<Value>,
     store: web::Data<Arc<dyn Store>>,
@@ -429,7 +390,7 @@ pub async fn create_service_request(
     ))]
 pub async fn post_bundle(
     req: HttpRequest,
-    caller: Authorized<can::CreateReferral>,
+    caller: Authorized,
     key: IdempotencyKeyHeader,
     body: Json<Value>,
     store: web::Data<Arc<dyn Store>>,
@@ -476,7 +437,7 @@ pub async fn post_bundle(
     ))]
 pub async fn process_message(
     req: HttpRequest,
-    caller: Authorized<can::CreateReferral>,
+    caller: Authorized,
     key: IdempotencyKeyHeader,
     body: Json<Value>,
     store: web::Data<Arc<dyn Store>>,
@@ -596,7 +557,7 @@ fn bundle_response(req: &HttpRequest, a: &Accepted) -> HttpResponse {
     ))]
 pub async fn read_service_request(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferralStatus>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
@@ -645,7 +606,7 @@ pub struct TaskSearch {
     ))]
 pub async fn search_tasks(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferralStatus>,
+    caller: Authorized,
     query: web::Query<TaskSearch>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {
@@ -704,7 +665,7 @@ fn bad_search(message: &str) -> FhirError {
     ))]
 pub async fn read_task(
     req: HttpRequest,
-    caller: Authorized<can::ReadReferralStatus>,
+    caller: Authorized,
     id: web::Path<Uuid>,
     store: web::Data<Arc<dyn Store>>,
 ) -> Result<HttpResponse, FhirError> {

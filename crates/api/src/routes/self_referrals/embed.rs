@@ -26,21 +26,23 @@ use socialrx_domain::referral::Reason;
 use socialrx_store::{Store, StoreError};
 
 use super::{SelfReferralConsent, SelfReferralRequest};
+use crate::endpoint::{Endpoint, endpoint, page};
 use crate::error::ApiError;
 use crate::observe::Metrics;
 use crate::partner::identify_with_key;
-use crate::resource::resource;
 use crate::routes::referrals::InFlight;
 
 const FORM: &str = include_str!("form.html");
 const SCRIPT: &str = include_str!("form.js");
 const STYLESHEET: &str = include_str!("form.css");
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/embed/self-referral").get(form).post(submit_form))
-        .service(resource("/embed/self-referral.js").get(script))
-        .service(resource("/embed/self-referral.css").get(stylesheet));
-}
+/// The form's page and assets, and the operation that takes the form without JavaScript.
+pub const ENDPOINTS: &[Endpoint] = &[
+    page!(Get, "/embed/self-referral", form),
+    endpoint!(submit_form, public),
+    page!(Get, "/embed/self-referral.js", script),
+    page!(Get, "/embed/self-referral.css", stylesheet),
+];
 
 #[derive(Debug, Deserialize)]
 pub struct EmbedQuery {
