@@ -10,7 +10,6 @@
 pub mod intake;
 pub mod mapping;
 pub mod model;
-pub mod outcome;
 pub mod render;
 pub mod schemas;
 
@@ -28,14 +27,12 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use self::intake::Intake;
-use self::outcome::{FHIR_JSON, FhirError};
 use self::render::LoopState;
 use crate::access::{Authorized, Operation, can};
+use crate::error::fhir::{FHIR_JSON, FhirError, Issue, is_fhir_path};
 use crate::extract::{IdempotencyKeyHeader, Json};
 use crate::resource::resource;
 use crate::routes::referrals::InFlight;
-
-pub use outcome::{for_error_response, is_fhir_path};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/fhir/r4/metadata").get(metadata))
@@ -63,7 +60,7 @@ async fn not_supported(rest: web::Path<String>) -> Result<HttpResponse, FhirErro
     let kind = rest.split('/').next().unwrap_or("");
     Err(FhirError::new(
         actix_web::http::StatusCode::NOT_FOUND,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "not-supported",
             "not_supported",
             format!(
@@ -97,7 +94,7 @@ pub async fn negotiate(
     {
         let error = FhirError::new(
             actix_web::http::StatusCode::NOT_ACCEPTABLE,
-            vec![outcome::Issue::error(
+            vec![Issue::error(
                 "not-supported",
                 "not_acceptable",
                 format!("{asked} cannot be given: this server answers application/fhir+json only"),
@@ -217,7 +214,7 @@ pub async fn metadata(req: HttpRequest) -> HttpResponse {
 pub async fn search_service_requests() -> Result<HttpResponse, FhirError> {
     Err(FhirError::new(
         actix_web::http::StatusCode::BAD_REQUEST,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "not-supported",
             "search_not_supported",
             "searching ServiceRequests is not supported: read one by id \
@@ -676,7 +673,7 @@ pub async fn search_tasks(
 fn bad_search(message: &str) -> FhirError {
     FhirError::new(
         actix_web::http::StatusCode::BAD_REQUEST,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "required",
             "search_parameter",
             message,
