@@ -22,7 +22,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use socialrx_domain::FieldError;
 use socialrx_domain::partner::{Partner, PartnerKey};
-use socialrx_domain::referral::Reason;
+use socialrx_domain::referral::{Reason, ReferralReference};
 use socialrx_store::{Store, StoreError};
 
 use super::{SelfReferralConsent, SelfReferralRequest};
@@ -284,45 +284,15 @@ pub fn render(partner: &str, key: &str, answers: &Answers, shown: &Shown) -> Str
         Shown::Form(errors) => (errors.as_slice(), None),
         Shown::Sent(reference) => (&[][..], Some(reference.as_str())),
     };
-    // One message per field of the page, the first the API gave.
-    let mut messages: Vec<(&str, String)> = Vec::new();
-    let mut other: Vec<String> = Vec::new();
-    for e in errors {
-        match page_field(&e.field) {
-            Some(field) if !messages.iter().any(|(f, _)| *f == field) => {
-                messages.push((field, message_for(field, e, answers)));
-            }
-            Some(_) => {}
-            None => other.push(format!(
-                "Something in the form was not accepted: {}",
-                e.message
-            )),
-        }
-    }
-    let message = |field: &str| {
-        messages
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    };
-    let mut summary = String::new();
-    for (field, target, _) in FIELDS {
-        if let Some(m) = message(field) {
-            summary.push_str(&format!("<li><a href=\"#{target}\">{}</a></li>", escape(m)));
-        }
-    }
-    for m in &other {
-        summary.push_str(&format!("<li>{}</li>", escape(m)));
-    }
+    let messages = Messages::of(errors, answers);
+    let summary = messages.summary();
     let failed = !summary.is_empty();
-    let chosen = answers.one("preferred_contact");
     let help_with: Vec<&str> = answers.all("help_with").collect();
-    let lines: Vec<&str> = answers.all("address_line").collect();
     let hidden = |h: bool| if h { " hidden" } else { "" }.to_owned();
 
     fill(FORM, |name| {
         let (subject, part) = name.split_once('.').unwrap_or((name, ""));
-        let error = message(subject);
+        let error = messages.about(subject);
         match (subject, part) {
             ("partner", "") => escape(partner),
             ("key", "") => escape(key),
@@ -345,45 +315,112 @@ pub fn render(partner: &str, key: &str, answers: &Answers, shown: &Shown) -> Str
                 }
             }
             ("help_with", "") => help_with_choices(&help_with, error.is_some()),
-            ("address_line_1" | "address_line_2" | "address_line_3", "value") => {
-                let i = subject.as_bytes()[subject.len() - 1] - b'1';
-                escape(lines.get(usize::from(i)).copied().unwrap_or_default())
+            _ => field_placeholder(subject, part, error, answers),
+        }
+    })
+}
+
+/// The error messages of a refused form: one per field of the page (the first the API
+/// gave), and those about no field of the page.
+struct Messages {
+    per_field: Vec<(&'static str, String)>,
+    other: Vec<String>,
+}
+
+impl Messages {
+    fn of(errors: &[FieldError], answers: &Answers) -> Self {
+        let mut per_field: Vec<(&'static str, String)> = Vec::new();
+        let mut other: Vec<String> = Vec::new();
+        for e in errors {
+            match page_field(&e.field) {
+                Some(field) if !per_field.iter().any(|(f, _)| *f == field) => {
+                    per_field.push((field, message_for(field, e, answers)));
+                }
+                Some(_) => {}
+                None => other.push(format!(
+                    "Something in the form was not accepted: {}",
+                    e.message
+                )),
             }
-            ("preferred_contact", method @ ("phone" | "text" | "email" | "letter")) => {
-                if chosen == method { " checked" } else { "" }.to_owned()
+        }
+        Self { per_field, other }
+    }
+
+    fn about(&self, field: &str) -> Option<&str> {
+        self.per_field
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// The error summary's items, in the order of the page, each linked to its control;
+    /// empty when nothing was refused.
+    fn summary(&self) -> String {
+        let mut summary = String::new();
+        for (field, target, _) in FIELDS {
+            if let Some(m) = self.about(field) {
+                summary.push_str(&format!("<li><a href=\"#{target}\">{}</a></li>", escape(m)));
             }
-            ("consent", "checked") => if answers.one("consent") == "given" {
+        }
+        for m in &self.other {
+            summary.push_str(&format!("<li>{}</li>", escape(m)));
+        }
+        summary
+    }
+}
+
+/// A placeholder of one field of the form (`{{postcode.value}}`, `{{phone.error}}`, ...):
+/// the answer given, or the error shown beside it and its ARIA attributes.
+fn field_placeholder(subject: &str, part: &str, error: Option<&str>, answers: &Answers) -> String {
+    match (subject, part) {
+        ("address_line_1" | "address_line_2" | "address_line_3", "value") => {
+            let i = subject.as_bytes()[subject.len() - 1] - b'1';
+            escape(
+                answers
+                    .all("address_line")
+                    .nth(usize::from(i))
+                    .unwrap_or_default(),
+            )
+        }
+        ("preferred_contact", method @ ("phone" | "text" | "email" | "letter")) => {
+            if answers.one("preferred_contact") == method {
                 " checked"
             } else {
                 ""
             }
-            .to_owned(),
-            (_, "value") => escape(answers.one(subject)),
-            (_, "class") => if error.is_some() { " field-error" } else { "" }.to_owned(),
-            (_, "error") => match error {
-                Some(m) => format!(
-                    "<p class=\"error-message\" id=\"{subject}-error\">\
-                     <span class=\"visually-hidden\">Error: </span>{}</p>",
-                    escape(m)
-                ),
-                None => format!("<p class=\"error-message\" id=\"{subject}-error\" hidden></p>"),
-            },
-            (_, "described") if error.is_some() => format!(" {subject}-error"),
-            (_, "group_described") if error.is_some() => {
-                format!(" aria-describedby=\"{subject}-error\"")
-            }
-            (_, "invalid") if error.is_some() => {
-                let group = FIELDS.iter().any(|(f, _, g)| *f == subject && *g);
-                if group {
-                    " aria-invalid=\"true\"".into()
-                } else {
-                    format!(" aria-invalid=\"true\" aria-describedby=\"{subject}-error\"")
-                }
-            }
-            (_, "invalid_hinted") if error.is_some() => " aria-invalid=\"true\"".into(),
-            _ => String::new(),
+            .to_owned()
         }
-    })
+        ("consent", "checked") => if answers.one("consent") == "given" {
+            " checked"
+        } else {
+            ""
+        }
+        .to_owned(),
+        (_, "value") => escape(answers.one(subject)),
+        (_, "class") => if error.is_some() { " field-error" } else { "" }.to_owned(),
+        (_, "error") => match error {
+            Some(m) => format!(
+                "<p class=\"error-message\" id=\"{subject}-error\">\
+                 <span class=\"visually-hidden\">Error: </span>{}</p>",
+                escape(m)
+            ),
+            None => format!("<p class=\"error-message\" id=\"{subject}-error\" hidden></p>"),
+        },
+        (_, "described") if error.is_some() => format!(" {subject}-error"),
+        (_, "group_described") if error.is_some() => {
+            format!(" aria-describedby=\"{subject}-error\"")
+        }
+        (_, "invalid") if error.is_some() => {
+            let group = FIELDS.iter().any(|(f, _, g)| *f == subject && *g);
+            if group {
+                " aria-invalid=\"true\"".into()
+            } else {
+                format!(" aria-invalid=\"true\" aria-describedby=\"{subject}-error\"")
+            }
+        }
+        (_, "invalid_hinted") if error.is_some() => " aria-invalid=\"true\"".into(),
+        _ => String::new(),
+    }
 }
 
 /// Replaces each `{{name}}` of `template` with `value(name)`.
@@ -499,31 +536,9 @@ pub async fn submit_form(
     in_flight: web::Data<InFlight>,
     metrics: web::Data<Metrics>,
 ) -> HttpResponse {
-    let urlencoded = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    let body = match body {
-        Ok(body) if urlencoded => body,
-        Ok(_) => {
-            return unavailable(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Your answers could not be read",
-                "Please go back and send the form again.",
-            );
-        }
-        Err(_) => {
-            return unavailable(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Your answers are too long",
-                "Please go back, shorten your answers and send the form again.",
-            );
-        }
+    let body = match form_body(&req, body) {
+        Ok(body) => body,
+        Err((status, title, text)) => return unavailable(status, title, text),
     };
     let answers = Answers::parse(&body);
     let key = answers.optional("key");
@@ -552,15 +567,56 @@ pub async fn submit_form(
         &metrics,
     )
     .await;
+    answer_page(outcome, &partner, raw, &answers)
+}
+
+/// The posted body, if it is a form that arrived whole; else the status, title and text
+/// of the page saying so.
+fn form_body(
+    req: &HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<web::Bytes, (StatusCode, &'static str, &'static str)> {
+    let urlencoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    match body {
+        Ok(body) if urlencoded => Ok(body),
+        Ok(_) => Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Your answers could not be read",
+            "Please go back and send the form again.",
+        )),
+        Err(_) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Your answers are too long",
+            "Please go back, shorten your answers and send the form again.",
+        )),
+    }
+}
+
+/// The page for what became of a submitted form: the reference, the form again with its
+/// errors, or a refusal.
+fn answer_page(
+    outcome: Result<(ReferralReference, bool), ApiError>,
+    partner: &Partner,
+    key: &str,
+    answers: &Answers,
+) -> HttpResponse {
     match outcome {
         Ok((reference, replayed)) => {
             let body = render(
                 &partner.name,
-                raw,
+                key,
                 &Answers::default(),
                 &Shown::Sent(reference.as_str().to_owned()),
             );
-            let mut response = page(StatusCode::CREATED, &partner, body);
+            let mut response = page(StatusCode::CREATED, partner, body);
             if replayed {
                 response.headers_mut().insert(
                     header::HeaderName::from_static("idempotent-replayed"),
@@ -580,8 +636,8 @@ pub async fn submit_form(
         }
         Err(ApiError::Validation(errors)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &partner,
-            render(&partner.name, raw, &answers, &Shown::Form(errors)),
+            partner,
+            render(&partner.name, key, answers, &Shown::Form(errors)),
         ),
         Err(e) => refused(e),
     }
