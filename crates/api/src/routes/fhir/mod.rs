@@ -20,8 +20,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socialrx_domain::Permission;
-use socialrx_domain::referral::Referral;
-use socialrx_store::{Created, FhirIntake, IdempotencyKey, Store};
+use socialrx_domain::referral::{NewReferral, Referral};
+use socialrx_store::{Created, FhirIntake, IdempotencyKey, Recipient, Store};
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -252,39 +252,15 @@ async fn accept(
     read: fn(&Value, &str) -> Result<Intake, FhirError>,
 ) -> Result<Accepted, FhirError> {
     let mut intake = read(&body.value, caller.organisation.as_str())?;
-    let request = intake.request.take().ok_or_else(|| {
-        FhirError::from(crate::error::ApiError::Internal(
-            "intake without a request".into(),
-        ))
-    })?;
-    let mut request = request;
-    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
-    let referral = request.into_domain(OffsetDateTime::now_utc());
-    let located = |e: crate::error::ApiError| match e {
-        crate::error::ApiError::Validation(errors) => {
-            FhirError::from_fields(errors, |f| intake.locate(f))
-        }
-        other => FhirError::from(other),
-    };
-    let (target, referral) = crate::receiving::both(target, referral)
-        .map_err(|errors| located(crate::error::ApiError::Validation(errors)))?;
-    let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
-        .await
-        .map_err(located)?;
+    let (to, referral) = judge(&mut intake, caller, store).await?;
     let audit = caller.audit(req);
     let _claim = match &key.0 {
         Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
         None => None,
     };
-    let request_id = req
-        .headers()
-        .get(crate::observe::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| (1..=200).contains(&v.len()))
-        .map(str::to_owned);
     let fhir_intake = FhirIntake {
         source_id: intake.source_id.clone(),
-        request_id,
+        request_id: request_id(req),
         codings: intake.codings.clone(),
         requested: intake.requested.clone(),
     };
@@ -295,7 +271,7 @@ async fn accept(
     let created = store
         .create_fhir_referral(&audit, &to, referral, key, fhir_intake.clone())
         .await
-        .map_err(|e| located(e.into()))?;
+        .map_err(|e| located(&intake, e.into()))?;
     match created {
         Created::New(referral) => Ok(Accepted {
             referral,
@@ -323,6 +299,48 @@ async fn accept(
             })
         }
     }
+}
+
+/// The request read from FHIR, judged by the referral rules of `POST /v1/referrals`, and
+/// the service that is to receive it; every error placed at the element it came from.
+async fn judge(
+    intake: &mut Intake,
+    caller: &crate::Caller,
+    store: &Arc<dyn Store>,
+) -> Result<(Recipient, NewReferral), FhirError> {
+    let mut request = intake.request.take().ok_or_else(|| {
+        FhirError::from(crate::error::ApiError::Internal(
+            "intake without a request".into(),
+        ))
+    })?;
+    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
+    let referral = request.into_domain(OffsetDateTime::now_utc());
+    let (target, referral) = crate::receiving::both(target, referral)
+        .map_err(|errors| located(intake, crate::error::ApiError::Validation(errors)))?;
+    let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
+        .await
+        .map_err(|e| located(intake, e))?;
+    Ok((to, referral))
+}
+
+/// An error of our rules as a FHIR error, its fields named as the FHIR elements they
+/// were read from.
+fn located(intake: &Intake, e: crate::error::ApiError) -> FhirError {
+    match e {
+        crate::error::ApiError::Validation(errors) => {
+            FhirError::from_fields(errors, |f| intake.locate(f))
+        }
+        other => FhirError::from(other),
+    }
+}
+
+/// The caller's `X-Request-Id`, kept with the intake when it is of a sensible length.
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(crate::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=200).contains(&v.len()))
+        .map(str::to_owned)
 }
 
 fn created(
