@@ -2,7 +2,10 @@
 //!
 //! Store and domain errors convert into [`ApiError`] once, here. Extractor failures and
 //! actix's own 404/405/413 responses are turned into problems too (see
-//! [`problem_for_bare_errors`]), so a client never sees a plain-text error.
+//! [`problem_for_bare_errors`]), so a client never sees a plain-text error. On `/fhir` the
+//! same errors are written as FHIR OperationOutcomes instead ([`fhir`]).
+
+pub mod fhir;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -324,14 +327,14 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
     // FHIR clients get an OperationOutcome, whatever failed.
-    let on_fhir_path = crate::routes::fhir::is_fhir_path(res.request().path());
+    let on_fhir_path = fhir::is_fhir_path(res.request().path());
     let is_fhir = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(crate::routes::fhir::outcome::FHIR_JSON));
+        .is_some_and(|ct| ct.starts_with(fhir::FHIR_JSON));
     if on_fhir_path && !is_fhir {
-        return crate::routes::fhir::for_error_response(res);
+        return fhir::for_error_response(res);
     }
     let is_problem = res
         .headers()
@@ -339,7 +342,7 @@ pub fn problem_for_bare_errors<B: MessageBody + 'static>(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
             ct.starts_with(PROBLEM_JSON)
-                || ct.starts_with("application/fhir+json")
+                || ct.starts_with(fhir::FHIR_JSON)
                 || ct.starts_with("text/html")
         });
     if is_problem {

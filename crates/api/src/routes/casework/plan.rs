@@ -130,48 +130,12 @@ impl PlanRequest {
         let review_by = v
             .check_opt("review_by", self.review_by, |r| plan::name_and_role(&r))
             .map(Option::flatten);
-        let mut steps = Vec::with_capacity(self.steps.len());
-        for (i, s) in self.steps.into_iter().enumerate() {
-            let text = v.check(
-                &format!("steps[{i}].text"),
-                text::label(&s.text, plan::ITEM_TEXT),
-            );
-            let due_on = v.check_opt(&format!("steps[{i}].due_on"), s.due_on, |d| parse_date(&d));
-            let status = v.check_opt(&format!("steps[{i}].status"), s.status, |x| {
-                StepStatus::parse(&x)
-            });
-            let who = v
-                .check_opt(&format!("steps[{i}].who"), s.who, |w| {
-                    plan::name_and_role(&w)
-                })
-                .map(Option::flatten);
-            let confidence = v.check_opt(
-                &format!("steps[{i}].confidence"),
-                s.confidence,
-                plan::confidence,
-            );
-            let review_on = v.check_opt(&format!("steps[{i}].review_on"), s.review_on, |d| {
-                parse_date(&d)
-            });
-            if let (
-                Some(text),
-                Some(due_on),
-                Some(status),
-                Some(who),
-                Some(confidence),
-                Some(review_on),
-            ) = (text, due_on, status, who, confidence, review_on)
-            {
-                steps.push(Step {
-                    text,
-                    due_on,
-                    status: status.unwrap_or(StepStatus::Planned),
-                    who,
-                    confidence,
-                    review_on,
-                });
-            }
-        }
+        let steps: Vec<Step> = self
+            .steps
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| step(&mut v, i, s))
+            .collect();
         v.finish(|| {
             Some(Plan {
                 what_matters_to_me: what?,
@@ -184,6 +148,40 @@ impl PlanRequest {
             })
         })
     }
+}
+
+/// One step of the plan, checked; `None` when any of its fields breaks a rule (each
+/// recorded in `v`).
+fn step(v: &mut Violations, i: usize, s: StepRequest) -> Option<Step> {
+    let text = v.check(
+        &format!("steps[{i}].text"),
+        text::label(&s.text, plan::ITEM_TEXT),
+    );
+    let due_on = v.check_opt(&format!("steps[{i}].due_on"), s.due_on, |d| parse_date(&d));
+    let status = v.check_opt(&format!("steps[{i}].status"), s.status, |x| {
+        StepStatus::parse(&x)
+    });
+    let who = v
+        .check_opt(&format!("steps[{i}].who"), s.who, |w| {
+            plan::name_and_role(&w)
+        })
+        .map(Option::flatten);
+    let confidence = v.check_opt(
+        &format!("steps[{i}].confidence"),
+        s.confidence,
+        plan::confidence,
+    );
+    let review_on = v.check_opt(&format!("steps[{i}].review_on"), s.review_on, |d| {
+        parse_date(&d)
+    });
+    Some(Step {
+        text: text?,
+        due_on: due_on?,
+        status: status?.unwrap_or(StepStatus::Planned),
+        who: who?,
+        confidence: confidence?,
+        review_on: review_on?,
+    })
 }
 
 /// Each entry of a list of short texts (goals, strengths), named `field[i]`.

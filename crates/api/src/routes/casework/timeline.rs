@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use socialrx_store::{Event, Store, TimelineEvent};
+use socialrx_store::{ConnectionMove, Event, Store, TimelineEvent};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -118,30 +118,33 @@ impl From<TimelineEvent> for TimelineEventResponse {
             connection: None,
             outcome: None,
         };
-        let kind = match e.event {
+        out.kind = out.attach(e.event).as_str().to_owned();
+        out
+    }
+}
+
+impl TimelineEventResponse {
+    /// Fills the one optional object the event is told in, and says which kind it is.
+    fn attach(&mut self, event: Event) -> EventKind {
+        match event {
             Event::StatusChanged(c) => {
-                out.status_change = Some(c.into());
+                self.status_change = Some(c.into());
                 EventKind::StatusChanged
             }
             Event::Assigned(a) => {
-                out.assignment = Some(AssignmentResponse::new(a, None));
+                self.assignment = Some(AssignmentResponse::new(a, None));
                 EventKind::Assigned
             }
             Event::Contact(c) => {
-                out.contact = Some(ContactResponse::new(c, None));
+                self.contact = Some(ContactResponse::new(c, None));
                 EventKind::Contact
             }
             Event::PlanUpdated { version, steps } => {
-                out.plan = Some(PlanVersion {
-                    version,
-                    steps_planned: steps[0],
-                    steps_done: steps[1],
-                    steps_dropped: steps[2],
-                });
+                self.plan = Some(PlanVersion::new(version, steps));
                 EventKind::PlanUpdated
             }
             Event::DuplicateFlagged { other_referral_id } => {
-                out.duplicate = Some(DuplicateEvent {
+                self.duplicate = Some(DuplicateEvent {
                     other_referral_id,
                     resolution: None,
                 });
@@ -151,21 +154,14 @@ impl From<TimelineEvent> for TimelineEventResponse {
                 other_referral_id,
                 resolution,
             } => {
-                out.duplicate = Some(DuplicateEvent {
+                self.duplicate = Some(DuplicateEvent {
                     other_referral_id,
                     resolution: Some(resolution.as_str().to_owned()),
                 });
                 EventKind::DuplicateResolved
             }
             Event::Connection(m) => {
-                out.connection = Some(ConnectionEvent {
-                    connection_id: m.connection_id,
-                    activity_id: m.activity_id,
-                    activity_name: m.activity_name,
-                    from: m.from.map(|s| s.as_str().to_owned()),
-                    to: m.to.as_str().to_owned(),
-                    note: m.note,
-                });
+                self.connection = Some(m.into());
                 EventKind::Connection
             }
             Event::OutcomeRecorded {
@@ -174,7 +170,7 @@ impl From<TimelineEvent> for TimelineEventResponse {
                 time_point,
                 measured_on,
             } => {
-                out.outcome = Some(OutcomeEvent {
+                self.outcome = Some(OutcomeEvent {
                     measurement_id,
                     instrument: instrument.as_str().to_owned(),
                     time_point: time_point.as_str().to_owned(),
@@ -182,9 +178,32 @@ impl From<TimelineEvent> for TimelineEventResponse {
                 });
                 EventKind::OutcomeRecorded
             }
-        };
-        out.kind = kind.as_str().to_owned();
-        out
+        }
+    }
+}
+
+impl From<ConnectionMove> for ConnectionEvent {
+    fn from(m: ConnectionMove) -> Self {
+        Self {
+            connection_id: m.connection_id,
+            activity_id: m.activity_id,
+            activity_name: m.activity_name,
+            from: m.from.map(|s| s.as_str().to_owned()),
+            to: m.to.as_str().to_owned(),
+            note: m.note,
+        }
+    }
+}
+
+impl PlanVersion {
+    /// `steps`: planned, done and dropped, as the store counts them.
+    fn new(version: u32, [steps_planned, steps_done, steps_dropped]: [usize; 3]) -> Self {
+        Self {
+            version,
+            steps_planned,
+            steps_done,
+            steps_dropped,
+        }
     }
 }
 

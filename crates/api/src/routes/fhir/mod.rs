@@ -10,7 +10,6 @@
 pub mod intake;
 pub mod mapping;
 pub mod model;
-pub mod outcome;
 pub mod render;
 pub mod schemas;
 
@@ -20,21 +19,19 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use socialrx_domain::referral::Referral;
-use socialrx_store::{Created, FhirIntake, IdempotencyKey, Store};
+use socialrx_domain::referral::{NewReferral, Referral};
+use socialrx_store::{Created, FhirIntake, IdempotencyKey, Recipient, Store};
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use self::intake::Intake;
-use self::outcome::{FHIR_JSON, FhirError};
 use self::render::LoopState;
 use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
+use crate::error::fhir::{FHIR_JSON, FhirError, Issue, is_fhir_path};
 use crate::extract::{IdempotencyKeyHeader, Json};
 use crate::routes::referrals::InFlight;
-
-pub use outcome::{for_error_response, is_fhir_path};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(metadata, public),
@@ -58,7 +55,7 @@ async fn not_supported(rest: web::Path<String>) -> Result<HttpResponse, FhirErro
     let kind = rest.split('/').next().unwrap_or("");
     Err(FhirError::new(
         actix_web::http::StatusCode::NOT_FOUND,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "not-supported",
             "not_supported",
             format!(
@@ -92,7 +89,7 @@ pub async fn negotiate(
     {
         let error = FhirError::new(
             actix_web::http::StatusCode::NOT_ACCEPTABLE,
-            vec![outcome::Issue::error(
+            vec![Issue::error(
                 "not-supported",
                 "not_acceptable",
                 format!("{asked} cannot be given: this server answers application/fhir+json only"),
@@ -178,7 +175,7 @@ pub async fn metadata(req: HttpRequest) -> HttpResponse {
 pub async fn search_service_requests() -> Result<HttpResponse, FhirError> {
     Err(FhirError::new(
         actix_web::http::StatusCode::BAD_REQUEST,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "not-supported",
             "search_not_supported",
             "searching ServiceRequests is not supported: read one by id \
@@ -216,39 +213,15 @@ async fn accept(
     read: fn(&Value, &str) -> Result<Intake, FhirError>,
 ) -> Result<Accepted, FhirError> {
     let mut intake = read(&body.value, caller.organisation.as_str())?;
-    let request = intake.request.take().ok_or_else(|| {
-        FhirError::from(crate::error::ApiError::Internal(
-            "intake without a request".into(),
-        ))
-    })?;
-    let mut request = request;
-    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
-    let referral = request.into_domain(OffsetDateTime::now_utc());
-    let located = |e: crate::error::ApiError| match e {
-        crate::error::ApiError::Validation(errors) => {
-            FhirError::from_fields(errors, |f| intake.locate(f))
-        }
-        other => FhirError::from(other),
-    };
-    let (target, referral) = crate::receiving::both(target, referral)
-        .map_err(|errors| located(crate::error::ApiError::Validation(errors)))?;
-    let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
-        .await
-        .map_err(located)?;
+    let (to, referral) = judge(&mut intake, caller, store).await?;
     let audit = caller.audit(req);
     let _claim = match &key.0 {
         Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
         None => None,
     };
-    let request_id = req
-        .headers()
-        .get(crate::observe::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| (1..=200).contains(&v.len()))
-        .map(str::to_owned);
     let fhir_intake = FhirIntake {
         source_id: intake.source_id.clone(),
-        request_id,
+        request_id: request_id(req),
         codings: intake.codings.clone(),
         requested: intake.requested.clone(),
     };
@@ -259,7 +232,7 @@ async fn accept(
     let created = store
         .create_fhir_referral(&audit, &to, referral, key, fhir_intake.clone())
         .await
-        .map_err(|e| located(e.into()))?;
+        .map_err(|e| located(&intake, e.into()))?;
     match created {
         Created::New(referral) => Ok(Accepted {
             referral,
@@ -287,6 +260,48 @@ async fn accept(
             })
         }
     }
+}
+
+/// The request read from FHIR, judged by the referral rules of `POST /v1/referrals`, and
+/// the service that is to receive it; every error placed at the element it came from.
+async fn judge(
+    intake: &mut Intake,
+    caller: &crate::Caller,
+    store: &Arc<dyn Store>,
+) -> Result<(Recipient, NewReferral), FhirError> {
+    let mut request = intake.request.take().ok_or_else(|| {
+        FhirError::from(crate::error::ApiError::Internal(
+            "intake without a request".into(),
+        ))
+    })?;
+    let target = crate::receiving::parse(request.receiving_service.take(), "receiving_service");
+    let referral = request.into_domain(OffsetDateTime::now_utc());
+    let (target, referral) = crate::receiving::both(target, referral)
+        .map_err(|errors| located(intake, crate::error::ApiError::Validation(errors)))?;
+    let to = crate::receiving::resolve(store.as_ref(), caller, target, "receiving_service")
+        .await
+        .map_err(|e| located(intake, e))?;
+    Ok((to, referral))
+}
+
+/// An error of our rules as a FHIR error, its fields named as the FHIR elements they
+/// were read from.
+fn located(intake: &Intake, e: crate::error::ApiError) -> FhirError {
+    match e {
+        crate::error::ApiError::Validation(errors) => {
+            FhirError::from_fields(errors, |f| intake.locate(f))
+        }
+        other => FhirError::from(other),
+    }
+}
+
+/// The caller's `X-Request-Id`, kept with the intake when it is of a sensible length.
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(crate::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| (1..=200).contains(&v.len()))
+        .map(str::to_owned)
 }
 
 fn created(
@@ -637,7 +652,7 @@ pub async fn search_tasks(
 fn bad_search(message: &str) -> FhirError {
     FhirError::new(
         actix_web::http::StatusCode::BAD_REQUEST,
-        vec![outcome::Issue::error(
+        vec![Issue::error(
             "required",
             "search_parameter",
             message,

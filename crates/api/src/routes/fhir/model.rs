@@ -2,8 +2,9 @@
 //! Organization, Practitioner, PractitionerRole, Consent, Bundle and MessageHeader.
 //! Only the elements we use are declared. A clinical record must not lose what was sent
 //! without anyone knowing, so [`elements`] lists, per resource type, the elements we read
-//! and the few we deliberately do not use; intake refuses any other element. What we write (ServiceRequest, Task, Bundle,
-//! OperationOutcome, CapabilityStatement) is built in `render.rs` and `outcome.rs`.
+//! and the few we deliberately do not use; intake refuses any other element. What we
+//! write (ServiceRequest, Task, Bundle, CapabilityStatement) is built in `render.rs`, and
+//! OperationOutcomes in `crate::error::fhir`.
 
 use serde::Deserialize;
 
@@ -231,84 +232,14 @@ pub struct MessageHeader {
 /// (non-modifier) extensions; `_element` (a primitive's id and extensions) follows its
 /// element.
 pub fn elements(resource_type: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
-    const COMMON_UNUSED: &[&str] = &["id", "meta", "text", "language"];
     Some(match resource_type {
-        "ServiceRequest" => (
-            &[
-                "resourceType",
-                "id",
-                "contained",
-                "extension",
-                "identifier",
-                "basedOn",
-                "status",
-                "intent",
-                "category",
-                "priority",
-                "code",
-                "subject",
-                "requester",
-                "performer",
-                "reasonCode",
-                "reasonReference",
-                "supportingInfo",
-                "note",
-            ],
-            // When and where the sender's own encounter took place, and when it authored
-            // the request: our referral records when we received it.
-            &[
-                "meta",
-                "text",
-                "language",
-                "encounter",
-                "authoredOn",
-                "occurrencePeriod",
-                "occurrenceDateTime",
-                "locationReference",
-            ],
-        ),
-        "Patient" => (
-            &[
-                "resourceType",
-                "extension",
-                "identifier",
-                "name",
-                "telecom",
-                "birthDate",
-                "address",
-                "contact",
-                "communication",
-                "generalPractitioner",
-            ],
-            // Gender is not part of a social prescribing referral here.
-            &["id", "meta", "text", "language", "gender"],
-        ),
-        "Consent" => (
-            &[
-                "resourceType",
-                "extension",
-                "status",
-                "patient",
-                "dateTime",
-                "sourceAttachment",
-                "sourceReference",
-                "provision",
-            ],
-            // What kind of consent it is: ours is always consent to this referral.
-            &[
-                "id",
-                "meta",
-                "text",
-                "language",
-                "scope",
-                "category",
-                "policyRule",
-            ],
-        ),
+        "ServiceRequest" => (SERVICE_REQUEST_READ, SERVICE_REQUEST_UNUSED),
+        "Patient" => (PATIENT_READ, PATIENT_UNUSED),
+        "Consent" => (CONSENT_READ, CONSENT_UNUSED),
         "Organization" => (&["resourceType", "identifier", "name"], COMMON_UNUSED),
+        // The referrer is recorded by name and role, not contact details.
         "Practitioner" => (
             &["resourceType", "name"],
-            // The referrer is recorded by name and role, not contact details.
             &["id", "meta", "text", "language", "identifier", "telecom"],
         ),
         "PractitionerRole" => (
@@ -324,6 +255,77 @@ pub fn elements(resource_type: &str) -> Option<(&'static [&'static str], &'stati
         _ => return None,
     })
 }
+
+const COMMON_UNUSED: &[&str] = &["id", "meta", "text", "language"];
+
+const SERVICE_REQUEST_READ: &[&str] = &[
+    "resourceType",
+    "id",
+    "contained",
+    "extension",
+    "identifier",
+    "basedOn",
+    "status",
+    "intent",
+    "category",
+    "priority",
+    "code",
+    "subject",
+    "requester",
+    "performer",
+    "reasonCode",
+    "reasonReference",
+    "supportingInfo",
+    "note",
+];
+/// When and where the sender's own encounter took place, and when it authored the
+/// request: our referral records when we received it.
+const SERVICE_REQUEST_UNUSED: &[&str] = &[
+    "meta",
+    "text",
+    "language",
+    "encounter",
+    "authoredOn",
+    "occurrencePeriod",
+    "occurrenceDateTime",
+    "locationReference",
+];
+
+const PATIENT_READ: &[&str] = &[
+    "resourceType",
+    "extension",
+    "identifier",
+    "name",
+    "telecom",
+    "birthDate",
+    "address",
+    "contact",
+    "communication",
+    "generalPractitioner",
+];
+/// Gender is not part of a social prescribing referral here.
+const PATIENT_UNUSED: &[&str] = &["id", "meta", "text", "language", "gender"];
+
+const CONSENT_READ: &[&str] = &[
+    "resourceType",
+    "extension",
+    "status",
+    "patient",
+    "dateTime",
+    "sourceAttachment",
+    "sourceReference",
+    "provision",
+];
+/// What kind of consent it is: ours is always consent to this referral.
+const CONSENT_UNUSED: &[&str] = &[
+    "id",
+    "meta",
+    "text",
+    "language",
+    "scope",
+    "category",
+    "policyRule",
+];
 
 /// Resource types a request may carry that we do not take into the referral: the
 /// message's own header and the receiving HealthcareService (read for routing only), and

@@ -2,7 +2,8 @@
 //! Task, the Bundles that carry them, and the CapabilityStatement.
 
 use serde_json::{Value, json};
-use socialrx_domain::referral::{ClosureReason, Referral, Status};
+use socialrx_domain::person::Person;
+use socialrx_domain::referral::{ClosureReason, NewReferral, Referral, Status};
 use socialrx_store::FhirIntake;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -126,34 +127,7 @@ fn request_status(status: Status) -> &'static str {
 /// A referral as a ServiceRequest, with its person as a contained Patient.
 pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Value {
     let d = &referral.details;
-    let p = &d.person;
-    let mut patient = json!({
-        "resourceType": "Patient",
-        "id": "patient",
-        "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
-        "birthDate": p.date_of_birth.to_string(),
-        "address": [{"use": "home", "postalCode": p.postcode.as_str()}],
-    });
-    if let Some(n) = &p.nhs_number {
-        patient["identifier"] = json!([{"system": mapping::NHS_NUMBER, "value": n.as_string()}]);
-    }
-    let mut telecom = Vec::new();
-    if let Some(phone) = &p.phone {
-        telecom.push(json!({"system": "phone", "value": phone.as_str()}));
-    }
-    if let Some(email) = &p.email {
-        telecom.push(json!({"system": "email", "value": email.as_str()}));
-    }
-    if !telecom.is_empty() {
-        patient["telecom"] = Value::Array(telecom);
-    }
-    if let Some(language) = &p.language {
-        patient["communication"] = json!([{"language": {"text": language}, "preferred": true}]);
-    }
-    if let Some(practice) = &p.registered_practice {
-        patient["generalPractitioner"] = json!([{"identifier": {"system": mapping::ODS_ORGANISATION_CODE, "value": practice.as_str()}}]);
-    }
-
+    let patient = contained_patient(&d.person);
     let requested = intake
         .map(|i| &i.requested)
         .filter(|r| r.is_object())
@@ -164,23 +138,8 @@ pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Valu
     } else {
         coded_as_requested(referral, intake, &requested)
     };
-    let mut identifier =
-        vec![json!({"system": REFERENCE_SYSTEM, "value": referral.reference.as_str()})];
-    if let Some(source) = intake.and_then(|i| i.source_id.as_deref()) {
-        identifier.push(json!({"system": "urn:ietf:rfc:3986", "value": source}));
-    }
-    identifier.extend(
-        requested["identifier"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .cloned(),
-    );
-    let mut requester = json!({"display": d.referrer.name});
-    if let Some(ods) = &d.referrer.ods_code {
-        requester["identifier"] =
-            json!({"system": mapping::ODS_ORGANISATION_CODE, "value": ods.as_str()});
-    }
+    let identifier = identifiers(referral, intake, &requested);
+    let requester = requester(d);
     let mut sr = json!({
         "resourceType": "ServiceRequest",
         "id": referral.id.to_string(),
@@ -209,6 +168,63 @@ pub fn service_request(referral: &Referral, intake: Option<&FhirIntake>) -> Valu
     let version = version_of(&sr);
     sr["meta"]["versionId"] = json!(version);
     sr
+}
+
+/// The person as the Patient contained in a ServiceRequest we give back.
+fn contained_patient(p: &Person) -> Value {
+    let mut patient = json!({
+        "resourceType": "Patient",
+        "id": "patient",
+        "name": [{"use": "official", "family": p.family_name, "given": [p.given_name]}],
+        "birthDate": p.date_of_birth.to_string(),
+        "address": [{"use": "home", "postalCode": p.postcode.as_str()}],
+    });
+    if let Some(n) = &p.nhs_number {
+        patient["identifier"] = json!([{"system": mapping::NHS_NUMBER, "value": n.as_string()}]);
+    }
+    let mut telecom = Vec::new();
+    if let Some(phone) = &p.phone {
+        telecom.push(json!({"system": "phone", "value": phone.as_str()}));
+    }
+    if let Some(email) = &p.email {
+        telecom.push(json!({"system": "email", "value": email.as_str()}));
+    }
+    if !telecom.is_empty() {
+        patient["telecom"] = Value::Array(telecom);
+    }
+    if let Some(language) = &p.language {
+        patient["communication"] = json!([{"language": {"text": language}, "preferred": true}]);
+    }
+    if let Some(practice) = &p.registered_practice {
+        patient["generalPractitioner"] = json!([{"identifier": {"system": mapping::ODS_ORGANISATION_CODE, "value": practice.as_str()}}]);
+    }
+    patient
+}
+
+/// Our reference, the sender's id for its request, and the identifiers it sent.
+fn identifiers(referral: &Referral, intake: Option<&FhirIntake>, requested: &Value) -> Vec<Value> {
+    let mut identifier =
+        vec![json!({"system": REFERENCE_SYSTEM, "value": referral.reference.as_str()})];
+    if let Some(source) = intake.and_then(|i| i.source_id.as_deref()) {
+        identifier.push(json!({"system": "urn:ietf:rfc:3986", "value": source}));
+    }
+    identifier.extend(
+        requested["identifier"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    identifier
+}
+
+fn requester(d: &NewReferral) -> Value {
+    let mut requester = json!({"display": d.referrer.name});
+    if let Some(ods) = &d.referrer.ods_code {
+        requester["identifier"] =
+            json!({"system": mapping::ODS_ORGANISATION_CODE, "value": ods.as_str()});
+    }
+    requester
 }
 
 /// A ServiceRequest's `meta.versionId`: a digest of all it says, `meta.lastUpdated`
@@ -429,30 +445,8 @@ pub fn searchset(base_url: &str, resources: Vec<Value>) -> Value {
 /// `GET /fhir/r4/metadata`: exactly what this server does, at `base_url`. An `instance`
 /// statement names its implementation (invariant cpb-14).
 pub fn capability_statement(base_url: &str) -> Value {
-    use super::model::{CONTEXT_TYPES, elements};
-    let element_rule = [
-        "ServiceRequest",
-        "Patient",
-        "Consent",
-        "Organization",
-        "Practitioner",
-        "PractitionerRole",
-    ]
-    .iter()
-    .filter_map(|kind| {
-        let (read, unused) = elements(kind)?;
-        Some(format!(
-            "{kind}: reads {}; leaves unused {}",
-            read.iter()
-                .filter(|e| **e != "resourceType")
-                .copied()
-                .collect::<Vec<_>>()
-                .join(", "),
-            unused.join(", ")
-        ))
-    })
-    .collect::<Vec<_>>()
-    .join(". ");
+    use super::model::CONTEXT_TYPES;
+    let element_rule = element_rule();
     json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -480,33 +474,7 @@ pub fn capability_statement(base_url: &str) -> Value {
                 "service": [{"text": "Bearer JWT (claims sub, org, roles, exp, iss, aud)"}],
                 "description": "Authorization: Bearer <JWT>. Sending needs one of the roles referrer, link_worker, coordinator; reading the same."
             },
-            "resource": [
-                {
-                    "type": "ServiceRequest",
-                    "interaction": [{"code": "create"}, {"code": "read"}],
-                    "versioning": "versioned",
-                    "readHistory": false,
-                    "updateCreate": false,
-                    "conditionalCreate": false,
-                    "conditionalRead": "not-supported",
-                    "conditionalUpdate": false,
-                    "conditionalDelete": "not-supported",
-                    "documentation": "create: a ServiceRequest with a contained Patient. Honours Idempotency-Key and echoes X-Request-Id. \
-                        read: code, category, reasonCode, reasonReference, basedOn, identifier and intent as the requester sent them, \
-                        with our reasons added. ETag W/\"<meta.versionId>\". No search."
-                },
-                {
-                    "type": "Task",
-                    "interaction": [{"code": "read"}, {"code": "search-type"}],
-                    "searchParam": [{"name": "focus", "type": "reference", "documentation": "ServiceRequest/{id}; required"}],
-                    "documentation": "Read only: one Task per referral, following its lifecycle."
-                },
-                {
-                    "type": "Composition",
-                    "operation": [{"name": "document", "definition": "http://hl7.org/fhir/OperationDefinition/Composition-document"}],
-                    "documentation": "Only $document on Composition/{referral id}: the social prescribing summary for the GP and the referrer as a document Bundle (no read, no search)."
-                }
-            ],
+            "resource": rest_resources(),
             "interaction": [{"code": "transaction", "documentation": "A transaction Bundle holding one ServiceRequest and its Patient (and Consent, requester)."}],
             "operation": [{"name": "process-message", "definition": "http://hl7.org/fhir/OperationDefinition/MessageHeader-process-message"}]
         }],
@@ -519,6 +487,66 @@ pub fn capability_statement(base_url: &str) -> Value {
             "documentation": "NHS Booking and Referral Standard (BaRS) servicerequest-request messages, for social prescribing referrals only."
         }]
     })
+}
+
+/// For the CapabilityStatement: per resource type, the elements intake reads and those it
+/// leaves unused (everything else is refused).
+fn element_rule() -> String {
+    use super::model::elements;
+    [
+        "ServiceRequest",
+        "Patient",
+        "Consent",
+        "Organization",
+        "Practitioner",
+        "PractitionerRole",
+    ]
+    .iter()
+    .filter_map(|kind| {
+        let (read, unused) = elements(kind)?;
+        Some(format!(
+            "{kind}: reads {}; leaves unused {}",
+            read.iter()
+                .filter(|e| **e != "resourceType")
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", "),
+            unused.join(", ")
+        ))
+    })
+    .collect::<Vec<_>>()
+    .join(". ")
+}
+
+/// What the server does with each resource type it names.
+fn rest_resources() -> Value {
+    json!([
+        {
+            "type": "ServiceRequest",
+            "interaction": [{"code": "create"}, {"code": "read"}],
+            "versioning": "versioned",
+            "readHistory": false,
+            "updateCreate": false,
+            "conditionalCreate": false,
+            "conditionalRead": "not-supported",
+            "conditionalUpdate": false,
+            "conditionalDelete": "not-supported",
+            "documentation": "create: a ServiceRequest with a contained Patient. Honours Idempotency-Key and echoes X-Request-Id. \
+                read: code, category, reasonCode, reasonReference, basedOn, identifier and intent as the requester sent them, \
+                with our reasons added. ETag W/\"<meta.versionId>\". No search."
+        },
+        {
+            "type": "Task",
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [{"name": "focus", "type": "reference", "documentation": "ServiceRequest/{id}; required"}],
+            "documentation": "Read only: one Task per referral, following its lifecycle."
+        },
+        {
+            "type": "Composition",
+            "operation": [{"name": "document", "definition": "http://hl7.org/fhir/OperationDefinition/Composition-document"}],
+            "documentation": "Only $document on Composition/{referral id}: the social prescribing summary for the GP and the referrer as a document Bundle (no read, no search)."
+        }
+    ])
 }
 
 #[cfg(test)]

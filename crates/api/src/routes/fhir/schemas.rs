@@ -60,7 +60,7 @@ pub fn operation_outcome() -> Value {
         "issue": [{
             "severity": "error",
             "code": "not-supported",
-            "details": {"coding": [{"system": super::outcome::ERROR_SYSTEM, "code": "not_social_prescribing"}]},
+            "details": {"coding": [{"system": crate::error::fhir::ERROR_SYSTEM, "code": "not_social_prescribing"}]},
             "diagnostics": "ServiceRequest.code is SNOMED CT 73761001 'Colonoscopy': socialrx accepts only social prescribing (SNOMED CT 871731000000106) and social-needs (Gravity SDOH category) referrals",
             "expression": ["ServiceRequest.code"]
         }]

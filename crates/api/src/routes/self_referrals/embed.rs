@@ -9,8 +9,8 @@
 //! With JavaScript the page posts JSON to `POST /v1/self-referrals`. Without it, the form
 //! posts itself (urlencoded, the key in a hidden field) to `POST /embed/self-referral`,
 //! which runs the same checks, rules, rate limits and store method (see
-//! [`super::submit`]) and answers the same page, server-rendered: the reference, or each
-//! error at its field with a summary. That one is in the OpenAPI document, as an
+//! [`super::submit`]) and answers the same page, server-rendered (see `page`): the
+//! reference, or each error at its field with a summary. That one is in the OpenAPI document, as an
 //! operation that answers HTML.
 
 use std::sync::Arc;
@@ -20,9 +20,8 @@ use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use socialrx_domain::FieldError;
 use socialrx_domain::partner::{Partner, PartnerKey};
-use socialrx_domain::referral::Reason;
+use socialrx_domain::referral::ReferralReference;
 use socialrx_store::{Store, StoreError};
 
 use super::{SelfReferralConsent, SelfReferralRequest};
@@ -32,7 +31,10 @@ use crate::observe::Metrics;
 use crate::partner::identify_with_key;
 use crate::routes::referrals::InFlight;
 
-const FORM: &str = include_str!("form.html");
+mod page;
+
+use self::page::{Shown, render};
+
 const SCRIPT: &str = include_str!("form.js");
 const STYLESHEET: &str = include_str!("form.css");
 
@@ -140,24 +142,6 @@ fn unavailable(status: StatusCode, title: &str, text: &str) -> HttpResponse {
         .body(body)
 }
 
-/// The fields of the form in the order of the page, with what the error summary calls
-/// the control its link goes to. `group` fields are fieldsets: their controls are marked
-/// invalid, the fieldset is described by the error.
-const FIELDS: &[(&str, &str, bool)] = &[
-    ("given_name", "given_name", false),
-    ("family_name", "family_name", false),
-    ("date_of_birth", "dob-day", true),
-    ("postcode", "postcode", false),
-    ("phone", "phone", false),
-    ("email", "email", false),
-    ("preferred_contact", "preferred_contact-phone", true),
-    ("address_lines", "address_line_1", true),
-    ("nhs_number", "nhs_number", false),
-    ("help_with", "help_with-loneliness_isolation", true),
-    ("help_with_details", "help_with_details", false),
-    ("consent", "consent-given", true),
-];
-
 /// What the person sent in the form without JavaScript, kept to show back to them.
 #[derive(Debug, Default)]
 pub struct Answers {
@@ -263,212 +247,6 @@ impl Answers {
     }
 }
 
-/// What the form page shows: the form (with errors, maybe) or the reference.
-pub enum Shown {
-    Form(Vec<FieldError>),
-    Sent(String),
-}
-
-/// A fresh retry key for the next post of the form: reposting the same answers (a reload,
-/// a second click) then makes one referral.
-fn retry_key() -> String {
-    use rand::Rng;
-    rand::rng()
-        .sample_iter(rand::distr::Alphanumeric)
-        .take(24)
-        .map(char::from)
-        .collect()
-}
-
-/// The form page for `shown`, every value escaped.
-pub fn render(partner: &str, key: &str, answers: &Answers, shown: &Shown) -> String {
-    let (errors, reference) = match shown {
-        Shown::Form(errors) => (errors.as_slice(), None),
-        Shown::Sent(reference) => (&[][..], Some(reference.as_str())),
-    };
-    // One message per field of the page, the first the API gave.
-    let mut messages: Vec<(&str, String)> = Vec::new();
-    let mut other: Vec<String> = Vec::new();
-    for e in errors {
-        match page_field(&e.field) {
-            Some(field) if !messages.iter().any(|(f, _)| *f == field) => {
-                messages.push((field, message_for(field, e, answers)));
-            }
-            Some(_) => {}
-            None => other.push(format!(
-                "Something in the form was not accepted: {}",
-                e.message
-            )),
-        }
-    }
-    let message = |field: &str| {
-        messages
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    };
-    let mut summary = String::new();
-    for (field, target, _) in FIELDS {
-        if let Some(m) = message(field) {
-            summary.push_str(&format!("<li><a href=\"#{target}\">{}</a></li>", escape(m)));
-        }
-    }
-    for m in &other {
-        summary.push_str(&format!("<li>{}</li>", escape(m)));
-    }
-    let failed = !summary.is_empty();
-    let chosen = answers.one("preferred_contact");
-    let help_with: Vec<&str> = answers.all("help_with").collect();
-    let lines: Vec<&str> = answers.all("address_line").collect();
-    let hidden = |h: bool| if h { " hidden" } else { "" }.to_owned();
-
-    fill(FORM, |name| {
-        let (subject, part) = name.split_once('.').unwrap_or((name, ""));
-        let error = message(subject);
-        match (subject, part) {
-            ("partner", "") => escape(partner),
-            ("key", "") => escape(key),
-            ("idempotency_key", "") => retry_key(),
-            ("title_prefix", "") => match (failed, reference) {
-                (true, _) => "Error: ".into(),
-                (_, Some(_)) => "Referral sent: ".into(),
-                _ => String::new(),
-            },
-            ("summary", "") => summary.clone(),
-            ("summary_hidden", "") => hidden(!failed),
-            ("form_view_hidden", "") => hidden(reference.is_some()),
-            ("done_hidden", "") => hidden(reference.is_none()),
-            ("reference", "") => escape(reference.unwrap_or_default()),
-            ("done_message", "") => {
-                if reference.is_some() {
-                    escape(super::ACCEPTED_MESSAGE)
-                } else {
-                    String::new()
-                }
-            }
-            ("help_with", "") => help_with_choices(&help_with, error.is_some()),
-            ("address_line_1" | "address_line_2" | "address_line_3", "value") => {
-                let i = subject.as_bytes()[subject.len() - 1] - b'1';
-                escape(lines.get(usize::from(i)).copied().unwrap_or_default())
-            }
-            ("preferred_contact", method @ ("phone" | "text" | "email" | "letter")) => {
-                if chosen == method { " checked" } else { "" }.to_owned()
-            }
-            ("consent", "checked") => if answers.one("consent") == "given" {
-                " checked"
-            } else {
-                ""
-            }
-            .to_owned(),
-            (_, "value") => escape(answers.one(subject)),
-            (_, "class") => if error.is_some() { " field-error" } else { "" }.to_owned(),
-            (_, "error") => match error {
-                Some(m) => format!(
-                    "<p class=\"error-message\" id=\"{subject}-error\">\
-                     <span class=\"visually-hidden\">Error: </span>{}</p>",
-                    escape(m)
-                ),
-                None => format!("<p class=\"error-message\" id=\"{subject}-error\" hidden></p>"),
-            },
-            (_, "described") if error.is_some() => format!(" {subject}-error"),
-            (_, "group_described") if error.is_some() => {
-                format!(" aria-describedby=\"{subject}-error\"")
-            }
-            (_, "invalid") if error.is_some() => {
-                let group = FIELDS.iter().any(|(f, _, g)| *f == subject && *g);
-                if group {
-                    " aria-invalid=\"true\"".into()
-                } else {
-                    format!(" aria-invalid=\"true\" aria-describedby=\"{subject}-error\"")
-                }
-            }
-            (_, "invalid_hinted") if error.is_some() => " aria-invalid=\"true\"".into(),
-            _ => String::new(),
-        }
-    })
-}
-
-/// Replaces each `{{name}}` of `template` with `value(name)`.
-fn fill(template: &str, mut value: impl FnMut(&str) -> String) -> String {
-    let mut out = String::with_capacity(template.len() + 1024);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                out.push_str(&value(&after[..end]));
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The field of the page an error of the API is about.
-fn page_field(api_field: &str) -> Option<&'static str> {
-    let base = api_field.split('[').next().unwrap_or_default();
-    let base = if base == "consent.given" {
-        "consent"
-    } else {
-        base
-    };
-    FIELDS.iter().map(|(f, _, _)| *f).find(|f| *f == base)
-}
-
-/// Plain words for the person (the script says the same), else the field and the rule.
-fn message_for(field: &str, e: &FieldError, answers: &Answers) -> String {
-    let code: &str = e.code;
-    match (field, code) {
-        ("given_name", "required") => "Enter your first name".into(),
-        ("family_name", "required") => "Enter your last name".into(),
-        ("date_of_birth", "date_format") => {
-            "Enter your date of birth as day, month and year, for example 27 3 1980".into()
-        }
-        ("date_of_birth", "in_future") => "Date of birth must be in the past".into(),
-        ("postcode", "postcode_format") => "Enter a full UK postcode, like LS1 4AP".into(),
-        ("phone", "phone_format") => {
-            "Enter a phone number, like 01632 960 001 or 07700 900 982".into()
-        }
-        ("email", "email_format") => "Enter an email address like name@example.com".into(),
-        ("nhs_number", _) => {
-            "Enter a 10 digit NHS number, like 485 777 3456, or leave it empty".into()
-        }
-        ("preferred_contact", "contact_missing") => {
-            if answers.one("preferred_contact") == "email" {
-                "Enter an email address, or choose another way for us to contact you".into()
-            } else {
-                "Enter a phone number, or choose another way for us to contact you".into()
-            }
-        }
-        ("preferred_contact", _) => "Choose how you would like us to contact you".into(),
-        ("address_lines", "contact_missing") => {
-            "Enter your address, or choose another way for us to contact you".into()
-        }
-        ("help_with", _) => "Choose at least one thing you would like help with".into(),
-        ("consent", _) => "Tick the box to agree, so that we can contact you".into(),
-        _ => {
-            let label = match field {
-                "given_name" => "First name",
-                "family_name" => "Last name",
-                "date_of_birth" => "Date of birth",
-                "postcode" => "Postcode",
-                "phone" => "Phone number",
-                "email" => "Email address",
-                "address_lines" => "Address",
-                "help_with_details" => "Anything else",
-                _ => "This answer",
-            };
-            format!("{label} {}", e.message)
-        }
-    }
-}
-
 /// `POST /embed/self-referral`: the form, sent without JavaScript.
 ///
 /// The self-referral form posts here when the browser runs no script: the fields of
@@ -501,31 +279,9 @@ pub async fn submit_form(
     in_flight: web::Data<InFlight>,
     metrics: web::Data<Metrics>,
 ) -> HttpResponse {
-    let urlencoded = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| {
-            v.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    let body = match body {
-        Ok(body) if urlencoded => body,
-        Ok(_) => {
-            return unavailable(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Your answers could not be read",
-                "Please go back and send the form again.",
-            );
-        }
-        Err(_) => {
-            return unavailable(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Your answers are too long",
-                "Please go back, shorten your answers and send the form again.",
-            );
-        }
+    let body = match form_body(&req, body) {
+        Ok(body) => body,
+        Err((status, title, text)) => return unavailable(status, title, text),
     };
     let answers = Answers::parse(&body);
     let key = answers.optional("key");
@@ -554,15 +310,56 @@ pub async fn submit_form(
         &metrics,
     )
     .await;
+    answer_page(outcome, &partner, raw, &answers)
+}
+
+/// The posted body, if it is a form that arrived whole; else the status, title and text
+/// of the page saying so.
+fn form_body(
+    req: &HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<web::Bytes, (StatusCode, &'static str, &'static str)> {
+    let urlencoded = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    match body {
+        Ok(body) if urlencoded => Ok(body),
+        Ok(_) => Err((
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Your answers could not be read",
+            "Please go back and send the form again.",
+        )),
+        Err(_) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Your answers are too long",
+            "Please go back, shorten your answers and send the form again.",
+        )),
+    }
+}
+
+/// The page for what became of a submitted form: the reference, the form again with its
+/// errors, or a refusal.
+fn answer_page(
+    outcome: Result<(ReferralReference, bool), ApiError>,
+    partner: &Partner,
+    key: &str,
+    answers: &Answers,
+) -> HttpResponse {
     match outcome {
         Ok((reference, replayed)) => {
             let body = render(
                 &partner.name,
-                raw,
+                key,
                 &Answers::default(),
                 &Shown::Sent(reference.as_str().to_owned()),
             );
-            let mut response = page(StatusCode::CREATED, &partner, body);
+            let mut response = page(StatusCode::CREATED, partner, body);
             if replayed {
                 response.headers_mut().insert(
                     header::HeaderName::from_static("idempotent-replayed"),
@@ -582,8 +379,8 @@ pub async fn submit_form(
         }
         Err(ApiError::Validation(errors)) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &partner,
-            render(&partner.name, raw, &answers, &Shown::Form(errors)),
+            partner,
+            render(&partner.name, key, answers, &Shown::Form(errors)),
         ),
         Err(e) => refused(e),
     }
@@ -654,82 +451,10 @@ fn asset(content_type: &str, body: &'static str) -> HttpResponse {
         .body(body)
 }
 
-/// How each reason code is put to the person filling in the form.
-pub fn help_with_label(reason: Reason) -> &'static str {
-    match reason {
-        Reason::LonelinessIsolation => "Feeling lonely or cut off",
-        Reason::LowMoodAnxiety => "Low mood, stress or anxiety",
-        Reason::LongTermCondition => "Living with a long-term health condition",
-        Reason::CarerSupport => "Looking after someone (being a carer)",
-        Reason::MoneyBenefitsDebt => "Money, benefits or debt",
-        Reason::Housing => "Housing",
-        Reason::EmploymentSkills => "Work, training or skills",
-        Reason::PhysicalActivity => "Being more active",
-        Reason::Bereavement => "Losing someone close (bereavement)",
-        Reason::DomesticAbuse => "Domestic abuse",
-        Reason::SubstanceUse => "Alcohol or drugs",
-        Reason::Other => "Something else",
-    }
-}
-
-fn help_with_choices(chosen: &[&str], invalid: bool) -> String {
-    Reason::ALL
-        .iter()
-        .map(|r| {
-            let code = r.as_str();
-            let checked = if chosen.contains(&code) { " checked" } else { "" };
-            let invalid = if invalid { " aria-invalid=\"true\"" } else { "" };
-            // The safety text is shown for domestic abuse; the script reveals it on ticking.
-            let controls = if *r == Reason::DomesticAbuse {
-                " aria-controls=\"safety\""
-            } else {
-                ""
-            };
-            format!(
-                "      <div class=\"choice\"><input type=\"checkbox\" id=\"help_with-{code}\" \
-                 name=\"help_with\" value=\"{code}\"{checked}{invalid}{controls}><label for=\"help_with-{code}\">{}</label></div>\n",
-                escape(help_with_label(*r))
-            )
-        })
-        .collect()
-}
-
-/// Text for HTML element content and quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use socialrx_domain::partner::Origin;
-
-    #[test]
-    fn html_special_characters_are_escaped() {
-        assert_eq!(
-            escape(r#"<b a="1">'&'</b>"#),
-            "&lt;b a=&quot;1&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;"
-        );
-    }
-
-    #[test]
-    fn every_reason_is_offered_once() {
-        let choices = help_with_choices(&[], false);
-        for r in Reason::ALL {
-            assert_eq!(choices.matches(&format!("value=\"{r}\"")).count(), 1, "{r}");
-        }
-    }
 
     #[test]
     fn only_the_partners_origins_may_frame_the_form() {

@@ -2,11 +2,14 @@
 //! `socialrx-pdf` and to a FHIR document's section texts. The order is the standard's:
 //! plan and requested actions at the top.
 
+use socialrx_domain::outcome::Instrument;
 use socialrx_pdf::{Block, Document};
 use time::{Date, OffsetDateTime};
 
-use super::{ReferralSummary, instrument_name};
-use socialrx_domain::outcome::Instrument;
+use super::{
+    ConcernEntry, ContactsSummary, Intervention, PlanAndActions, ReferralSummary, SummaryRisks,
+    instrument_name,
+};
 
 const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[day padding:none] [month repr:long] [year]");
@@ -49,7 +52,6 @@ fn yes_no(b: Option<bool>) -> String {
 
 /// The letter's sections, in order, each as a heading and its blocks.
 pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
-    let p = &s.plan_and_requested_actions;
     if let Some(why) = &s.withheld {
         return vec![
             (
@@ -59,31 +61,69 @@ pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
             ("Referral".to_owned(), vec![referral_fields(s)]),
         ];
     }
-    let mut out = vec![(
-        "Plan and requested actions".to_owned(),
-        vec![Block::Fields(vec![
-            (
-                "Actions for the GP and other professionals".into(),
-                p.actions_for_professionals.clone(),
-            ),
-            (
-                "Actions for the person or their carer".into(),
-                p.actions_for_person.clone(),
-            ),
-            (
-                "Agreed with the person".into(),
-                yes_no(p.agreed_with_person),
-            ),
-        ])],
-    )];
-    out.push((
-        "What matters to the person".into(),
-        vec![Block::Paragraph(
-            p.what_matters_to_me
-                .clone()
-                .unwrap_or_else(|| "Not recorded.".into()),
-        )],
-    ));
+    let p = &s.plan_and_requested_actions;
+    let mut out = vec![
+        (
+            "Plan and requested actions".to_owned(),
+            vec![requested_actions(p)],
+        ),
+        (
+            "What matters to the person".into(),
+            vec![Block::Paragraph(
+                p.what_matters_to_me
+                    .clone()
+                    .unwrap_or_else(|| "Not recorded.".into()),
+            )],
+        ),
+        ("Goals and steps".into(), goals_and_steps(p)),
+        (
+            "Link worker's summary".into(),
+            vec![Block::Paragraph(
+                s.link_worker_summary
+                    .clone()
+                    .unwrap_or_else(|| "Not written yet.".into()),
+            )],
+        ),
+        (
+            "Activities tried".into(),
+            vec![activities(&s.interventions)],
+        ),
+        (
+            "Contacts".into(),
+            vec![Block::Paragraph(contacts(&s.contacts))],
+        ),
+        ("Wellbeing measures".into(), vec![outcomes(s)]),
+    ];
+    // Only the receiving service's copy holds them.
+    if let (Some(risks), Some(concerns)) = (&s.risks, &s.safeguarding) {
+        out.push((
+            "Risks and safeguarding".into(),
+            risks_and_safeguarding(risks, concerns),
+        ));
+    }
+    out.push(("Referral".into(), vec![referral_fields(s)]));
+    out
+}
+
+fn requested_actions(p: &PlanAndActions) -> Block {
+    Block::Fields(vec![
+        (
+            "Actions for the GP and other professionals".into(),
+            p.actions_for_professionals.clone(),
+        ),
+        (
+            "Actions for the person or their carer".into(),
+            p.actions_for_person.clone(),
+        ),
+        (
+            "Agreed with the person".into(),
+            yes_no(p.agreed_with_person),
+        ),
+    ])
+}
+
+/// Strengths, goals, the steps as a table, and when the plan is to be reviewed.
+fn goals_and_steps(p: &PlanAndActions) -> Vec<Block> {
     let mut plan = Vec::new();
     if !p.strengths.is_empty() {
         plan.push(Block::Paragraph("Strengths:".into()));
@@ -131,37 +171,31 @@ pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
     if plan.is_empty() {
         plan.push(Block::Paragraph("No goals or steps recorded.".into()));
     }
-    out.push(("Goals and steps".into(), plan));
-    out.push((
-        "Link worker's summary".into(),
-        vec![Block::Paragraph(
-            s.link_worker_summary
-                .clone()
-                .unwrap_or_else(|| "Not written yet.".into()),
-        )],
-    ));
-    out.push((
-        "Activities tried".into(),
-        vec![if s.interventions.is_empty() {
-            Block::Paragraph("The person was not connected to any activity.".into())
-        } else {
-            Block::Table {
-                headers: vec!["Activity".into(), "Status".into(), "How it went".into()],
-                rows: s
-                    .interventions
-                    .iter()
-                    .map(|i| {
-                        let mut status = words(i.status);
-                        if i.supported_first_attendance {
-                            status.push_str(" (supported first visit)");
-                        }
-                        vec![i.activity.clone(), status, words(i.how_it_went)]
-                    })
-                    .collect(),
-            }
-        }],
-    ));
-    let c = &s.contacts;
+    plan
+}
+
+fn activities(interventions: &[Intervention]) -> Block {
+    if interventions.is_empty() {
+        return Block::Paragraph("The person was not connected to any activity.".into());
+    }
+    Block::Table {
+        headers: vec!["Activity".into(), "Status".into(), "How it went".into()],
+        rows: interventions
+            .iter()
+            .map(|i| {
+                let mut status = words(i.status);
+                if i.supported_first_attendance {
+                    status.push_str(" (supported first visit)");
+                }
+                vec![i.activity.clone(), status, words(i.how_it_went)]
+            })
+            .collect(),
+    }
+}
+
+/// The contacts that happened (how many, over which days, by which method), then a count
+/// of those that did not.
+fn contacts(c: &ContactsSummary) -> String {
     let contacts = match (c.first_at, c.last_at) {
         (Some(first), Some(last)) => {
             let methods: Vec<String> = c
@@ -180,44 +214,41 @@ pub fn sections(s: &ReferralSummary) -> Vec<(String, Vec<Block>)> {
         }
         _ => "No contacts recorded.".into(),
     };
-    let contacts = match c.not_attended {
+    match c.not_attended {
         0 => contacts,
         n => format!("{contacts} Missed or cancelled: {n}."),
-    };
-    out.push(("Contacts".into(), vec![Block::Paragraph(contacts)]));
-    out.push(("Wellbeing measures".into(), vec![outcomes(s)]));
-    if let (Some(risks), Some(concerns)) = (&s.risks, &s.safeguarding) {
-        let mut blocks = Vec::new();
-        if risks.no_known_risks {
-            blocks.push(Block::Paragraph("No known risks.".into()));
-        } else if risks.risks.is_empty() {
-            blocks.push(Block::Paragraph("Risks not recorded yet.".into()));
-        } else {
-            blocks.push(Block::List(
-                risks
-                    .risks
-                    .iter()
-                    .map(|r| entry_line(&r.code, &r.description, &r.comment))
-                    .collect(),
-            ));
-        }
-        blocks.push(Block::Paragraph(if concerns.is_empty() {
-            "No safeguarding concerns recorded.".into()
-        } else {
-            "Safeguarding concerns:".into()
-        }));
-        if !concerns.is_empty() {
-            blocks.push(Block::List(
-                concerns
-                    .iter()
-                    .map(|c| entry_line(&c.code, &c.description, &c.comment))
-                    .collect(),
-            ));
-        }
-        out.push(("Risks and safeguarding".into(), blocks));
     }
-    out.push(("Referral".into(), vec![referral_fields(s)]));
-    out
+}
+
+fn risks_and_safeguarding(risks: &SummaryRisks, concerns: &[ConcernEntry]) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    if risks.no_known_risks {
+        blocks.push(Block::Paragraph("No known risks.".into()));
+    } else if risks.risks.is_empty() {
+        blocks.push(Block::Paragraph("Risks not recorded yet.".into()));
+    } else {
+        blocks.push(Block::List(
+            risks
+                .risks
+                .iter()
+                .map(|r| entry_line(&r.code, &r.description, &r.comment))
+                .collect(),
+        ));
+    }
+    blocks.push(Block::Paragraph(if concerns.is_empty() {
+        "No safeguarding concerns recorded.".into()
+    } else {
+        "Safeguarding concerns:".into()
+    }));
+    if !concerns.is_empty() {
+        blocks.push(Block::List(
+            concerns
+                .iter()
+                .map(|c| entry_line(&c.code, &c.description, &c.comment))
+                .collect(),
+        ));
+    }
+    blocks
 }
 
 /// The referral as the standard's "Referral details" names it.

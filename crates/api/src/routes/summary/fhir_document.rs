@@ -17,10 +17,10 @@ use uuid::Uuid;
 use super::{ReferralSummary, document, read_summary, rfc3339};
 use crate::access::Authorized;
 use crate::error::ApiError;
+use crate::error::fhir::FHIR_JSON;
 use crate::routes::fhir::mapping::{
     NHS_NUMBER, ODS_ORGANISATION_CODE, SNOMED, SOCIAL_PRESCRIBING_REFERRAL,
 };
-use crate::routes::fhir::outcome::FHIR_JSON;
 
 /// SNOMED CT 371530004 |Clinical consultation report (record artifact)|.
 const CONSULTATION_REPORT: &str = "371530004";

@@ -2,6 +2,9 @@
 //! [`FhirError`] for the FHIR handlers, and [`for_error_response`] for everything else
 //! that fails on a FHIR path (authentication, roles, unknown routes, body limits), which
 //! the error middleware hands over here instead of writing a problem.
+//!
+//! It sits beside [`ApiError`] rather than under `routes::fhir` because the error
+//! middleware needs it, and core modules import nothing from `routes`.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -12,7 +15,7 @@ use serde_json::{Value, json};
 use socialrx_domain::FieldError;
 use socialrx_store::StoreError;
 
-use crate::error::ApiError;
+use super::{ApiError, chain};
 
 pub const FHIR_JSON: &str = "application/fhir+json";
 /// Our stable error codes (the problem `type` slugs and field rule names), as a code system.
@@ -177,7 +180,7 @@ impl From<&ApiError> for FhirError {
         };
         let mut error = Self::new(status, vec![Issue::error(code, slug, detail, None)]);
         match e {
-            ApiError::Internal(cause) => error.internal = Some(crate::error::chain(cause.as_ref())),
+            ApiError::Internal(cause) => error.internal = Some(chain(cause.as_ref())),
             ApiError::Unavailable(cause) => error.internal = Some(cause.clone()),
             _ => {}
         }
