@@ -207,7 +207,7 @@ async fn the_same_data_gives_the_same_results_in_the_same_order_on_every_backend
     }
     // And the index built here, in-process, from the same store agrees.
     let index = SearchIndex::new().unwrap();
-    let (count, _) = socialrx_api::feed::load(store.as_ref(), &index)
+    let (count, _) = socialrx_server::jobs::search_feed::load(store.as_ref(), &index)
         .await
         .unwrap();
     assert_eq!(count, 120);

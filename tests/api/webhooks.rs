@@ -24,7 +24,7 @@ pub struct Received {
 
 impl Received {
     pub fn verifies(&self, secret: &str) -> bool {
-        socialrx_api::delivery::verify(
+        socialrx_server::jobs::webhook_delivery::verify(
             secret,
             &self.timestamp,
             &self.body,

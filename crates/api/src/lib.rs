@@ -7,13 +7,12 @@ pub mod access;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;
-pub mod delivery;
 pub mod docs;
 pub mod endpoint;
 pub mod error;
 pub mod examples;
 pub mod extract;
-pub mod feed;
+pub mod idempotency;
 pub mod observe;
 pub mod paging;
 pub mod partner;
@@ -36,7 +35,6 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ApiError;
 use crate::resource::resource;
-use crate::routes::referrals;
 
 pub use auth::{Caller, Claims, Verifier, mint_hs256};
 pub use observe::Metrics;
@@ -48,13 +46,13 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub verifier: Arc<Verifier>,
     pub metrics: web::Data<Metrics>,
-    pub in_flight: web::Data<referrals::InFlight>,
+    pub in_flight: web::Data<crate::idempotency::InFlight>,
     pub self_referral_limits: web::Data<ratelimit::SelfReferralLimits>,
     /// Browser origins allowed to call the API (none by default).
     pub cors: cors::CorsSettings,
     /// When a referral still `received` counts as overdue in the queue.
     pub response_policy: web::Data<ResponsePolicy>,
-    /// Directory search, fed from the store (see [`feed`]).
+    /// Directory search, fed from the store (by the server's `jobs::search_feed`).
     pub search: Arc<socialrx_search::SearchIndex>,
     pub gazetteer: Arc<socialrx_search::geo::Gazetteer>,
     pub directory: routes::directory::DirectorySettings,
@@ -75,7 +73,7 @@ impl AppState {
             store,
             verifier: Arc::new(verifier),
             metrics: web::Data::new(Metrics::new()),
-            in_flight: web::Data::new(referrals::InFlight::default()),
+            in_flight: web::Data::new(crate::idempotency::InFlight::default()),
             self_referral_limits: web::Data::new(ratelimit::SelfReferralLimits::default()),
             cors: cors::CorsSettings::default(),
             response_policy: web::Data::new(ResponsePolicy::default()),

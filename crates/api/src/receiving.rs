@@ -3,13 +3,27 @@
 //! organisation under a referral agreement. The same rule for JSON and FHIR intake; a
 //! referral the named service does not accept is refused, never sent elsewhere.
 
+use serde::Deserialize;
 use socialrx_domain::{FieldError, OdsCode};
 use socialrx_store::{Recipient, Store, StoreError};
+use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::routes::referrals::ReceivingServiceRequest;
+
+/// A receiving service, by ODS code or by its registered organisation id: exactly one.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ods_code": "Y02794"}))]
+pub struct ReceivingServiceRequest {
+    #[validate(length(max = 10))]
+    #[schema(max_length = 10, example = "Y02794", pattern = r"^[A-Za-z0-9]{3,10}$")]
+    pub ods_code: Option<String>,
+    /// The id `POST /v1/organisations` gave the service.
+    pub organisation_id: Option<Uuid>,
+}
 
 /// A receiving service as named in a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,14 @@ code_list!(
     }
 );
 
+impl Source {
+    /// A GP practice always holds the person's NHS number, so a referral from a GP or a
+    /// practice nurse must carry it; other referrers often do not know it.
+    pub fn requires_nhs_number(self) -> bool {
+        matches!(self, Source::Gp | Source::PracticeNurse)
+    }
+}
+
 code_list!(
     /// Why the person was referred: the controlled list of DESIGN.md.
     Reason {
@@ -415,6 +423,17 @@ pub fn reasons(codes: Vec<Reason>) -> Result<Vec<Reason>, Invalid> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_practice_referrals_must_carry_an_nhs_number() {
+        let required: Vec<Source> = Source::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.requires_nhs_number())
+            .collect();
+        assert_eq!(required, vec![Source::Gp, Source::PracticeNurse]);
+    }
+
     use super::*;
     use Status::*;
 

@@ -1,6 +1,6 @@
 //! How long the directory index takes to build at start-up, without the database: N
 //! synthetic activities (names, descriptions, categories and points spread over England),
-//! indexed in one commit as `feed::load` does, and, for comparison, in pages of 2,000
+//! indexed in one commit as `jobs::search_feed::load` (server) does, and, for comparison, in pages of 2,000
 //! with a commit each (what start-up did before).
 //!
 //!   cargo run --release -p socialrx-search --example load -- 100000

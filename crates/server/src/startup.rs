@@ -97,9 +97,9 @@ impl Application {
         spawn_idempotency_purge(store.clone(), settings.idempotency_key_hours);
         spawn_rate_limit_purge(store.clone());
         if settings.webhooks_enabled {
-            tokio::spawn(socialrx_api::delivery::run_worker(
+            tokio::spawn(crate::jobs::webhook_delivery::run_worker(
                 store.clone(),
-                socialrx_api::delivery::WorkerSettings {
+                crate::jobs::webhook_delivery::WorkerSettings {
                     poll_interval: Duration::from_millis(settings.webhook_poll_interval_ms),
                     timeout: Duration::from_secs(settings.webhook_timeout_seconds),
                     policy: socialrx_store::RetryPolicy {
@@ -162,7 +162,7 @@ async fn load_search_index(store: Arc<dyn Store>) -> Result<Arc<SearchIndex>, St
         SearchIndex::new()
             .map_err(|e| StartError(format!("cannot create the search index: {e}")))?,
     );
-    let (count, since) = socialrx_api::feed::load(store.as_ref(), &index)
+    let (count, since) = crate::jobs::search_feed::load(store.as_ref(), &index)
         .await
         .map_err(|e| StartError(format!("cannot load the directory into search: {e}")))?;
     tracing::info!(
@@ -170,7 +170,7 @@ async fn load_search_index(store: Arc<dyn Store>) -> Result<Arc<SearchIndex>, St
         ms = started.elapsed().as_millis() as u64,
         "directory search index built"
     );
-    socialrx_api::feed::follow(store, index.clone(), since, Duration::from_millis(500));
+    crate::jobs::search_feed::follow(store, index.clone(), since, Duration::from_millis(500));
     Ok(index)
 }
 

@@ -7,7 +7,7 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::Violations;
 use socialrx_domain::violations::Invalid;
-use socialrx_store::{AuditEvent, AuditFilter, PageRequest, Store};
+use socialrx_store::{AuditEvent, AuditFilter, Store};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
-use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
+use crate::paging::encode_cursor;
 
 pub const ENDPOINTS: &[Endpoint] = &[endpoint!(list_audit_events, ReadAudit)];
 
@@ -162,22 +162,12 @@ pub async fn list_audit_events(
         from: v.check_opt("from", q.from, |s| parse_time(&s)).flatten(),
         to: v.check_opt("to", q.to, |s| parse_time(&s)).flatten(),
     };
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
+    let page_request = crate::paging::page(&mut v, q.limit, q.cursor);
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
     let page = store
-        .list_audit_events(
-            caller.organisation.as_str(),
-            &filter,
-            PageRequest { limit, after },
-        )
+        .list_audit_events(caller.organisation.as_str(), &filter, page_request)
         .await?;
     Ok(HttpResponse::Ok().json(AuditPage {
         items: page

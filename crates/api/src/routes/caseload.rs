@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::Violations;
 use socialrx_domain::caseload::{Attention, CaseloadScope, ResponsePolicy, working_days_between};
-use socialrx_store::{Caseload, CaseloadItem, CaseloadRead, PageRequest, QueueItem, Store};
+use socialrx_store::{Caseload, CaseloadItem, CaseloadRead, QueueItem, Store};
 use time::{Date, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,10 +15,9 @@ use uuid::Uuid;
 use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
+use crate::paging::encode_cursor;
 use crate::routes::link_workers::LinkWorkerResponse;
-use crate::routes::referrals::{
-    ReasonCodes, SourceCodes, StatusCodes, UrgencyCodes, decode_cursor, encode_cursor, parse_limit,
-};
+use crate::routes::referrals::{ReasonCodes, SourceCodes, StatusCodes, UrgencyCodes};
 use crate::schema::{code_list_schema, codes_array_schema};
 
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -310,19 +309,11 @@ pub async fn get_queue(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let mut v = Violations::new();
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
+    let page_request = crate::paging::page(&mut v, q.limit, q.cursor);
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
-    let page = store
-        .queue(&caller.audit(&req), PageRequest { limit, after })
-        .await?;
+    let page = store.queue(&caller.audit(&req), page_request).await?;
     let today = today();
     Ok(HttpResponse::Ok().json(QueuePage {
         overdue_after_working_days: policy.working_days,

@@ -8,9 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use socialrx_domain::link_worker::{self, LinkWorker, NewLinkWorker};
 use socialrx_domain::{FieldError, Violations};
-use socialrx_store::{
-    Deletion, LinkWorkerFilter, ListedLinkWorker, PageRequest, Store, StoreError, Versioned,
-};
+use socialrx_store::{Deletion, LinkWorkerFilter, ListedLinkWorker, Store, StoreError, Versioned};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,8 +18,8 @@ use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::paging::encode_cursor;
 use crate::precondition::{IfMatch, etag};
-use crate::routes::referrals::{decode_cursor, encode_cursor, parse_limit};
 use crate::schema::validation_errors;
 
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -253,13 +251,7 @@ pub async fn list_link_workers(
             )),
         })
         .flatten();
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
+    let page_request = crate::paging::page(&mut v, q.limit, q.cursor);
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
@@ -267,7 +259,7 @@ pub async fn list_link_workers(
         .list_link_workers(
             &caller.audit(&req),
             &LinkWorkerFilter { active },
-            PageRequest { limit, after },
+            page_request,
         )
         .await?;
     Ok(HttpResponse::Ok().json(LinkWorkerPage {

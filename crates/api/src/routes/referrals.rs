@@ -1,7 +1,6 @@
 //! Referral intake: `POST /v1/referrals`, `GET /v1/referrals/{id}`, `GET /v1/referrals`.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,9 +15,7 @@ use socialrx_domain::referral::{
 };
 use socialrx_domain::text;
 use socialrx_domain::{FieldError, NhsNumber, OdsCode, Postcode, Violations};
-use socialrx_store::{
-    Created, IdempotencyKey, PageRequest, Reach, ReferralFilter, ReferralStatusView, Store,
-};
+use socialrx_store::{Reach, ReferralFilter, ReferralStatusView, Store};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -28,6 +25,8 @@ use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::{Body, IdempotencyKeyHeader};
+use crate::idempotency::{InFlight, Once, create_once};
+pub use crate::receiving::ReceivingServiceRequest;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
 pub const ENDPOINTS: &[Endpoint] = &[
@@ -94,18 +93,6 @@ pub struct CreateReferralRequest {
     #[validate(length(max = 70))]
     #[schema(max_length = 70, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub return_response_to: Option<String>,
-}
-
-/// A receiving service, by ODS code or by its registered organisation id: exactly one.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"ods_code": "Y02794"}))]
-pub struct ReceivingServiceRequest {
-    #[validate(length(max = 10))]
-    #[schema(max_length = 10, example = "Y02794", pattern = r"^[A-Za-z0-9]{3,10}$")]
-    pub ods_code: Option<String>,
-    /// The id `POST /v1/organisations` gave the service.
-    pub organisation_id: Option<Uuid>,
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -264,8 +251,8 @@ impl CreateReferralRequest {
             p.nhs_number.as_deref(),
             NhsNumber::parse,
         );
-        if let (Some(source @ (Source::Gp | Source::PracticeNurse)), Some(None)) =
-            (source, nhs_number)
+        if let (Some(source), Some(None)) = (source, nhs_number)
+            && source.requires_nhs_number()
         {
             v.push(FieldError::new(
                 "person.nhs_number",
@@ -459,7 +446,7 @@ fn non_blank(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-pub(crate) use socialrx_domain::when::{parse_date, parse_datetime};
+use socialrx_domain::when::{parse_date, parse_datetime};
 
 // ---------------------------------------------------------------------------------------
 // Responses
@@ -752,27 +739,17 @@ pub async fn create_referral(
     )
     .await?;
     let audit = caller.audit(&req);
-    let _claim = match &key.0 {
-        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
-        None => None,
-    };
-    let key = key.0.map(|key| IdempotencyKey {
-        key,
-        fingerprint: fingerprint.clone(),
-    });
-    match store.refer(&audit, &to, referral, key).await? {
-        Created::New(referral) => Ok(created(&ReferralCreated::from(&referral), false)),
-        Created::AlreadyDone {
-            fingerprint: first,
-            id,
-        } => {
-            if first != fingerprint {
-                return Err(ApiError::validation(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "was already used for a different request body; use a new key for a new referral",
-                ));
-            }
+    let once = create_once(
+        &in_flight,
+        &audit.organisation,
+        key.0,
+        &fingerprint,
+        |key| async { Ok::<_, ApiError>(store.refer(&audit, &to, referral, key).await?) },
+    )
+    .await?;
+    match once {
+        Once::New(referral) => Ok(created(&ReferralCreated::from(&referral), false)),
+        Once::Replay(id) => {
             let view = store.referral_status(&audit, Reach::Sent, id).await?;
             Ok(created(&ReferralCreated::from(&view), true))
         }
@@ -844,85 +821,15 @@ pub async fn list_referrals(
             .check_opt("source", q.source, |s| Source::parse(&s))
             .flatten(),
     };
-    let limit = v
-        .check_opt("limit", q.limit, |l| parse_limit(&l))
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| decode_cursor(&c))
-        .flatten();
+    let page = crate::paging::page(&mut v, q.limit, q.cursor);
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
     let page = store
-        .list_referrals(&caller.audit(&req), &filter, PageRequest { limit, after })
+        .list_referrals(&caller.audit(&req), &filter, page)
         .await?;
     Ok(HttpResponse::Ok().json(ReferralPage {
         items: page.items.into_iter().map(ReferralResponse::from).collect(),
-        next_cursor: page.next.map(encode_cursor),
+        next_cursor: page.next.map(crate::paging::encode_cursor),
     }))
-}
-
-/// Page sizes are 1 to 100.
-pub fn parse_limit(raw: &str) -> Result<u32, socialrx_domain::violations::Invalid> {
-    match raw.trim().parse::<u32>() {
-        Ok(n) if (1..=100).contains(&n) => Ok(n),
-        _ => Err(socialrx_domain::violations::Invalid::new(
-            "out_of_range",
-            "must be a whole number from 1 to 100",
-        )),
-    }
-}
-
-pub fn encode_cursor(id: Uuid) -> String {
-    id.simple().to_string()
-}
-
-/// The form [`encode_cursor`] gives out, and only that: a UUID's 32 hex digits (the spec's
-/// pattern). Other spellings of a UUID are not cursors.
-pub fn decode_cursor(raw: &str) -> Result<Uuid, socialrx_domain::violations::Invalid> {
-    let simple = raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit());
-    Some(raw)
-        .filter(|_| simple)
-        .and_then(|r| Uuid::try_parse(r).ok())
-        .ok_or_else(|| {
-            socialrx_domain::violations::Invalid::new(
-                "cursor_format",
-                "is not a cursor this API gave out",
-            )
-        })
-}
-
-// ---------------------------------------------------------------------------------------
-// Idempotency keys in flight
-
-/// Keys whose first request is still being handled by this process. A second request
-/// with the same key meanwhile is 409 (IETF Idempotency-Key draft). Across instances the
-/// database's unique key decides: the later request waits for the first and replays it.
-#[derive(Default)]
-pub struct InFlight(Mutex<HashSet<(String, String)>>);
-
-pub struct InFlightClaim<'a> {
-    set: &'a InFlight,
-    entry: (String, String),
-}
-
-impl InFlight {
-    pub fn claim(&self, organisation: &str, key: &str) -> Result<InFlightClaim<'_>, ApiError> {
-        let entry = (organisation.to_owned(), key.to_owned());
-        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if !set.insert(entry.clone()) {
-            return Err(ApiError::conflict(
-                "a request with this Idempotency-Key is still being handled; retry when it has finished",
-            ));
-        }
-        Ok(InFlightClaim { set: self, entry })
-    }
-}
-
-impl Drop for InFlightClaim<'_> {
-    fn drop(&mut self) {
-        let mut set = self.set.0.lock().unwrap_or_else(|p| p.into_inner());
-        set.remove(&self.entry);
-    }
 }

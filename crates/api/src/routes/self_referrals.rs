@@ -15,7 +15,7 @@ use socialrx_domain::particulars::ReferralMethod;
 use socialrx_domain::partner::Partner;
 use socialrx_domain::referral::{NewReferral, ReferralReference, Source};
 use socialrx_domain::{FieldError, limits};
-use socialrx_store::{Created, IdempotencyKey, Store};
+use socialrx_store::Store;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
@@ -24,11 +24,12 @@ use validator::Validate;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::{Body, IdempotencyKeyHeader};
+use crate::idempotency::{InFlight, Once, create_once};
 use crate::observe::Metrics;
 use crate::partner::{PartnerCaller, cors};
 use crate::routes::referrals::{
-    ConsentRequest, ContactMethodCodes, CreateReferralRequest, InFlight, PersonRequest,
-    ReasonCodes, ReferrerRequest,
+    ConsentRequest, ContactMethodCodes, CreateReferralRequest, PersonRequest, ReasonCodes,
+    ReferrerRequest,
 };
 use crate::schema::{code_list_schema, codes_array_schema};
 
@@ -246,27 +247,17 @@ pub(crate) async fn submit(
     let audit = partner.audit(req);
     // Keys belong to the partner (within its organisation's key space).
     let key = key.map(|k| format!("partner:{}:{k}", partner.id));
-    let _claim = match &key {
-        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
-        None => None,
-    };
-    let key = key.map(|key| IdempotencyKey {
+    let once = create_once(
+        in_flight,
+        &audit.organisation,
         key,
-        fingerprint: fingerprint.clone(),
-    });
-    match store.create_referral(&audit, referral, key).await? {
-        Created::New(referral) => Ok((referral.reference, false)),
-        Created::AlreadyDone {
-            fingerprint: first,
-            id,
-        } => {
-            if first != fingerprint {
-                return Err(ApiError::validation(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "was already used for a different request body; use a new key for a new referral",
-                ));
-            }
+        &fingerprint,
+        |key| async { Ok::<_, ApiError>(store.create_referral(&audit, referral, key).await?) },
+    )
+    .await?;
+    match once {
+        Once::New(referral) => Ok((referral.reference, false)),
+        Once::Replay(id) => {
             let referral = store.get_referral(&audit, id).await?;
             Ok((referral.reference, true))
         }

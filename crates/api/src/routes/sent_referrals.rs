@@ -25,11 +25,13 @@ use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::paging::PageQuery;
+use crate::paging::encode_cursor;
 use crate::routes::connections::ConnectionStatusCodes;
 use crate::routes::lifecycle::{ClosureReasonCodes, DeclineReasonCodes};
 use crate::routes::outcomes::InstrumentSummary;
-use crate::routes::referrals::{ReasonCodes, SourceCodes, StatusCodes, encode_cursor, parse_date};
+use crate::routes::referrals::{ReasonCodes, SourceCodes, StatusCodes};
 use crate::schema::{code_list_schema, codes_array_schema, optional_code_list_schema};
+use socialrx_domain::when::parse_date;
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(referral_status, ReadReferralStatus),

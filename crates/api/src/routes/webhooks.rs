@@ -17,7 +17,7 @@ use crate::endpoint::{Endpoint, endpoint};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::paging::PageQuery;
-use crate::routes::referrals::encode_cursor;
+use crate::paging::encode_cursor;
 use crate::schema::{code_list_schema, codes_array_schema, validation_errors};
 
 pub const ENDPOINTS: &[Endpoint] = &[

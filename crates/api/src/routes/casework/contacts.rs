@@ -18,8 +18,9 @@ use validator::Validate;
 use crate::access::Authorized;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::routes::referrals::{StatusCodes, parse_date, parse_datetime};
+use crate::routes::referrals::StatusCodes;
 use crate::schema::{code_list_schema, validation_errors};
+use socialrx_domain::when::{parse_date, parse_datetime};
 
 crate::schema::codes!(ContactModeCodes = ContactMode);
 crate::schema::codes!(ContactOutcomeCodes = ContactOutcome);

@@ -17,8 +17,8 @@ use crate::access::Authorized;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::precondition::{IfMatch, etag};
-use crate::routes::referrals::parse_date;
 use crate::schema::{code_list_schema, validation_errors};
+use socialrx_domain::when::parse_date;
 
 crate::schema::codes!(StepStatusCodes = StepStatus);
 

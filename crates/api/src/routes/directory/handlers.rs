@@ -8,7 +8,7 @@ use socialrx_domain::Permission;
 use socialrx_domain::directory::Category;
 use socialrx_search::SearchIndex;
 use socialrx_search::geo::Gazetteer;
-use socialrx_store::{PageRequest, Store, StoreError};
+use socialrx_store::{Store, StoreError};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -162,24 +162,14 @@ pub async fn list_providers(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let mut v = socialrx_domain::Violations::new();
-    let limit = v
-        .check_opt("limit", q.limit, |l| {
-            crate::routes::referrals::parse_limit(&l)
-        })
-        .flatten()
-        .unwrap_or(20);
-    let after = v
-        .check_opt("cursor", q.cursor, |c| {
-            crate::routes::referrals::decode_cursor(&c)
-        })
-        .flatten();
+    let page_request = crate::paging::page(&mut v, q.limit, q.cursor);
     if !v.is_empty() {
         return Err(ApiError::Validation(v.into_errors()));
     }
-    let page = store.list_providers(PageRequest { limit, after }).await?;
+    let page = store.list_providers(page_request).await?;
     Ok(HttpResponse::Ok().json(ProviderPage {
         items: page.items.into_iter().map(ProviderResponse::from).collect(),
-        next_cursor: page.next.map(|id| id.simple().to_string()),
+        next_cursor: page.next.map(crate::paging::encode_cursor),
     }))
 }
 

@@ -219,7 +219,7 @@ pub fn parse_search(
             }
             "sort" => sort = v.check("sort", SortCode::parse(&value)),
             "limit" => {
-                if let Some(n) = v.check("limit", crate::routes::referrals::parse_limit(&value)) {
+                if let Some(n) = v.check("limit", crate::paging::parse_limit(&value)) {
                     q.limit = n as usize;
                 }
             }

@@ -20,7 +20,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socialrx_domain::referral::{NewReferral, Referral};
-use socialrx_store::{Created, FhirIntake, IdempotencyKey, Recipient, Store};
+use socialrx_store::{FhirIntake, Recipient, Store};
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -31,7 +31,7 @@ use crate::access::Authorized;
 use crate::endpoint::{Endpoint, endpoint};
 use crate::error::fhir::{FHIR_JSON, FhirError, Issue, is_fhir_path};
 use crate::extract::{IdempotencyKeyHeader, Json};
-use crate::routes::referrals::InFlight;
+use crate::idempotency::{InFlight, Once, create_once};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(metadata, public),
@@ -215,40 +215,33 @@ async fn accept(
     let mut intake = read(&body.value, caller.organisation.as_str())?;
     let (to, referral) = judge(&mut intake, caller, store).await?;
     let audit = caller.audit(req);
-    let _claim = match &key.0 {
-        Some(k) => Some(in_flight.claim(&audit.organisation, k)?),
-        None => None,
-    };
     let fhir_intake = FhirIntake {
         source_id: intake.source_id.clone(),
         request_id: request_id(req),
         codings: intake.codings.clone(),
         requested: intake.requested.clone(),
     };
-    let key = key.0.map(|key| IdempotencyKey {
-        key,
-        fingerprint: body.fingerprint.clone(),
-    });
-    let created = store
-        .create_fhir_referral(&audit, &to, referral, key, fhir_intake.clone())
-        .await
-        .map_err(|e| located(&intake, e.into()))?;
-    match created {
-        Created::New(referral) => Ok(Accepted {
+    let once = create_once(
+        in_flight,
+        &audit.organisation,
+        key.0,
+        &body.fingerprint,
+        |key| async {
+            store
+                .create_fhir_referral(&audit, &to, referral, key, fhir_intake.clone())
+                .await
+                .map_err(|e| located(&intake, e.into()))
+        },
+    )
+    .await?;
+    match once {
+        Once::New(referral) => Ok(Accepted {
             referral,
             stored: Some(fhir_intake),
             intake,
             replayed: false,
         }),
-        Created::AlreadyDone { fingerprint, id } => {
-            if fingerprint != body.fingerprint {
-                return Err(crate::error::ApiError::validation(
-                    "Idempotency-Key",
-                    "idempotency_key_reused",
-                    "was already used for a different request body; use a new key for a new referral",
-                )
-                .into());
-            }
+        Once::Replay(id) => {
             let (referral, stored) = store
                 .get_fhir_referral(&audit, socialrx_store::Reach::Sent, id)
                 .await?;

@@ -27,9 +27,9 @@ use socialrx_store::{Store, StoreError};
 use super::{SelfReferralConsent, SelfReferralRequest};
 use crate::endpoint::{Endpoint, endpoint, page};
 use crate::error::ApiError;
+use crate::idempotency::InFlight;
 use crate::observe::Metrics;
 use crate::partner::identify_with_key;
-use crate::routes::referrals::InFlight;
 
 mod page;
 

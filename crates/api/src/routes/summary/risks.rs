@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::routes::referrals::parse_date;
+use socialrx_domain::when::parse_date;
 
 /// A risk to the person or others: a SNOMED CT code (a finding of at risk), a
 /// description, or both.

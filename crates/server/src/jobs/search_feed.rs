@@ -1,5 +1,5 @@
 //! Keeps the directory search index in step with the store: a full load at start-up, then
-//! the store's change feed, polled every second. Writes made through this process are
+//! the store's change feed, polled at the interval `startup` gives (half a second). Writes made through this process are
 //! also applied directly after they commit, so they are searchable at once; the feed
 //! brings in other instances' writes (and anything a direct update missed).
 
