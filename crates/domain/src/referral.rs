@@ -21,10 +21,15 @@ code_list!(
 );
 
 impl Source {
-    /// A GP practice always holds the person's NHS number, so a referral from a GP or a
-    /// practice nurse must carry it; other referrers often do not know it.
-    pub fn requires_nhs_number(self) -> bool {
+    /// A referral from a GP practice (a GP or a practice nurse).
+    pub fn is_gp_practice(self) -> bool {
         matches!(self, Source::Gp | Source::PracticeNurse)
+    }
+
+    /// A GP practice always holds the person's NHS number, so its referrals must carry
+    /// it; other referrers often do not know it.
+    pub fn requires_nhs_number(self) -> bool {
+        self.is_gp_practice()
     }
 }
 
