@@ -307,7 +307,10 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(cause) => Self::Unavailable(cause),
             StoreError::Invalid(errors) => Self::Validation(errors),
             e @ (StoreError::Config(_)
-            | StoreError::Other(_)
+            | StoreError::Corrupt(_)
+            | StoreError::TimeFormat(_)
+            | StoreError::Group(_)
+            | StoreError::WriterStopped
             | StoreError::Database(_)
             | StoreError::Migration(_)) => Self::Internal(Box::new(e)),
         }

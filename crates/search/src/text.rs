@@ -14,15 +14,10 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
+/// The text index failed; tantivy's error stays attached as the source.
 #[derive(Debug, thiserror::Error)]
-#[error("search index: {0}")]
-pub struct TextError(String);
-
-impl From<tantivy::TantivyError> for TextError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        Self(e.to_string())
-    }
-}
+#[error("search index")]
+pub struct TextError(#[from] tantivy::TantivyError);
 
 #[derive(Clone, Copy)]
 struct Fields {

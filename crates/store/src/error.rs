@@ -31,9 +31,20 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
-    /// A stored value no longer parses, or any other failure.
-    #[error("{0}")]
-    Other(String),
+    /// A stored value no longer parses: the database holds something this version of the
+    /// code cannot read (a code list shrank, a row written by hand). Names the column,
+    /// never its contents.
+    #[error("stored {0}")]
+    Corrupt(String),
+    /// A time could not be written out in its wire format.
+    #[error("a time could not be formatted")]
+    TimeFormat(#[from] time::error::Format),
+    /// A group commit failed as a whole; every job in the group gets the same cause.
+    #[error("the group commit failed")]
+    Group(#[source] std::sync::Arc<StoreError>),
+    /// The group commit's writer task stopped before it answered (it panicked).
+    #[error("the writer stopped before it answered")]
+    WriterStopped,
 }
 
 impl From<sqlx::Error> for StoreError {

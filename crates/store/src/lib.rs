@@ -1,11 +1,14 @@
 //! socialrx persistence: one [`Store`] trait, a SQLite and a PostgreSQL implementation.
 //!
 //! [`connect`] picks the backend from the URL scheme. Each method is one use case in one
-//! transaction, and every read or write of personal data appends its audit event inside
-//! that same transaction: if the audit write fails, so does the operation.
+//! transaction. Every write of personal data appends its audit event in that transaction;
+//! a read appends its event before it answers (in its own transaction, or in the
+//! caseload's case through the `read_audit` group commit, which batches the events of
+//! concurrent reads): if the audit write fails, so does the operation.
 //!
 //! The SQL is written once, in `shared/`, and compiled twice: `sqlite.rs` and `postgres.rs`
-//! each `include!` it with their own `Db` type. Both drivers take `$N` placeholders and
+//! each mount that folder as their module `sql` with their own `Db` type (the seam is
+//! listed at the top of `shared/mod.rs`). Both drivers take `$N` placeholders and
 //! `ON CONFLICT DO NOTHING`, so the statements are the same text on both backends.
 
 mod agreements;

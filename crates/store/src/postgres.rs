@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::ConnectOptions;
+use crate::{ConnectOptions, StoreError};
 
 type Db = sqlx::Postgres;
 const BACKEND: &str = "postgres";
@@ -68,4 +68,7 @@ impl Store {
     }
 }
 
-include!("shared/mod.rs");
+/// The SQL both backends share, compiled here against this file's `Db`.
+#[path = "shared/mod.rs"]
+mod sql;
+use sql::{group_commit, intake};

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::ConnectOptions;
+use crate::{ConnectOptions, StoreError};
 
 type Db = sqlx::Sqlite;
 const BACKEND: &str = "sqlite";
@@ -100,4 +100,7 @@ impl Store {
     }
 }
 
-include!("shared/mod.rs");
+/// The SQL both backends share, compiled here against this file's `Db`.
+#[path = "shared/mod.rs"]
+mod sql;
+use sql::{group_commit, intake};

@@ -6,9 +6,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use socialrx_search::SearchIndex;
+use socialrx_search::{SearchIndex, TextError};
 use socialrx_store::{ActivityChange, Store, StoreError};
 use time::OffsetDateTime;
+
+/// Why the index could not take in the store's activities.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("the directory could not be read from the store")]
+    Store(#[from] StoreError),
+    #[error("the search index refused the activities")]
+    Index(#[from] TextError),
+}
 
 /// How far back each poll looks again: covers clock skew between instances and
 /// transactions that commit a little after the time they stamped.
@@ -22,7 +31,7 @@ const PAGE: u32 = 2000;
 pub async fn load(
     store: &dyn Store,
     index: &SearchIndex,
-) -> Result<(usize, OffsetDateTime), StoreError> {
+) -> Result<(usize, OffsetDateTime), FeedError> {
     let since = OffsetDateTime::now_utc() - OVERLAP;
     let mut after = None;
     let mut all = Vec::new();
@@ -35,9 +44,7 @@ pub async fn load(
         after = Some(last);
     }
     let count = all.len();
-    index
-        .apply(all, &[])
-        .map_err(|e| StoreError::Other(e.to_string()))?;
+    index.apply(all, &[])?;
     Ok((count, since))
 }
 
@@ -46,7 +53,7 @@ pub async fn catch_up(
     store: &dyn Store,
     index: &SearchIndex,
     since: OffsetDateTime,
-) -> Result<OffsetDateTime, StoreError> {
+) -> Result<OffsetDateTime, FeedError> {
     let changes = store.activities_changed_since(since).await?;
     let latest = changes.iter().map(|(at, _)| *at).max();
     let mut upserts = Vec::new();
@@ -71,9 +78,7 @@ pub async fn catch_up(
             deletions = deletions.len(),
             "search index follows the store"
         );
-        index
-            .apply(upserts, &deletions)
-            .map_err(|e| StoreError::Other(e.to_string()))?;
+        index.apply(upserts, &deletions)?;
     }
     Ok(latest.map_or(since, |t| t - OVERLAP).max(since))
 }
@@ -92,7 +97,10 @@ pub fn follow(
             tick.tick().await;
             match catch_up(store.as_ref(), &index, since).await {
                 Ok(next) => since = next,
-                Err(e) => tracing::warn!(error = %e, "search index could not follow the store"),
+                Err(e) => tracing::warn!(
+                    error = &e as &dyn std::error::Error,
+                    "search index could not follow the store"
+                ),
             }
         }
     });

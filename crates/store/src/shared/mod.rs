@@ -1,37 +1,44 @@
-// The SQL of socialrx, written once and compiled per backend: `sqlite.rs` and
-// `postgres.rs` each `include!` this file after declaring `type Db`, `GROUP_INTAKE` and a
-// `Store` struct with `writer`, `reader` and `scanner` pools, the group commits `intake`
-// and `read_audit`, and the `runtime` they run on. Keep every statement portable: `$N` placeholders, `ON CONFLICT ... DO NOTHING`, no
-// backend-only functions.
+//! The SQL of socialrx, written once and compiled once per backend: `sqlite.rs` and
+//! `postgres.rs` each mount this folder as their module `sql` (`#[path]`), so every
+//! statement here is type-checked against both drivers.
+//!
+//! The seam is the short list imported from `super` below, which each backend file
+//! defines: `Db` (the sqlx driver), `BACKEND`, `GROUP_INTAKE` (whether concurrent
+//! intakes share a transaction), the two expressions the backends spell differently
+//! (`days_between`, `first_in_json_list`) and the `Store` struct with its `writer`,
+//! `reader` and `scanner` pools, the group commits `intake` and `read_audit`, and the
+//! `runtime` they run on. Everything else must be portable: `$N` placeholders,
+//! `ON CONFLICT ... DO NOTHING`, no backend-only functions.
 
 use async_trait::async_trait;
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::{BACKEND, Db, GROUP_INTAKE, Store, days_between, first_in_json_list};
 use crate::{AuditContext, AuditEvent, StoreError};
 
-include!("rows.rs");
-include!("audit.rs");
-include!("group_commit.rs");
-include!("intake.rs");
-include!("referrals.rs");
-include!("people.rs");
-include!("organisations.rs");
-include!("retention.rs");
-include!("partners.rs");
-include!("fhir.rs");
-include!("webhooks.rs");
-include!("outcomes.rs");
-include!("reports.rs");
-include!("link_workers.rs");
-include!("lifecycle.rs");
-include!("caseload.rs");
-include!("casework.rs");
-include!("directory.rs");
-include!("connections.rs");
-include!("agreements.rs");
-include!("summary.rs");
+mod agreements;
+mod audit;
+mod caseload;
+mod casework;
+mod connections;
+mod directory;
+mod fhir;
+pub(super) mod group_commit;
+pub(super) mod intake;
+mod lifecycle;
+mod link_workers;
+mod organisations;
+mod outcomes;
+mod partners;
+mod people;
+mod referrals;
+mod reports;
+mod retention;
+mod rows;
+mod summary;
+mod webhooks;
 
 #[async_trait]
 impl crate::Store for Store {
@@ -48,5 +55,6 @@ impl crate::Store for Store {
 /// Now, to the microsecond: PostgreSQL keeps no more, and both backends must agree.
 fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).unwrap_or(t)
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
 }
