@@ -67,14 +67,7 @@ fn query_names(parameters: Option<&[RefOr<Parameter>]>) -> BTreeSet<String> {
 /// The error for one unknown parameter, shared with handlers that read the query string
 /// themselves (directory search), so both say the same thing.
 pub fn unknown_parameter(name: &str) -> FieldError {
-    // The name is the caller's text: shown, but short and without control characters.
-    let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
-    FieldError::new(
-        shown,
-        "unknown_parameter",
-        "is not a parameter of this operation; unknown parameters are refused so that a typo \
-         is never silently ignored",
-    )
+    FieldError::unknown_parameter(name)
 }
 
 /// Refuses undocumented query parameters on `/v1` operations.

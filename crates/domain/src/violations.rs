@@ -19,6 +19,18 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// A query parameter the operation does not take. The name is the caller's text:
+    /// shown, but short and without control characters.
+    pub fn unknown_parameter(name: &str) -> Self {
+        let shown: String = name.chars().filter(|c| !c.is_control()).take(40).collect();
+        Self::new(
+            shown,
+            "unknown_parameter",
+            "is not a parameter of this operation; unknown parameters are refused so that a \
+             typo is never silently ignored",
+        )
+    }
 }
 
 impl fmt::Display for FieldError {

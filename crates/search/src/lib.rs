@@ -10,6 +10,7 @@
 //! gives the same pages on SQLite and PostgreSQL.
 
 pub mod geo;
+pub mod query;
 mod text;
 
 use std::collections::{BTreeSet, HashMap};

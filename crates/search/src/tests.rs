@@ -58,24 +58,7 @@ fn activity(
 }
 
 fn query() -> Query {
-    Query {
-        text: None,
-        categories: vec![],
-        near: None,
-        days: vec![],
-        from: None,
-        to: None,
-        free: None,
-        online: None,
-        age: None,
-        accessible: vec![],
-        verified_within_days: None,
-        open_to_new: None,
-        sort: Sort::Name,
-        limit: 20,
-        after: None,
-        today: date!(2026 - 11 - 22),
-    }
+    Query::everything(date!(2026 - 11 - 22), 20)
 }
 
 fn names(r: &Results) -> Vec<&str> {

@@ -11,6 +11,7 @@ use socialrx_domain::directory::{Activity, Category, Cost, Weekday};
 use socialrx_domain::violations::Invalid;
 use socialrx_domain::{FieldError, Violations};
 use socialrx_search::geo::Gazetteer;
+use socialrx_search::query::QueryBuilder;
 use socialrx_search::{Query, SearchIndex, Sort};
 use socialrx_store::{Store, StoreError};
 use time::OffsetDateTime;
@@ -304,131 +305,109 @@ fn pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
         .map_err(|_| ApiError::validation("query", "invalid", "the query string could not be read"))
 }
 
-fn base_query() -> Query {
-    Query {
-        text: None,
-        categories: vec![],
-        near: None,
-        days: vec![],
-        from: None,
-        to: None,
-        free: None,
-        online: None,
-        age: None,
-        accessible: vec![],
-        verified_within_days: None,
-        open_to_new: None,
-        sort: Sort::Name,
-        limit: 50,
-        after: None,
-        today: OffsetDateTime::now_utc().date(),
-    }
-}
-
-/// Reads the profile's list parameters; `postcode` and `proximity` (metres) only where
-/// `with_place`.
+/// Reads the profile's list parameters into the directory's one query builder;
+/// `postcode` and `proximity` (metres) only where `with_place`.
 fn list_query(
     req: &HttpRequest,
     gazetteer: &Gazetteer,
     with_place: bool,
 ) -> Result<(Query, Paging), ApiError> {
-    let mut v = Violations::new();
-    let mut q = base_query();
-    let (mut page, mut per_page, mut postcode, mut proximity) = (None, None, None, None);
+    let mut b = QueryBuilder::new(OffsetDateTime::now_utc().date(), 50);
+    let (mut page, mut per_page, mut place) = (None, None, Place::default());
     for (key, value) in pairs(req)? {
         match key.as_str() {
-            "search" | "text" => q.text = Some(value).filter(|t| !t.trim().is_empty()),
+            "search" | "text" => b.text(value),
             "page" => page = Some(value),
             "per_page" => per_page = Some(value),
-            "taxonomy_term_id" => {
-                match Category::ALL
-                    .iter()
-                    .find(|c| term_id(**c).to_string() == value || c.as_str() == value)
-                {
-                    Some(c) => q.categories.push(*c),
-                    None => v.push(FieldError::new(
-                        "taxonomy_term_id",
-                        "unknown_term",
-                        "is not a term of /oruk/taxonomy_terms",
-                    )),
-                }
-            }
-            "taxonomy_id" if value == TAXONOMY_ID.to_string() => {}
-            "taxonomy_id" => v.push(FieldError::new(
-                "taxonomy_id",
-                "unknown_taxonomy",
-                "is not a taxonomy of /oruk/taxonomies",
-            )),
-            "minimum_age" | "maximum_age" => {
-                q.age = v.check(
-                    &key,
-                    value
-                        .trim()
-                        .parse::<u8>()
-                        .map_err(|_| Invalid::new("type", "must be an age in years")),
-                );
-            }
-            "day" => {
-                let day = Weekday::ALL.iter().find(|d| {
-                    byday(**d).eq_ignore_ascii_case(value.trim())
-                        || d.as_str().eq_ignore_ascii_case(value.trim())
-                });
-                match day {
-                    Some(d) => q.days.push(*d),
-                    None => v.push(FieldError::new(
-                        "day",
-                        "not_in_list",
-                        "must be a day such as MO or monday",
-                    )),
-                }
-            }
-            "start_time" => {
-                q.from = v.check(
-                    "start_time",
-                    socialrx_domain::directory::TimeOfDay::parse(value.get(..5).unwrap_or(&value)),
-                )
-            }
-            "end_time" => {
-                q.to = v.check(
-                    "end_time",
-                    socialrx_domain::directory::TimeOfDay::parse(value.get(..5).unwrap_or(&value)),
-                )
-            }
-            "postcode" if with_place => {
-                postcode = v.check("postcode", gazetteer.locate(&value).map(|(p, _)| p))
-            }
-            "proximity" if with_place => {
-                proximity = v.check(
-                    "proximity",
-                    match value.trim().parse::<f64>() {
-                        Ok(m) if (100.0..=200_000.0).contains(&m) => Ok(m),
-                        _ => Err(Invalid::new(
-                            "out_of_range",
-                            "must be a distance in metres from 100 to 200000",
-                        )),
-                    },
-                )
-            }
-            // Other parameters of the profile (full, minimal, modified_after...) are
-            // accepted and ignored, as the profile allows.
-            _ => {}
+            "postcode" if with_place => place.postcode = Some(value),
+            "proximity" if with_place => place.proximity = Some(value),
+            other => read_filter(&mut b, other, &value),
         }
     }
-    let paging = paging(&mut v, page, per_page);
-    if let Some(p) = postcode {
-        q.near = Some((
-            p,
-            proximity.map_or(crate::routes::directory::DEFAULT_RADIUS_KM, |m| m / 1000.0),
-        ));
-        q.sort = Sort::Distance;
-    } else if q.text.is_some() {
-        q.sort = Sort::Relevance;
+    let paging = paging(b.violations(), page, per_page);
+    place.apply(&mut b, gazetteer);
+    let mut query = b.finish().map_err(ApiError::Validation)?;
+    query.limit = paging.page * paging.per_page;
+    Ok((query, paging))
+}
+
+/// The profile's filters, in its own names and codes.
+fn read_filter(b: &mut QueryBuilder, key: &str, value: &str) {
+    match key {
+        "taxonomy_term_id" => match Category::ALL
+            .iter()
+            .find(|c| term_id(**c).to_string() == value || c.as_str() == value)
+        {
+            Some(c) => b.category(*c),
+            None => b.violations().push(FieldError::new(
+                "taxonomy_term_id",
+                "unknown_term",
+                "is not a term of /oruk/taxonomy_terms",
+            )),
+        },
+        "taxonomy_id" if value == TAXONOMY_ID.to_string() => {}
+        "taxonomy_id" => b.violations().push(FieldError::new(
+            "taxonomy_id",
+            "unknown_taxonomy",
+            "is not a taxonomy of /oruk/taxonomies",
+        )),
+        "minimum_age" | "maximum_age" => b.age(
+            key,
+            value
+                .trim()
+                .parse::<u8>()
+                .map_err(|_| Invalid::new("type", "must be an age in years")),
+        ),
+        "day" => match Weekday::ALL.iter().find(|d| {
+            byday(**d).eq_ignore_ascii_case(value.trim())
+                || d.as_str().eq_ignore_ascii_case(value.trim())
+        }) {
+            Some(d) => b.day(*d),
+            None => b.violations().push(FieldError::new(
+                "day",
+                "not_in_list",
+                "must be a day such as MO or monday",
+            )),
+        },
+        // `HH:MM` or `HH:MM:SS`: the profile's times carry seconds.
+        "start_time" => b.from("start_time", value.get(..5).unwrap_or(value)),
+        "end_time" => b.to("end_time", value.get(..5).unwrap_or(value)),
+        // Other parameters of the profile (full, minimal, modified_after...) are
+        // accepted and ignored, as the profile allows.
+        _ => {}
     }
-    if !v.is_empty() {
-        return Err(ApiError::Validation(v.into_errors()));
+}
+
+/// `postcode` and `proximity` (metres): a valid proximity without a postcode is ignored, and a
+/// postcode orders by distance even beside a text search.
+#[derive(Default)]
+struct Place {
+    postcode: Option<String>,
+    proximity: Option<String>,
+}
+
+impl Place {
+    fn apply(self, b: &mut QueryBuilder, gazetteer: &Gazetteer) {
+        let km = self.proximity.map(|m| match m.trim().parse::<f64>() {
+            Ok(m) if (100.0..=200_000.0).contains(&m) => Ok(m / 1000.0),
+            _ => Err(Invalid::new(
+                "out_of_range",
+                "must be a distance in metres from 100 to 200000",
+            )),
+        });
+        let Some(postcode) = self.postcode else {
+            // Checked all the same: a bad value is refused, whether or not it is used.
+            if let Some(Err(e)) = km {
+                b.violations().check::<f64>("proximity", Err(e));
+            }
+            return;
+        };
+        if let Some(km) = km {
+            b.radius_km("proximity", km);
+        }
+        b.near("postcode", gazetteer, &postcode);
+        b.default_sort(Sort::Distance);
     }
-    q.limit = paging.page * paging.per_page;
-    Ok((q, paging))
 }
 
 fn ok(body: Value) -> HttpResponse {

@@ -41,6 +41,7 @@ impl TryFrom<AgreementRow> for ReferralAgreement {
 
 #[async_trait]
 impl crate::AgreementStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_agreement(
         &self,
         ctx: &AuditContext,
@@ -96,6 +97,7 @@ impl crate::AgreementStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_agreements(
         &self,
         organisation: &str,
@@ -124,6 +126,7 @@ impl crate::AgreementStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_agreement(
         &self,
         organisation: &str,
@@ -139,6 +142,7 @@ impl crate::AgreementStore for Store {
         row.ok_or(StoreError::NotFound)?.try_into()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_agreement(&self, ctx: &AuditContext, id: Uuid) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         let deleted =
@@ -165,6 +169,7 @@ impl crate::AgreementStore for Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn accepts_referrals(
         &self,
         service: &str,

@@ -42,6 +42,7 @@ impl From<AuditRow> for AuditEvent {
 
 #[async_trait]
 impl crate::AuditStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_audit_events(
         &self,
         organisation: &str,

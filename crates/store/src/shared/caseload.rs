@@ -106,6 +106,7 @@ fn listing(ctx: &AuditContext, link_worker_id: Uuid, rows: &[CaseloadRow]) -> Op
 
 #[async_trait]
 impl crate::CaseloadStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn caseload(
         &self,
         ctx: &AuditContext,
@@ -175,6 +176,7 @@ impl crate::CaseloadStore for Store {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn queue(
         &self,
         ctx: &AuditContext,

@@ -429,6 +429,7 @@ async fn took_place(
 
 #[async_trait]
 impl crate::CaseworkStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_contact(
         &self,
         ctx: &AuditContext,
@@ -514,6 +515,7 @@ impl crate::CaseworkStore for Store {
         Ok(ContactRecorded::Recorded { contact, status })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_contacts(
         &self,
         ctx: &AuditContext,
@@ -531,6 +533,7 @@ impl crate::CaseworkStore for Store {
         Ok(contacts)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_plan(
         &self,
         ctx: &AuditContext,
@@ -554,6 +557,7 @@ impl crate::CaseworkStore for Store {
         Ok(plan)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn put_plan(
         &self,
         ctx: &AuditContext,
@@ -623,6 +627,7 @@ impl crate::CaseworkStore for Store {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn timeline(
         &self,
         ctx: &AuditContext,

@@ -152,6 +152,7 @@ async fn record_move(
 
 #[async_trait]
 impl crate::ConnectionStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_connection(
         &self,
         ctx: &AuditContext,
@@ -239,6 +240,7 @@ impl crate::ConnectionStore for Store {
         Ok(connection)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn change_connection_status(
         &self,
         ctx: &AuditContext,
@@ -298,6 +300,7 @@ impl crate::ConnectionStore for Store {
         Ok(Ok(connection))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_connections(
         &self,
         ctx: &AuditContext,
@@ -323,6 +326,7 @@ impl crate::ConnectionStore for Store {
         Ok(connections)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn connection_counts(
         &self,
         activity_id: Uuid,

@@ -425,6 +425,7 @@ async fn insert_activity(
 
 #[async_trait]
 impl crate::DirectoryStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_provider(
         &self,
         organisation: &str,
@@ -436,6 +437,7 @@ impl crate::DirectoryStore for Store {
         Ok(p)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn update_provider(
         &self,
         organisation: &str,
@@ -449,10 +451,12 @@ impl crate::DirectoryStore for Store {
         Ok(p)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_provider(&self, id: Uuid) -> Result<Provider, StoreError> {
         read_provider(&self.reader, id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_providers(&self, page: PageRequest) -> Result<Page<Provider>, StoreError> {
         let mut query =
             QueryBuilder::<Db>::new(format!("SELECT {PROVIDER_COLUMNS} FROM providers"));
@@ -477,6 +481,7 @@ impl crate::DirectoryStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_activity(
         &self,
         organisation: &str,
@@ -489,6 +494,7 @@ impl crate::DirectoryStore for Store {
         Ok(a)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn update_activity(
         &self,
         organisation: &str,
@@ -503,6 +509,7 @@ impl crate::DirectoryStore for Store {
         Ok(a)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_activity(&self, organisation: &str, id: Uuid) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE activities SET deleted = $1, version = version + 1, updated_at = $2 \
@@ -521,10 +528,12 @@ impl crate::DirectoryStore for Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_activity(&self, id: Uuid) -> Result<Activity, StoreError> {
         read_activity(&self.reader, id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn activities_by_external_id(
         &self,
         external_id: &str,
@@ -539,6 +548,7 @@ impl crate::DirectoryStore for Store {
         rows.into_iter().map(Activity::try_from).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_activities(
         &self,
         after: Option<Uuid>,
@@ -557,6 +567,7 @@ impl crate::DirectoryStore for Store {
         rows.into_iter().map(Activity::try_from).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn activities_changed_since(
         &self,
         since: OffsetDateTime,
@@ -579,6 +590,7 @@ impl crate::DirectoryStore for Store {
             .collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn upsert_provider(
         &self,
         organisation: &str,
@@ -614,6 +626,7 @@ impl crate::DirectoryStore for Store {
         Ok(result)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn upsert_activity(
         &self,
         organisation: &str,

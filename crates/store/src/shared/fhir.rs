@@ -5,6 +5,7 @@ use sqlx::types::Json;
 
 #[async_trait]
 impl crate::FhirStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_fhir_referral(
         &self,
         audit: &AuditContext,
@@ -16,6 +17,7 @@ impl crate::FhirStore for Store {
         super::referrals::create(self, audit, to, referral, idempotency, Some(intake)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_fhir_referral(
         &self,
         audit: &AuditContext,

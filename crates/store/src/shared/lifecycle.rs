@@ -321,6 +321,7 @@ pub(super) async fn flags_for(
 
 #[async_trait]
 impl crate::LifecycleStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn transition_referral(
         &self,
         ctx: &AuditContext,
@@ -359,6 +360,7 @@ impl crate::LifecycleStore for Store {
         Ok(Transitioned::Moved(change))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn referral_history(
         &self,
         ctx: &AuditContext,
@@ -382,6 +384,7 @@ impl crate::LifecycleStore for Store {
         Ok(history)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn assign_referral(
         &self,
         ctx: &AuditContext,
@@ -516,6 +519,7 @@ impl crate::LifecycleStore for Store {
         Ok(Assigned::Done { assignment, status })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn resolve_duplicate(
         &self,
         ctx: &AuditContext,

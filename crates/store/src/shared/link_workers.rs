@@ -54,6 +54,7 @@ pub(super) async fn get(
 
 #[async_trait]
 impl crate::LinkWorkerStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_link_worker(
         &self,
         ctx: &AuditContext,
@@ -93,6 +94,7 @@ impl crate::LinkWorkerStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_link_worker(
         &self,
         ctx: &AuditContext,
@@ -108,6 +110,7 @@ impl crate::LinkWorkerStore for Store {
         row.map(LinkWorker::from).ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_link_worker(
         &self,
         ctx: &AuditContext,
@@ -123,6 +126,7 @@ impl crate::LinkWorkerStore for Store {
         row.map(LinkWorker::from).ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_link_workers(
         &self,
         ctx: &AuditContext,
@@ -184,6 +188,7 @@ impl crate::LinkWorkerStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn update_link_worker(
         &self,
         ctx: &AuditContext,
@@ -238,6 +243,7 @@ impl crate::LinkWorkerStore for Store {
         }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_link_worker(
         &self,
         ctx: &AuditContext,

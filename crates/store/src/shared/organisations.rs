@@ -78,6 +78,7 @@ fn page_of<R, T: TryFrom<R, Error = StoreError>>(
 
 #[async_trait]
 impl crate::OrganisationStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_organisation(&self, new: NewOrganisation) -> Result<Organisation, StoreError> {
         let org = Organisation {
             id: Uuid::now_v7(),
@@ -106,6 +107,7 @@ impl crate::OrganisationStore for Store {
         Ok(org)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_organisations(
         &self,
         page: PageRequest,
@@ -123,6 +125,7 @@ impl crate::OrganisationStore for Store {
         page_of(rows, page, |o: &Organisation| o.id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_organisation(&self, id: Uuid) -> Result<Organisation, StoreError> {
         let row: OrganisationRow = sqlx::query_as(
             "SELECT id, ods_code, name, kind, created_at FROM organisations WHERE id = $1",
@@ -134,6 +137,7 @@ impl crate::OrganisationStore for Store {
         Organisation::try_from(row)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_staff_member(
         &self,
         organisation: &str,
@@ -172,6 +176,7 @@ impl crate::OrganisationStore for Store {
         Ok(member)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_staff(
         &self,
         organisation: &str,

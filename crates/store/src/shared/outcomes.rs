@@ -250,6 +250,7 @@ async fn status_views(
 
 #[async_trait]
 impl crate::OutcomeStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_outcome(
         &self,
         ctx: &AuditContext,
@@ -347,6 +348,7 @@ impl crate::OutcomeStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_outcomes(
         &self,
         ctx: &AuditContext,
@@ -370,6 +372,7 @@ impl crate::OutcomeStore for Store {
         Ok(items)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn referral_status(
         &self,
         ctx: &AuditContext,
@@ -405,6 +408,7 @@ impl crate::OutcomeStore for Store {
         Ok(view)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_sent_referrals(
         &self,
         ctx: &AuditContext,
@@ -467,6 +471,7 @@ impl crate::OutcomeStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn set_instrument_wording(
         &self,
         ctx: &AuditContext,
@@ -498,6 +503,7 @@ impl crate::OutcomeStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_instrument_wordings(
         &self,
         organisation: &str,

@@ -35,6 +35,7 @@ impl PartnerRow {
 
 #[async_trait]
 impl crate::PartnerStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn count_rate_limit_hits(
         &self,
         buckets: &[String],
@@ -59,6 +60,7 @@ impl crate::PartnerStore for Store {
         Ok(hits)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn purge_rate_limit_hits(&self, window: i64) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM rate_limit_hits WHERE window_start < $1")
             .bind(window)
@@ -67,6 +69,7 @@ impl crate::PartnerStore for Store {
         Ok(done.rows_affected())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_partner(
         &self,
         ctx: &AuditContext,
@@ -117,6 +120,7 @@ impl crate::PartnerStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_partners(
         &self,
         organisation: &str,
@@ -151,6 +155,7 @@ impl crate::PartnerStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn disable_partner(&self, ctx: &AuditContext, id: Uuid) -> Result<Partner, StoreError> {
         let mut tx = self.writer.begin().await?;
         let changed = sqlx::query(
@@ -185,6 +190,7 @@ impl crate::PartnerStore for Store {
         Ok(row.with_origins(origins.remove(&id).unwrap_or_default()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_partner_by_key(&self, key_hash: &str) -> Result<Partner, StoreError> {
         let mut tx = self.reader.begin().await?;
         let row: Option<PartnerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -200,6 +206,7 @@ impl crate::PartnerStore for Store {
         Ok(row.with_origins(origins))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn origin_allowed(&self, origin: &str) -> Result<bool, StoreError> {
         let found: Option<(Uuid,)> = sqlx::query_as(
             "SELECT o.partner_id FROM partner_origins o JOIN partners p ON p.id = o.partner_id \

@@ -5,6 +5,7 @@ use socialrx_domain::referral::Referral;
 
 #[async_trait]
 impl crate::PersonStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn export_person(
         &self,
         ctx: &AuditContext,

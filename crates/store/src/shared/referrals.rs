@@ -6,6 +6,7 @@ use sqlx::types::Json;
 
 #[async_trait]
 impl crate::ReferralStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn refer(
         &self,
         audit: &AuditContext,
@@ -16,10 +17,12 @@ impl crate::ReferralStore for Store {
         create(self, audit, to, referral, idempotency, None).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_referral(&self, audit: &AuditContext, id: Uuid) -> Result<Referral, StoreError> {
         get(&self.writer, audit, crate::Reach::Held, id).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_referrals(
         &self,
         audit: &AuditContext,
@@ -29,6 +32,7 @@ impl crate::ReferralStore for Store {
         list(&self.writer, audit, filter, page).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn purge_idempotency_keys(&self, cutoff: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
             .bind(cutoff)

@@ -226,6 +226,7 @@ async fn outcome_changes(
 
 #[async_trait]
 impl crate::ReportStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn summary_report(
         &self,
         organisation: &str,

@@ -44,6 +44,7 @@ const FREE_TEXT: &[&str] = &[
 
 #[async_trait]
 impl crate::RetentionStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn anonymise_people(
         &self,
         closed_before: OffsetDateTime,

@@ -197,6 +197,7 @@ pub(super) async fn message_of(
 
 #[async_trait]
 impl crate::SummaryStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn put_risks(
         &self,
         ctx: &AuditContext,
@@ -244,6 +245,7 @@ impl crate::SummaryStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn get_risks(
         &self,
         ctx: &AuditContext,
@@ -267,6 +269,7 @@ impl crate::SummaryStore for Store {
         Ok(risks)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn put_message_back(
         &self,
         ctx: &AuditContext,
@@ -318,6 +321,7 @@ impl crate::SummaryStore for Store {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn referral_summary(
         &self,
         ctx: &AuditContext,

@@ -250,6 +250,7 @@ struct DueRow {
 
 #[async_trait]
 impl crate::WebhookStore for Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_webhook(
         &self,
         ctx: &AuditContext,
@@ -280,6 +281,7 @@ impl crate::WebhookStore for Store {
         Ok(hook)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_webhooks(&self, organisation: &str) -> Result<Vec<Webhook>, StoreError> {
         let rows: Vec<WebhookRow> = sqlx::query_as(
             "SELECT id, url, event_types, active, created_at FROM webhook_subscriptions \
@@ -291,6 +293,7 @@ impl crate::WebhookStore for Store {
         rows.into_iter().map(Webhook::try_from).collect()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_deliveries(
         &self,
         organisation: &str,
@@ -321,6 +324,7 @@ impl crate::WebhookStore for Store {
         Ok(Page { items, next })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn redeliver(&self, organisation: &str, id: Uuid) -> Result<Delivery, StoreError> {
         let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
@@ -346,6 +350,7 @@ impl crate::WebhookStore for Store {
         Delivery::try_from(row)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn claim_due_deliveries(
         &self,
         at: OffsetDateTime,
@@ -402,6 +407,7 @@ impl crate::WebhookStore for Store {
         Ok(claimed)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn record_delivery_attempt(
         &self,
         id: Uuid,
