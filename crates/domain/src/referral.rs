@@ -154,6 +154,32 @@ impl Status {
             Err(IllegalTransition { from: self, to })
         }
     }
+
+    /// Contacts are recorded once a link worker holds the case: `assigned` (the first
+    /// contact moves it on) or `in_progress`.
+    pub fn takes_contacts(self) -> bool {
+        matches!(self, Status::Assigned | Status::InProgress)
+    }
+
+    /// What assigning a link worker does in this state: an accepted referral becomes
+    /// `assigned`; an assigned or in-progress one passes to another worker and keeps its
+    /// state (the work already done stands). Any other state refuses an assignment.
+    pub fn assignment(self) -> Result<AssignmentMove, Status> {
+        match self {
+            Status::Accepted => Ok(AssignmentMove::Assign),
+            Status::Assigned | Status::InProgress => Ok(AssignmentMove::Reassign),
+            other => Err(other),
+        }
+    }
+}
+
+/// See [`Status::assignment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignmentMove {
+    /// The first link worker: `accepted -> assigned`.
+    Assign,
+    /// Another link worker; the state stays.
+    Reassign,
 }
 
 /// A move the lifecycle does not allow; carries what would have been allowed.
@@ -440,6 +466,33 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn only_an_accepted_or_open_assigned_referral_takes_a_link_worker() {
+        assert_eq!(Status::Accepted.assignment(), Ok(AssignmentMove::Assign));
+        assert_eq!(Status::Assigned.assignment(), Ok(AssignmentMove::Reassign));
+        assert_eq!(
+            Status::InProgress.assignment(),
+            Ok(AssignmentMove::Reassign)
+        );
+        for refused in [Status::Received, Status::Declined, Status::Closed] {
+            assert_eq!(refused.assignment(), Err(refused));
+        }
+        assert!(Status::Assigned.takes_contacts() && Status::InProgress.takes_contacts());
+        for not_yet in [
+            Status::Received,
+            Status::Accepted,
+            Status::Declined,
+            Status::Closed,
+        ] {
+            assert!(!not_yet.takes_contacts(), "{not_yet}");
+        }
+        // Assign is the state machine's own move.
+        assert_eq!(
+            Status::Accepted.transition(Status::Assigned),
+            Ok(Status::Assigned)
+        );
+    }
     use Status::*;
 
     #[test]

@@ -1,26 +1,10 @@
-use super::lifecycle::{assignments, current, history, set_status};
+use super::lifecycle::{current, set_status};
 use super::*;
-use crate::{ConnectionMove, ContactRecorded, Event, PlanSaved, TimelineEvent};
-use socialrx_domain::connection::ConnectionStatus;
+use crate::{ContactRecorded, PlanSaved, TimelineEvent};
 use socialrx_domain::contact::{Contact, ContactMode, ContactOutcome, LocationType, NewContact};
-use socialrx_domain::duplicates::Resolution;
-use socialrx_domain::outcome::{Instrument, TimePoint};
 use socialrx_domain::plan::{Plan, Step, StepStatus, StoredPlan};
 use socialrx_domain::referral::Status;
 use sqlx::types::Json;
-
-#[derive(sqlx::FromRow)]
-struct ConnectionMoveRow {
-    id: Uuid,
-    connection_id: Uuid,
-    activity_id: Uuid,
-    activity_name: String,
-    from_status: Option<String>,
-    to_status: String,
-    note: Option<String>,
-    actor: String,
-    at: OffsetDateTime,
-}
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -144,8 +128,8 @@ fn steps_from_json(steps: Vec<StepJson>) -> Result<Vec<Step>, StoreError> {
 }
 
 #[derive(sqlx::FromRow)]
-struct PlanRow {
-    id: Uuid,
+pub(super) struct PlanRow {
+    pub(super) id: Uuid,
     version: i32,
     what_matters_to_me: Option<String>,
     goals: Json<Vec<String>>,
@@ -159,7 +143,7 @@ struct PlanRow {
 }
 
 impl PlanRow {
-    fn into_stored(self, referral_id: Uuid) -> Result<StoredPlan, StoreError> {
+    pub(super) fn into_stored(self, referral_id: Uuid) -> Result<StoredPlan, StoreError> {
         Ok(StoredPlan {
             referral_id,
             plan: Plan {
@@ -178,7 +162,7 @@ impl PlanRow {
     }
 }
 
-const SELECT_PLAN: &str = "SELECT id, version, what_matters_to_me, goals, steps, \
+pub(super) const SELECT_PLAN: &str = "SELECT id, version, what_matters_to_me, goals, steps, \
     strengths, agreed_with_person, planned_review_on, review_by, actor, at \
     FROM plan_revisions WHERE referral_id = $1";
 
@@ -203,160 +187,6 @@ pub(super) async fn latest_plan(
             updated_at: None,
         }),
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct FlagRow {
-    id: Uuid,
-    other_referral_id: Uuid,
-    detected_at: OffsetDateTime,
-    detected_by: String,
-    resolution: Option<String>,
-    resolved_by: Option<String>,
-    resolved_at: Option<OffsetDateTime>,
-}
-
-/// Every event of a referral (already checked to be the caller's), in the order
-/// things happened; events of one moment in the order recorded.
-pub(super) async fn timeline_events(
-    tx: &mut sqlx::Transaction<'_, Db>,
-    ctx: &AuditContext,
-    referral_id: Uuid,
-) -> Result<Vec<TimelineEvent>, StoreError> {
-    let mut events = Vec::new();
-    // Each source of events adds its own.
-    for change in history(tx, referral_id).await? {
-        events.push(TimelineEvent {
-            id: change.id,
-            at: change.at,
-            actor: change.actor.clone(),
-            event: Event::StatusChanged(change),
-        });
-    }
-    for assignment in assignments(tx, referral_id).await? {
-        events.push(TimelineEvent {
-            id: assignment.id,
-            at: assignment.at,
-            actor: assignment.actor.clone(),
-            event: Event::Assigned(assignment),
-        });
-    }
-    // A contact enters the timeline when it was recorded (which is when the move it
-    // may have made happened too); it carries when it took place.
-    for contact in contacts(tx, referral_id).await? {
-        events.push(TimelineEvent {
-            id: contact.id,
-            at: contact.recorded_at,
-            actor: contact.recorded_by.clone(),
-            event: Event::Contact(contact),
-        });
-    }
-    let plans: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{SELECT_PLAN} ORDER BY version"
-    )))
-    .bind(referral_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for row in plans {
-        let id = row.id;
-        let stored = row.into_stored(referral_id)?;
-        events.push(TimelineEvent {
-            id,
-            at: stored.updated_at.unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            actor: stored.updated_by.clone().unwrap_or_default(),
-            event: Event::PlanUpdated {
-                version: stored.version,
-                steps: stored.plan.step_counts(),
-            },
-        });
-    }
-    let flags: Vec<FlagRow> = sqlx::query_as(
-        "SELECT id, other_referral_id, detected_at, detected_by, resolution, \
-         resolved_by, resolved_at FROM possible_duplicates \
-         WHERE organisation = $1 AND referral_id = $2 ORDER BY id",
-    )
-    .bind(&ctx.organisation)
-    .bind(referral_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for flag in flags {
-        events.push(TimelineEvent {
-            id: flag.id,
-            at: flag.detected_at,
-            actor: flag.detected_by,
-            event: Event::DuplicateFlagged {
-                other_referral_id: flag.other_referral_id,
-            },
-        });
-        if let (Some(resolution), Some(by), Some(at)) =
-            (flag.resolution, flag.resolved_by, flag.resolved_at)
-        {
-            events.push(TimelineEvent {
-                id: flag.id,
-                at,
-                actor: by,
-                event: Event::DuplicateResolved {
-                    other_referral_id: flag.other_referral_id,
-                    resolution: Resolution::parse(&resolution)
-                        .map_err(rows::corrupt("resolution"))?,
-                },
-            });
-        }
-    }
-    let moves: Vec<ConnectionMoveRow> = sqlx::query_as(
-        "SELECT h.id, h.connection_id, c.activity_id, a.name AS activity_name, \
-         h.from_status, h.to_status, h.note, h.actor, h.at \
-         FROM connection_status_history h \
-         JOIN connections c ON c.id = h.connection_id \
-         JOIN activities a ON a.id = c.activity_id \
-         WHERE c.organisation = $1 AND c.referral_id = $2 ORDER BY h.id",
-    )
-    .bind(&ctx.organisation)
-    .bind(referral_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for m in moves {
-        let status =
-            |raw: &str| ConnectionStatus::parse(raw).map_err(rows::corrupt("connection status"));
-        events.push(TimelineEvent {
-            id: m.id,
-            at: m.at,
-            actor: m.actor,
-            event: Event::Connection(ConnectionMove {
-                connection_id: m.connection_id,
-                activity_id: m.activity_id,
-                activity_name: m.activity_name,
-                from: m.from_status.as_deref().map(status).transpose()?,
-                to: status(&m.to_status)?,
-                note: m.note,
-            }),
-        });
-    }
-    let measurements: Vec<(Uuid, String, String, time::Date, String, OffsetDateTime)> =
-        sqlx::query_as(
-            "SELECT id, instrument, time_point, measured_on, recorded_by, recorded_at \
-             FROM outcome_measurements WHERE organisation = $1 AND referral_id = $2 \
-             ORDER BY id",
-        )
-        .bind(&ctx.organisation)
-        .bind(referral_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    for (id, instrument, time_point, measured_on, by, at) in measurements {
-        events.push(TimelineEvent {
-            id,
-            at,
-            actor: by,
-            event: Event::OutcomeRecorded {
-                measurement_id: id,
-                instrument: Instrument::parse(&instrument).map_err(rows::corrupt("instrument"))?,
-                time_point: TimePoint::parse(&time_point).map_err(rows::corrupt("time_point"))?,
-                measured_on,
-            },
-        });
-    }
-    events.sort_by_key(|e| (e.at, e.id));
-    Ok(events)
 }
 
 /// Every version of a referral's plan, oldest first.
@@ -427,6 +257,36 @@ async fn took_place(
     Ok(Status::InProgress)
 }
 
+async fn insert_contact(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    contact: &Contact,
+) -> Result<(), StoreError> {
+    let d = &contact.details;
+    sqlx::query(
+        "INSERT INTO contacts (id, organisation, referral_id, mode, occurred_at, \
+         minutes, notes, next_follow_up_on, outcome, location_type, present, \
+         recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(contact.id)
+    .bind(&ctx.organisation)
+    .bind(contact.referral_id)
+    .bind(d.mode.as_str())
+    .bind(d.occurred_at)
+    .bind(d.minutes.map(|m| m as i32))
+    .bind(&d.notes)
+    .bind(d.next_follow_up_on)
+    .bind(d.outcome.as_str())
+    .bind(d.location_type.map(|l| l.as_str()))
+    .bind(&d.present)
+    .bind(&contact.recorded_by)
+    .bind(contact.recorded_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl crate::CaseworkStore for Store {
     #[tracing::instrument(level = "debug", skip_all)]
@@ -439,7 +299,7 @@ impl crate::CaseworkStore for Store {
         let at = now();
         let mut tx = self.writer.begin().await?;
         let referral = current(&mut tx, ctx, referral_id).await?;
-        if !matches!(referral.status, Status::Assigned | Status::InProgress) {
+        if !referral.status.takes_contacts() {
             return Ok(ContactRecorded::WrongState(referral.status));
         }
         let (received_at,): (OffsetDateTime,) =
@@ -469,28 +329,8 @@ impl crate::CaseworkStore for Store {
             recorded_by: ctx.actor.clone(),
             recorded_at: at,
         };
+        insert_contact(&mut tx, ctx, &contact).await?;
         let d = &contact.details;
-        sqlx::query(
-            "INSERT INTO contacts (id, organisation, referral_id, mode, occurred_at, \
-             minutes, notes, next_follow_up_on, outcome, location_type, present, \
-             recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(contact.id)
-        .bind(&ctx.organisation)
-        .bind(referral_id)
-        .bind(d.mode.as_str())
-        .bind(d.occurred_at)
-        .bind(d.minutes.map(|m| m as i32))
-        .bind(&d.notes)
-        .bind(d.next_follow_up_on)
-        .bind(d.outcome.as_str())
-        .bind(d.location_type.map(|l| l.as_str()))
-        .bind(&d.present)
-        .bind(&contact.recorded_by)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
 
         // Only a contact that happened is work done with the person; a missed or
         // cancelled one is on the record and changes nothing else (see
@@ -635,7 +475,7 @@ impl crate::CaseworkStore for Store {
     ) -> Result<Vec<TimelineEvent>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let referral = current(&mut tx, ctx, referral_id).await?;
-        let events = timeline_events(&mut tx, ctx, referral_id).await?;
+        let events = super::timeline::events(&mut tx, ctx, referral_id).await?;
         audit::append(
             &mut tx,
             &[AuditEvent::new(

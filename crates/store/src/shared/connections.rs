@@ -150,6 +150,51 @@ async fn record_move(
     Ok(())
 }
 
+/// The activity must be live and the referral not already connected to it (any earlier
+/// connection to it is finished). Takes the referral's row lock on PostgreSQL (SQLite has
+/// one writer), so that two requests cannot both find no open connection and both
+/// insert one.
+async fn check_connectable(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    referral_id: Uuid,
+    activity_id: Uuid,
+) -> Result<(), StoreError> {
+    let live: Option<(Uuid,)> =
+        sqlx::query_as("SELECT id FROM activities WHERE id = $1 AND deleted = $2")
+            .bind(activity_id)
+            .bind(false)
+            .fetch_optional(&mut **tx)
+            .await?;
+    live.ok_or(StoreError::NotFound)?;
+    // The lock (see above).
+    sqlx::query("UPDATE referrals SET updated_at = updated_at WHERE id = $1")
+        .bind(referral_id)
+        .execute(&mut **tx)
+        .await?;
+    let to_the_activity: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, status FROM connections WHERE referral_id = $1 AND activity_id = $2 \
+         ORDER BY id",
+    )
+    .bind(referral_id)
+    .bind(activity_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let to_the_activity = to_the_activity
+        .iter()
+        .map(|(id, s)| Ok((*id, status(s)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    if let Some((existing, current)) =
+        socialrx_domain::connection::already_connected(&to_the_activity)
+    {
+        return Err(StoreError::AlreadyExists(format!(
+            "this referral is already connected to this activity by connection \
+             {existing} (/v1/referrals/{referral_id}/connections/{existing}), which is \
+             '{current}'; move that one on instead"
+        )));
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl crate::ConnectionStore for Store {
     #[tracing::instrument(level = "debug", skip_all)]
@@ -161,40 +206,7 @@ impl crate::ConnectionStore for Store {
     ) -> Result<Connection, StoreError> {
         let mut tx = self.writer.begin().await?;
         let person_id = referral_person(&mut tx, ctx, referral_id).await?;
-        let live: Option<(Uuid,)> =
-            sqlx::query_as("SELECT id FROM activities WHERE id = $1 AND deleted = $2")
-                .bind(new.activity_id)
-                .bind(false)
-                .fetch_optional(&mut *tx)
-                .await?;
-        live.ok_or(StoreError::NotFound)?;
-        // Takes the referral's row lock on PostgreSQL (SQLite has one writer), so that
-        // two requests cannot both find no open connection and both insert one.
-        sqlx::query("UPDATE referrals SET updated_at = updated_at WHERE id = $1")
-            .bind(referral_id)
-            .execute(&mut *tx)
-            .await?;
-        let to_the_activity: Vec<(Uuid, String)> = sqlx::query_as(
-            "SELECT id, status FROM connections WHERE referral_id = $1 AND activity_id = $2 \
-             ORDER BY id",
-        )
-        .bind(referral_id)
-        .bind(new.activity_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let to_the_activity = to_the_activity
-            .iter()
-            .map(|(id, s)| Ok((*id, status(s)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        if let Some((existing, current)) =
-            socialrx_domain::connection::already_connected(&to_the_activity)
-        {
-            return Err(StoreError::AlreadyExists(format!(
-                "this referral is already connected to this activity by connection \
-                 {existing} (/v1/referrals/{referral_id}/connections/{existing}), which is \
-                 '{current}'; move that one on instead"
-            )));
-        }
+        check_connectable(&mut tx, referral_id, new.activity_id).await?;
         let at = now();
         let id = Uuid::now_v7();
         sqlx::query(

@@ -5,7 +5,7 @@ use crate::{Assigned, Assignment, NewAssignment, Resolved, StatusChange, Transit
 use socialrx_domain::duplicates::{self, Identity, Resolution};
 use socialrx_domain::link_worker::check_assignment;
 use socialrx_domain::person::Person;
-use socialrx_domain::referral::{ClosureReason, Move, MoveReason, Status};
+use socialrx_domain::referral::{AssignmentMove, ClosureReason, Move, MoveReason, Status};
 use socialrx_domain::webhook::EventType;
 use socialrx_domain::{NhsNumber, caseload};
 
@@ -393,25 +393,14 @@ impl crate::LifecycleStore for Store {
     ) -> Result<Assigned, StoreError> {
         let at = now();
         let mut tx = self.writer.begin().await?;
-        // Taking the link worker's row first serialises assignments to one worker, so
-        // two at once cannot both take their last place (a no-op write on SQLite,
-        // where the writer is single anyway).
-        let locked = sqlx::query(
-            "UPDATE link_workers SET version = version WHERE organisation = $1 AND id = $2",
-        )
-        .bind(&ctx.organisation)
-        .bind(new.link_worker_id)
-        .execute(&mut *tx)
-        .await?;
-        if locked.rows_affected() != 1 {
+        if !lock_link_worker(&mut tx, ctx, new.link_worker_id).await? {
             return Ok(Assigned::NoSuchLinkWorker);
         }
         let worker = super::link_workers::get(&mut tx, ctx, new.link_worker_id).await?;
         let current = current(&mut tx, ctx, id).await?;
-        let reassigning = match current.status {
-            Status::Accepted => false,
-            Status::Assigned | Status::InProgress => true,
-            other => return Ok(Assigned::WrongState(other)),
+        let mv = match current.status.assignment() {
+            Ok(mv) => mv,
+            Err(other) => return Ok(Assigned::WrongState(other)),
         };
         if current.link_worker_id == Some(new.link_worker_id)
             && let Some(assignment) = assignments(&mut tx, id).await?.pop()
@@ -421,89 +410,27 @@ impl crate::LifecycleStore for Store {
                 status: current.status,
             });
         }
-        let (open,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM referrals WHERE link_worker_id = $1 AND status IN ({})",
-            sql_list(&caseload::CASELOAD_STATES)
-        )))
-        .bind(new.link_worker_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let open = u32::try_from(open).unwrap_or(u32::MAX);
+        let open = open_referrals(&mut tx, new.link_worker_id).await?;
         if let Err(refusal) = check_assignment(&worker.details, open, new.override_capacity) {
             return Ok(Assigned::Refused(refusal));
         }
-        let capacity_overridden = open >= worker.details.capacity;
-
-        let status = if reassigning {
-            let done = sqlx::query(
-                "UPDATE referrals SET link_worker_id = $1, assigned_at = $2, updated_at = $3 \
-                 WHERE organisation = $4 AND id = $5 AND status = $6 AND link_worker_id = $7",
-            )
-            .bind(new.link_worker_id)
-            .bind(at)
-            .bind(at)
-            .bind(&ctx.organisation)
-            .bind(id)
-            .bind(current.status.as_str())
-            .bind(current.link_worker_id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict(
-                    "the referral's assignment changed meanwhile".into(),
-                ));
+        let status = match mv {
+            AssignmentMove::Assign => assign(&mut tx, ctx, id, new.link_worker_id, at).await?,
+            AssignmentMove::Reassign => {
+                reassign(&mut tx, ctx, id, &current, new.link_worker_id, at).await?
             }
-            current.status
-        } else {
-            sqlx::query(
-                "UPDATE referrals SET link_worker_id = $1, assigned_at = $2 \
-                 WHERE organisation = $3 AND id = $4",
-            )
-            .bind(new.link_worker_id)
-            .bind(at)
-            .bind(&ctx.organisation)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            set_status(
-                &mut tx,
-                ctx,
-                id,
-                Status::Accepted,
-                Status::Assigned,
-                None,
-                None,
-                at,
-            )
-            .await?;
-            Status::Assigned
         };
-
         let assignment = Assignment {
             id: Uuid::now_v7(),
             referral_id: id,
             link_worker_id: new.link_worker_id,
             previous_link_worker_id: current.link_worker_id,
-            capacity_overridden,
+            capacity_overridden: open >= worker.details.capacity,
             note: new.note,
             actor: ctx.actor.clone(),
             at,
         };
-        sqlx::query(
-            "INSERT INTO referral_assignments (id, referral_id, link_worker_id, \
-             previous_link_worker_id, capacity_overridden, note, actor, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(assignment.id)
-        .bind(id)
-        .bind(assignment.link_worker_id)
-        .bind(assignment.previous_link_worker_id)
-        .bind(assignment.capacity_overridden)
-        .bind(&assignment.note)
-        .bind(&assignment.actor)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        insert_assignment(&mut tx, &assignment).await?;
         audit::append(
             &mut tx,
             &[AuditEvent::new(
@@ -586,4 +513,122 @@ impl crate::LifecycleStore for Store {
         tx.commit().await?;
         Ok(Resolved::Done)
     }
+}
+
+/// Takes the link worker's row (false: no such worker in the organisation). Taking it
+/// first serialises assignments to one worker, so two at once cannot both take their
+/// last place (a no-op write on SQLite, where the writer is single anyway).
+async fn lock_link_worker(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    link_worker_id: Uuid,
+) -> Result<bool, StoreError> {
+    let locked = sqlx::query(
+        "UPDATE link_workers SET version = version WHERE organisation = $1 AND id = $2",
+    )
+    .bind(&ctx.organisation)
+    .bind(link_worker_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(locked.rows_affected() == 1)
+}
+
+/// The link worker's caseload size: referrals in the caseload's states.
+async fn open_referrals(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    link_worker_id: Uuid,
+) -> Result<u32, StoreError> {
+    let (open,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM referrals WHERE link_worker_id = $1 AND status IN ({})",
+        sql_list(&caseload::CASELOAD_STATES)
+    )))
+    .bind(link_worker_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(u32::try_from(open).unwrap_or(u32::MAX))
+}
+
+/// The first link worker: the referral moves `accepted -> assigned`.
+async fn assign(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    id: Uuid,
+    link_worker_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<Status, StoreError> {
+    sqlx::query(
+        "UPDATE referrals SET link_worker_id = $1, assigned_at = $2 \
+         WHERE organisation = $3 AND id = $4",
+    )
+    .bind(link_worker_id)
+    .bind(at)
+    .bind(&ctx.organisation)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    set_status(
+        tx,
+        ctx,
+        id,
+        Status::Accepted,
+        Status::Assigned,
+        None,
+        None,
+        at,
+    )
+    .await?;
+    Ok(Status::Assigned)
+}
+
+/// Another link worker; the state stays. Refused if the assignment changed since it
+/// was read.
+async fn reassign(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    id: Uuid,
+    current: &Current,
+    link_worker_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<Status, StoreError> {
+    let done = sqlx::query(
+        "UPDATE referrals SET link_worker_id = $1, assigned_at = $2, updated_at = $3 \
+         WHERE organisation = $4 AND id = $5 AND status = $6 AND link_worker_id = $7",
+    )
+    .bind(link_worker_id)
+    .bind(at)
+    .bind(at)
+    .bind(&ctx.organisation)
+    .bind(id)
+    .bind(current.status.as_str())
+    .bind(current.link_worker_id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict(
+            "the referral's assignment changed meanwhile".into(),
+        ));
+    }
+    Ok(current.status)
+}
+
+async fn insert_assignment(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    assignment: &Assignment,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO referral_assignments (id, referral_id, link_worker_id, \
+         previous_link_worker_id, capacity_overridden, note, actor, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(assignment.id)
+    .bind(assignment.referral_id)
+    .bind(assignment.link_worker_id)
+    .bind(assignment.previous_link_worker_id)
+    .bind(assignment.capacity_overridden)
+    .bind(&assignment.note)
+    .bind(&assignment.actor)
+    .bind(assignment.at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

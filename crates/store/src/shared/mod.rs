@@ -38,6 +38,7 @@ mod reports;
 mod retention;
 mod rows;
 mod summary;
+mod timeline;
 mod webhooks;
 
 #[async_trait]

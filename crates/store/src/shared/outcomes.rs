@@ -248,6 +248,70 @@ async fn status_views(
     Ok(views)
 }
 
+/// The referral's earlier measurements with `instrument`, for the time-point rules.
+async fn earlier_measurements(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    referral_id: Uuid,
+    instrument: Instrument,
+) -> Result<Vec<Earlier>, StoreError> {
+    let earlier: Vec<(String, time::Date)> = sqlx::query_as(
+        "SELECT time_point, measured_on FROM outcome_measurements \
+         WHERE referral_id = $1 AND instrument = $2",
+    )
+    .bind(referral_id)
+    .bind(instrument.as_str())
+    .fetch_all(&mut **tx)
+    .await?;
+    earlier
+        .into_iter()
+        .map(|(tp, measured_on)| {
+            Ok(Earlier {
+                time_point: TimePoint::parse(&tp).map_err(|_| bad("time point"))?,
+                measured_on,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()
+}
+
+/// The measurement and its scale scores.
+async fn insert_measurement(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    id: Uuid,
+    referral_id: Uuid,
+    new: &NewMeasurement,
+    scores: &[ScaleScore],
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO outcome_measurements (id, organisation, referral_id, instrument, \
+         time_point, measured_on, answers, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(&ctx.organisation)
+    .bind(referral_id)
+    .bind(new.instrument.as_str())
+    .bind(new.time_point.as_str())
+    .bind(new.measured_on)
+    .bind(Json(&new.answers))
+    .bind(&ctx.actor)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    let mut insert = QueryBuilder::<Db>::new(
+        "INSERT INTO outcome_scores (measurement_id, scale, value, direction) ",
+    );
+    insert.push_values(scores, |mut row, s| {
+        row.push_bind(id)
+            .push_bind(s.scale)
+            .push_bind(s.value)
+            .push_bind(s.direction);
+    });
+    insert.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl crate::OutcomeStore for Store {
     #[tracing::instrument(level = "debug", skip_all)]
@@ -260,53 +324,11 @@ impl crate::OutcomeStore for Store {
         let at = now();
         let mut tx = self.writer.begin().await?;
         let (person_id, reference, ..) = referral_in_org(&mut tx, ctx, referral_id).await?;
-        let earlier: Vec<(String, time::Date)> = sqlx::query_as(
-            "SELECT time_point, measured_on FROM outcome_measurements \
-             WHERE referral_id = $1 AND instrument = $2",
-        )
-        .bind(referral_id)
-        .bind(new.instrument.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        let earlier = earlier
-            .into_iter()
-            .map(|(tp, measured_on)| {
-                Ok(Earlier {
-                    time_point: TimePoint::parse(&tp).map_err(|_| bad("time point"))?,
-                    measured_on,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let earlier = earlier_measurements(&mut tx, referral_id, new.instrument).await?;
         let scores = new.accept(&earlier).map_err(StoreError::Invalid)?;
 
         let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO outcome_measurements (id, organisation, referral_id, instrument, \
-             time_point, measured_on, answers, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id)
-        .bind(&ctx.organisation)
-        .bind(referral_id)
-        .bind(new.instrument.as_str())
-        .bind(new.time_point.as_str())
-        .bind(new.measured_on)
-        .bind(Json(&new.answers))
-        .bind(&ctx.actor)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        let mut insert = QueryBuilder::<Db>::new(
-            "INSERT INTO outcome_scores (measurement_id, scale, value, direction) ",
-        );
-        insert.push_values(&scores, |mut row, s| {
-            row.push_bind(id)
-                .push_bind(s.scale)
-                .push_bind(s.value)
-                .push_bind(s.direction);
-        });
-        insert.build().execute(&mut *tx).await?;
-
+        insert_measurement(&mut tx, ctx, id, referral_id, &new, &scores, at).await?;
         audit::append(
             &mut tx,
             &[AuditEvent::new(

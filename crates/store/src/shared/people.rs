@@ -30,7 +30,7 @@ impl crate::PersonStore for Store {
         for referral in &referrals {
             records.push(CaseRecord {
                 referral_id: referral.id,
-                timeline: super::casework::timeline_events(&mut tx, ctx, referral.id).await?,
+                timeline: super::timeline::events(&mut tx, ctx, referral.id).await?,
                 plans: super::casework::plan_versions(&mut tx, referral.id).await?,
                 outcomes: super::outcomes::measurements_of(&mut tx, referral.id).await?,
                 risks: super::summary::risks_of(&mut tx, referral.id).await?,

@@ -99,49 +99,100 @@ pub(super) async fn create_in(
         organisation: to.to_owned(),
         ..ctx.clone()
     };
-
-    // Claim the key first: a concurrent request with the same key waits here (on
-    // PostgreSQL, for our commit) and then finds it taken.
-    if let Some(key) = &idempotency {
-        let claimed = sqlx::query(
-            "INSERT INTO idempotency_keys (organisation, key, fingerprint, resource_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation, key) DO NOTHING",
-        )
-        .bind(&ctx.organisation)
-        .bind(&key.key)
-        .bind(&key.fingerprint)
-        .bind(id)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
-        if claimed.rows_affected() == 0 {
-            // Taken: by a committed request, or by an earlier one of the same group.
-            let (fingerprint, id): (String, Uuid) = sqlx::query_as(
-                "SELECT fingerprint, resource_id FROM idempotency_keys \
-                 WHERE organisation = $1 AND key = $2",
-            )
-            .bind(&ctx.organisation)
-            .bind(&key.key)
-            .fetch_one(&mut **tx)
-            .await?;
-            return Ok(Created::AlreadyDone { fingerprint, id });
-        }
+    if let Some(key) = &idempotency
+        && let Some(done) = claim_key(tx, ctx, key, id, at).await?
+    {
+        return Ok(done);
     }
     // Checked after the key: a retry of an accepted referral is answered as the first
     // was, even if the agreement has ended since.
     if !super::agreements::accepts_in(tx, to, &ctx.organisation, &recipient.issuer).await? {
-        return Err(StoreError::Invalid(vec![socialrx_domain::FieldError::new(
-            "receiving_service",
-            "not_accepted",
-            format!(
-                "{to} does not accept referrals from {}: there is no referral agreement \
-                 between them (the service's admin adds one with POST /v1/referral-agreements)",
-                ctx.organisation
-            ),
-        )]));
+        return Err(not_accepted(to, &ctx.organisation));
     }
+    insert_person(tx, to, person_id, &new.person, at).await?;
+    let reference = insert_referral(tx, ctx, to, id, person_id, &new, at).await?;
+    let possible_duplicates =
+        super::lifecycle::flag_possible_duplicates(tx, &holder, id, &new.person, at).await?;
+    insert_first_status(tx, ctx, id, at).await?;
+    if let Some(intake) = fhir {
+        super::fhir::insert(tx, &holder, id, intake, at).await?;
+    }
+    audit::append(
+        tx,
+        &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id)).held_by(to)],
+    )
+    .await?;
+    Ok(Created::New(Referral {
+        id,
+        organisation: to.to_owned(),
+        referrer_organisation: ctx.organisation.clone(),
+        reference,
+        person_id,
+        status: Status::Received,
+        created_by: ctx.actor.clone(),
+        created_at: at,
+        updated_at: at,
+        details: new,
+        link_worker_id: None,
+        possible_duplicates,
+    }))
+}
 
-    let p = &new.person;
+/// Claims the idempotency key for referral `id`, or returns what the earlier request
+/// with that key made. Claimed first: a concurrent request with the same key waits here
+/// (on PostgreSQL, for our commit) and then finds it taken.
+async fn claim_key(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    key: &IdempotencyKey,
+    id: Uuid,
+    at: OffsetDateTime,
+) -> Result<Option<Created<Referral>>, StoreError> {
+    let claimed = sqlx::query(
+        "INSERT INTO idempotency_keys (organisation, key, fingerprint, resource_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation, key) DO NOTHING",
+    )
+    .bind(&ctx.organisation)
+    .bind(&key.key)
+    .bind(&key.fingerprint)
+    .bind(id)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    if claimed.rows_affected() == 1 {
+        return Ok(None);
+    }
+    // Taken: by a committed request, or by an earlier one of the same group.
+    let (fingerprint, id): (String, Uuid) = sqlx::query_as(
+        "SELECT fingerprint, resource_id FROM idempotency_keys \
+         WHERE organisation = $1 AND key = $2",
+    )
+    .bind(&ctx.organisation)
+    .bind(&key.key)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Some(Created::AlreadyDone { fingerprint, id }))
+}
+
+fn not_accepted(to: &str, from: &str) -> StoreError {
+    StoreError::Invalid(vec![socialrx_domain::FieldError::new(
+        "receiving_service",
+        "not_accepted",
+        format!(
+            "{to} does not accept referrals from {from}: there is no referral agreement \
+             between them (the service's admin adds one with POST /v1/referral-agreements)"
+        ),
+    )])
+}
+
+/// The person, held by the receiving service `to`.
+async fn insert_person(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    to: &str,
+    person_id: Uuid,
+    p: &socialrx_domain::person::Person,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO people (id, organisation, nhs_number, given_name, family_name, \
          date_of_birth, postcode, phone, email, preferred_contact, language, \
@@ -172,9 +223,21 @@ pub(super) async fn create_in(
     .execute(&mut **tx)
     .await?;
 
+    Ok(())
+}
+
+/// The referral row, under a freshly drawn reference (drawn again on the rare clash).
+async fn insert_referral(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    to: &str,
+    id: Uuid,
+    person_id: Uuid,
+    new: &NewReferral,
+    at: OffsetDateTime,
+) -> Result<ReferralReference, StoreError> {
     let reasons: Vec<&str> = new.reasons.iter().map(|r| r.as_str()).collect();
     let extra = &new.particulars;
-    let mut reference = None;
     for _ in 0..REFERENCE_ATTEMPTS {
         let candidate = ReferralReference::generate();
         let inserted = sqlx::query(
@@ -214,17 +277,20 @@ pub(super) async fn create_in(
         .execute(&mut **tx)
         .await?;
         if inserted.rows_affected() == 1 {
-            reference = Some(candidate);
-            break;
+            return Ok(candidate);
         }
     }
-    let reference = reference.ok_or_else(|| {
-        StoreError::Conflict("could not draw an unused referral reference".into())
-    })?;
+    Err(StoreError::Conflict(
+        "could not draw an unused referral reference".into(),
+    ))
+}
 
-    let possible_duplicates =
-        super::lifecycle::flag_possible_duplicates(tx, &holder, id, &new.person, at).await?;
-
+async fn insert_first_status(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    ctx: &AuditContext,
+    id: Uuid,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO referral_status_history (id, referral_id, from_status, to_status, \
          reason, note, actor, at) VALUES ($1, $2, NULL, $3, NULL, NULL, $4, $5)",
@@ -236,30 +302,7 @@ pub(super) async fn create_in(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-
-    if let Some(intake) = fhir {
-        super::fhir::insert(tx, &holder, id, intake, at).await?;
-    }
-    audit::append(
-        tx,
-        &[AuditEvent::new(ctx, "create", "referral", id, Some(person_id)).held_by(to)],
-    )
-    .await?;
-
-    Ok(Created::New(Referral {
-        id,
-        organisation: to.to_owned(),
-        referrer_organisation: ctx.organisation.clone(),
-        reference,
-        person_id,
-        status: Status::Received,
-        created_by: ctx.actor.clone(),
-        created_at: at,
-        updated_at: at,
-        details: new,
-        link_worker_id: None,
-        possible_duplicates,
-    }))
+    Ok(())
 }
 
 /// One referral within `reach` of the caller's organisation, audited as `read` in

@@ -47,6 +47,20 @@ pub(super) struct ReferralRow {
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
     link_worker_id: Option<Uuid>,
+    referral_method: Option<String>,
+    reason_text: Option<String>,
+    return_response_to: Option<String>,
+    referrer_contact: Option<String>,
+    information_sharing_agreed: Option<bool>,
+    information_sharing_reason: Option<String>,
+    /// The person's columns, from the joined `people` row.
+    #[sqlx(flatten)]
+    person: PersonRow,
+}
+
+/// The columns of `people` that a referral read joins in.
+#[derive(sqlx::FromRow)]
+pub(super) struct PersonRow {
     nhs_number: Option<String>,
     given_name: String,
     family_name: String,
@@ -60,12 +74,6 @@ pub(super) struct ReferralRow {
     accessibility_needs: Option<String>,
     registered_practice: Option<String>,
     address_lines: Option<String>,
-    referral_method: Option<String>,
-    reason_text: Option<String>,
-    return_response_to: Option<String>,
-    referrer_contact: Option<String>,
-    information_sharing_agreed: Option<bool>,
-    information_sharing_reason: Option<String>,
     pronouns: Option<String>,
     carer: Option<bool>,
     communication_needs: Option<String>,
@@ -78,54 +86,55 @@ pub(super) fn corrupt(
     move |e| StoreError::Corrupt(format!("{column} does not parse: {}", e.code))
 }
 
+/// An optional stored value, parsed back (see [`corrupt`]).
+pub(super) fn parse_optional<T>(
+    raw: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, socialrx_domain::violations::Invalid>,
+    column: &'static str,
+) -> Result<Option<T>, StoreError> {
+    raw.map(parse).transpose().map_err(corrupt(column))
+}
+
+impl TryFrom<PersonRow> for Person {
+    type Error = StoreError;
+
+    fn try_from(p: PersonRow) -> Result<Self, StoreError> {
+        Ok(Person {
+            nhs_number: parse_optional(p.nhs_number.as_deref(), NhsNumber::parse, "nhs_number")?,
+            given_name: p.given_name,
+            family_name: p.family_name,
+            date_of_birth: p.date_of_birth,
+            postcode: Postcode::parse(&p.postcode).map_err(corrupt("postcode"))?,
+            address_lines: p
+                .address_lines
+                .map(|a| a.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            phone: parse_optional(p.phone.as_deref(), Phone::parse, "phone")?,
+            email: parse_optional(p.email.as_deref(), Email::parse, "email")?,
+            preferred_contact: ContactMethod::parse(&p.preferred_contact)
+                .map_err(corrupt("preferred_contact"))?,
+            language: p.language,
+            interpreter_needed: p.interpreter_needed,
+            accessibility_needs: p.accessibility_needs,
+            registered_practice: parse_optional(
+                p.registered_practice.as_deref(),
+                OdsCode::parse,
+                "registered_practice",
+            )?,
+            about_me: AboutMe {
+                pronouns: p.pronouns,
+                carer: p.carer,
+                communication_needs: p.communication_needs,
+            },
+        })
+    }
+}
+
 impl TryFrom<ReferralRow> for Referral {
     type Error = StoreError;
 
     fn try_from(r: ReferralRow) -> Result<Self, StoreError> {
-        let person = Person {
-            nhs_number: r
-                .nhs_number
-                .as_deref()
-                .map(NhsNumber::parse)
-                .transpose()
-                .map_err(corrupt("nhs_number"))?,
-            given_name: r.given_name,
-            family_name: r.family_name,
-            date_of_birth: r.date_of_birth,
-            postcode: Postcode::parse(&r.postcode).map_err(corrupt("postcode"))?,
-            address_lines: r
-                .address_lines
-                .map(|a| a.lines().map(str::to_owned).collect())
-                .unwrap_or_default(),
-            phone: r
-                .phone
-                .as_deref()
-                .map(Phone::parse)
-                .transpose()
-                .map_err(corrupt("phone"))?,
-            email: r
-                .email
-                .as_deref()
-                .map(Email::parse)
-                .transpose()
-                .map_err(corrupt("email"))?,
-            preferred_contact: ContactMethod::parse(&r.preferred_contact)
-                .map_err(corrupt("preferred_contact"))?,
-            language: r.language,
-            interpreter_needed: r.interpreter_needed,
-            accessibility_needs: r.accessibility_needs,
-            registered_practice: r
-                .registered_practice
-                .as_deref()
-                .map(OdsCode::parse)
-                .transpose()
-                .map_err(corrupt("registered_practice"))?,
-            about_me: AboutMe {
-                pronouns: r.pronouns,
-                carer: r.carer,
-                communication_needs: r.communication_needs,
-            },
-        };
+        let person = Person::try_from(r.person)?;
         let information_sharing = match r.information_sharing_agreed {
             None => None,
             Some(agreed) => Some(
@@ -137,12 +146,11 @@ impl TryFrom<ReferralRow> for Referral {
             person,
             source: Source::parse(&r.source).map_err(corrupt("source"))?,
             referrer: Referrer {
-                ods_code: r
-                    .referrer_ods
-                    .as_deref()
-                    .map(OdsCode::parse)
-                    .transpose()
-                    .map_err(corrupt("referrer_ods"))?,
+                ods_code: parse_optional(
+                    r.referrer_ods.as_deref(),
+                    OdsCode::parse,
+                    "referrer_ods",
+                )?,
                 name: r.referrer_name,
                 role: r.referrer_role,
             },
@@ -161,12 +169,11 @@ impl TryFrom<ReferralRow> for Referral {
                     .map_err(corrupt("consent_method"))?,
             },
             particulars: Particulars {
-                method: r
-                    .referral_method
-                    .as_deref()
-                    .map(ReferralMethod::parse)
-                    .transpose()
-                    .map_err(corrupt("referral_method"))?,
+                method: parse_optional(
+                    r.referral_method.as_deref(),
+                    ReferralMethod::parse,
+                    "referral_method",
+                )?,
                 reason_text: r.reason_text,
                 return_response_to: r.return_response_to,
                 referrer_contact: r.referrer_contact,
