@@ -1,3 +1,4 @@
+use super::rows::{corrupt, parse_all, parse_optional};
 use super::*;
 use crate::{ActivityChange, Page, PageRequest, Upserted};
 use socialrx_domain::directory::{
@@ -93,10 +94,6 @@ struct ActivityRow {
     updated_at: OffsetDateTime,
 }
 
-fn corrupt(column: &'static str) -> impl Fn(socialrx_domain::violations::Invalid) -> StoreError {
-    move |e| StoreError::Corrupt(format!("{column} does not parse: {}", e.code))
-}
-
 impl TryFrom<ProviderRow> for Provider {
     type Error = StoreError;
     fn try_from(r: ProviderRow) -> Result<Self, StoreError> {
@@ -106,12 +103,7 @@ impl TryFrom<ProviderRow> for Provider {
             details: NewProvider {
                 name: r.name,
                 description: r.description,
-                ods_code: r
-                    .ods_code
-                    .as_deref()
-                    .map(OdsCode::parse)
-                    .transpose()
-                    .map_err(corrupt("ods_code"))?,
+                ods_code: parse_optional(r.ods_code.as_deref(), OdsCode::parse, "ods_code")?,
                 contact: Contact {
                     name: r.contact_name,
                     email: r.contact_email,
@@ -131,28 +123,40 @@ fn small(n: Option<i32>, column: &'static str) -> Result<Option<u8>, StoreError>
         .transpose()
 }
 
+fn cost(pence: Option<i32>, unit: Option<&str>) -> Result<Cost, StoreError> {
+    Ok(match (pence, unit) {
+        (None, Some(UNKNOWN_COST)) => Cost::Unknown,
+        (Some(p), Some(u)) => Cost::Paid {
+            pence: u32::try_from(p).map_err(|_| StoreError::Corrupt("cost is negative".into()))?,
+            unit: CostUnit::parse(u).map_err(corrupt("cost_unit"))?,
+        },
+        _ => Cost::Free,
+    })
+}
+
+fn schedule(sessions: &[SessionJson]) -> Result<Vec<Session>, StoreError> {
+    sessions
+        .iter()
+        .map(|s| {
+            Ok(Session {
+                day: Weekday::parse(&s.day)?,
+                start: TimeOfDay::parse(&s.start)?,
+                end: TimeOfDay::parse(&s.end)?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(corrupt("schedule"))
+}
+
 impl TryFrom<ActivityRow> for Activity {
     type Error = StoreError;
     fn try_from(r: ActivityRow) -> Result<Self, StoreError> {
-        let cost = match (r.cost_pence, r.cost_unit.as_deref()) {
-            (None, Some(UNKNOWN_COST)) => Cost::Unknown,
-            (Some(p), Some(u)) => Cost::Paid {
-                pence: u32::try_from(p)
-                    .map_err(|_| StoreError::Corrupt("cost is negative".into()))?,
-                unit: CostUnit::parse(u).map_err(corrupt("cost_unit"))?,
-            },
-            _ => Cost::Free,
-        };
+        let cost = cost(r.cost_pence, r.cost_unit.as_deref())?;
         let location = if r.has_location {
             Some(Location {
                 address: r.address,
                 town: r.town,
-                postcode: r
-                    .postcode
-                    .as_deref()
-                    .map(Postcode::parse)
-                    .transpose()
-                    .map_err(corrupt("postcode"))?,
+                postcode: parse_optional(r.postcode.as_deref(), Postcode::parse, "postcode")?,
                 point: match (r.latitude, r.longitude) {
                     (Some(lat), Some(lon)) => Some(Point { lat, lon }),
                     _ => None,
@@ -162,19 +166,7 @@ impl TryFrom<ActivityRow> for Activity {
         } else {
             None
         };
-        let schedule = r
-            .schedule
-            .0
-            .iter()
-            .map(|s| {
-                Ok(Session {
-                    day: Weekday::parse(&s.day)?,
-                    start: TimeOfDay::parse(&s.start)?,
-                    end: TimeOfDay::parse(&s.end)?,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(corrupt("schedule"))?;
+        let schedule = schedule(&r.schedule.0)?;
         Ok(Activity {
             id: r.id,
             organisation: r.organisation,
@@ -186,13 +178,7 @@ impl TryFrom<ActivityRow> for Activity {
                 provider_id: r.provider_id,
                 name: r.name,
                 description: r.description,
-                categories: r
-                    .categories
-                    .0
-                    .iter()
-                    .map(|c| Category::parse(c))
-                    .collect::<Result<_, _>>()
-                    .map_err(corrupt("categories"))?,
+                categories: parse_all(&r.categories.0, Category::parse, "categories")?,
                 status: ActivityStatus::parse(&r.status).map_err(corrupt("status"))?,
                 join_method: JoinMethod::parse(&r.join_method).map_err(corrupt("join_method"))?,
                 cost,
@@ -200,13 +186,11 @@ impl TryFrom<ActivityRow> for Activity {
                     min: small(r.age_min, "age_min")?,
                     max: small(r.age_max, "age_max")?,
                 },
-                accessibility: r
-                    .accessibility
-                    .0
-                    .iter()
-                    .map(|c| AccessibilityFeature::parse(c))
-                    .collect::<Result<_, _>>()
-                    .map_err(corrupt("accessibility"))?,
+                accessibility: parse_all(
+                    &r.accessibility.0,
+                    AccessibilityFeature::parse,
+                    "accessibility",
+                )?,
                 online: r.online,
                 location,
                 confidential_location: r.confidential_location,

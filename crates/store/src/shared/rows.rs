@@ -86,6 +86,18 @@ pub(super) fn corrupt(
     move |e| StoreError::Corrupt(format!("{column} does not parse: {}", e.code))
 }
 
+/// A stored list of codes, parsed back (see [`corrupt`]).
+pub(super) fn parse_all<T>(
+    raw: &[String],
+    parse: impl Fn(&str) -> Result<T, socialrx_domain::violations::Invalid>,
+    column: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    raw.iter()
+        .map(|c| parse(c))
+        .collect::<Result<_, _>>()
+        .map_err(corrupt(column))
+}
+
 /// An optional stored value, parsed back (see [`corrupt`]).
 pub(super) fn parse_optional<T>(
     raw: Option<&str>,
@@ -154,13 +166,7 @@ impl TryFrom<ReferralRow> for Referral {
                 name: r.referrer_name,
                 role: r.referrer_role,
             },
-            reasons: r
-                .reasons
-                .0
-                .iter()
-                .map(|c| Reason::parse(c))
-                .collect::<Result<_, _>>()
-                .map_err(corrupt("reasons"))?,
+            reasons: parse_all(&r.reasons.0, Reason::parse, "reasons")?,
             notes: r.notes,
             urgency: Urgency::parse(&r.urgency).map_err(corrupt("urgency"))?,
             consent: Consent {
