@@ -3,24 +3,24 @@
 //! [`configure`] mounts every route on an actix `ServiceConfig`; [`openapi`] builds the
 //! spec from the same handlers without a database. The server crate owns start-up.
 
-pub mod access;
+mod access;
 pub mod auth;
 pub mod client_ip;
 pub mod cors;
-pub mod docs;
-pub mod endpoint;
-pub mod error;
-pub mod examples;
-pub mod extract;
-pub mod idempotency;
-pub mod observe;
-pub mod paging;
-pub mod partner;
-pub mod precondition;
-pub mod query_rules;
+mod docs;
+mod endpoint;
+mod error;
+mod examples;
+mod extract;
+mod idempotency;
+mod observe;
+mod paging;
+mod partner;
+mod precondition;
+mod query_rules;
 pub mod ratelimit;
-pub mod receiving;
-pub mod resource;
+mod receiving;
+mod resource;
 pub mod routes;
 pub mod schema;
 

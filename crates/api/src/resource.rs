@@ -1,4 +1,4 @@
-//! `resource(path).get(h).post(h)`: an actix resource that answers every method it does
+//! `resource(path).get(h)`: an actix resource that answers every method it does
 //! not list with 405 problem+json and an `Allow` header.
 
 use actix_web::web;
@@ -27,52 +27,6 @@ impl Resource {
     {
         self.methods.push("GET");
         self.inner = self.inner.route(web::get().to(handler));
-        self
-    }
-
-    pub fn post<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("POST");
-        self.inner = self.inner.route(web::post().to(handler));
-        self
-    }
-
-    pub fn delete<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("DELETE");
-        self.inner = self.inner.route(web::delete().to(handler));
-        self
-    }
-}
-
-impl Resource {
-    pub fn patch<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("PATCH");
-        self.inner = self.inner.route(web::patch().to(handler));
-        self
-    }
-
-    pub fn put<F, Args>(mut self, handler: F) -> Self
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.methods.push("PUT");
-        self.inner = self.inner.route(web::put().to(handler));
         self
     }
 }
