@@ -101,8 +101,8 @@ async fn open_replica(
 impl Store {
     /// Runs `read`, which may see data a little stale, on the replica when there is one
     /// in use, and on `local` (the primary) otherwise or when the replica cannot be
-    /// reached (a connection error or a pool timeout), which also takes the replica out
-    /// of use until a probe sees it answer again.
+    /// reached (a connection error or a pool timeout) or fails with a database error,
+    /// which also takes the replica out of use until a probe sees it answer again.
     ///
     /// Which reads may be stale (by the replica's lag, normally milliseconds):
     /// - the directory's change feed (`activities_changed_since`), which every instance's
@@ -136,7 +136,11 @@ impl Store {
             && replica.in_use()
         {
             match read(&replica.pool).await {
-                Err(e @ StoreError::Unavailable(_)) => replica.failed(&e),
+                // Unreachable, or refusing what the primary would answer (a database
+                // missing there, a login refused): the primary is the record either way.
+                Err(e @ (StoreError::Unavailable(_) | StoreError::Database(_))) => {
+                    replica.failed(&e)
+                }
                 answered => return answered,
             }
         }

@@ -53,8 +53,8 @@ impl Replica {
         self.health.is_up()
     }
 
-    /// Takes the replica out of use after `cause` (a connection error or a pool timeout)
-    /// and, once per outage, starts probing for its return.
+    /// Takes the replica out of use after `cause` (a connection error, a pool timeout, a
+    /// refused login) and, once per outage, starts probing for its return.
     pub(super) fn failed(self: &Arc<Self>, cause: &StoreError) {
         if self.health.mark_down(cause) {
             self.runtime.spawn(recover(Arc::downgrade(self)));
@@ -91,11 +91,9 @@ impl Replica {
                 }
             }
             Err(e) => {
-                if matches!(e, StoreError::Unavailable(_)) {
-                    self.failed(&e);
-                }
+                self.failed(&e);
                 ReplicaStatus {
-                    up: self.in_use(),
+                    up: false,
                     lag_seconds: None,
                     lag_bytes: None,
                 }
