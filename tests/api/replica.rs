@@ -41,16 +41,39 @@ fn replica_url() -> Option<String> {
 
 /// `url` with its database swapped for the one `db` made on the primary (replicated).
 fn same_database(url: &str, db: &TestDatabase) -> String {
-    let name = db.url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let name = db
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
     let (host, _) = url.rsplit_once('/').unwrap();
     format!("{host}/{name}")
 }
 
 fn harness(command: &str) {
-    let out = Command::new("bash").args([HARNESS, command]).output().unwrap();
+    let out = Command::new("bash")
+        .args([HARNESS, command])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "make_replica.sh {command}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Pauses or resumes the replica's replay of the primary's WAL.
+fn replay(replica: &str, what: &str) {
+    let out = Command::new("psql")
+        .args([replica, "-qAtc", &format!("SELECT pg_wal_replay_{what}()")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -93,7 +116,10 @@ async fn found_everywhere(client: &Client, servers: &[Server], word: &str) -> Ve
                 took.push(started.elapsed());
                 break;
             }
-            assert!(started.elapsed() < Duration::from_secs(5), "{word} not found");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{word} not found"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -139,12 +165,26 @@ async fn three_instances_read_stale_from_the_replica_and_fall_back_to_the_primar
     let token = servers[0].token("referrer,coordinator,directory_editor");
     for server in &servers {
         let (_, ready) = get(&client, format!("{}/readyz", server.base), "").await;
-        assert!(ready.contains(r#""replica":"up""#), "{ready}: {}", server.log_text());
-        wait_gauge(&client, server, "socialrx_replica_up", 1.0, Duration::from_secs(3)).await;
+        assert!(
+            ready.contains(r#""replica":"up""#),
+            "{ready}: {}",
+            server.log_text()
+        );
+        wait_gauge(
+            &client,
+            server,
+            "socialrx_replica_up",
+            1.0,
+            Duration::from_secs(3),
+        )
+        .await;
         let (_, metrics) = get(&client, format!("{}/metrics", server.base), "").await;
         let bytes = gauge(&metrics, "socialrx_replica_lag_bytes").expect("a byte lag");
         let seconds = gauge(&metrics, "socialrx_replica_lag_seconds").expect("a lag");
-        eprintln!("replica lag seen by {}: {bytes} bytes, {seconds} s", server.base);
+        eprintln!(
+            "replica lag seen by {}: {bytes} bytes, {seconds} s",
+            server.base
+        );
         assert!(bytes >= 0.0 && seconds >= 0.0, "{metrics}");
     }
 
@@ -178,6 +218,50 @@ async fn three_instances_read_stale_from_the_replica_and_fall_back_to_the_primar
     eprintln!("searchable on each instance after {took:?}");
     assert!(took.iter().all(|t| *t < Duration::from_secs(1)), "{took:?}");
 
+    // With the replica's replay paused, which reads go where shows: a new provider is in
+    // the primary's answer to its editor at once, and not yet in the stale list.
+    replay(&replica, "pause");
+    let r = client
+        .post(format!("{base}/v1/providers"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Kirkstall Forge Trust"}))
+        .send()
+        .await
+        .unwrap();
+    let paused: Value = r.json().await.unwrap();
+    let own = format!("{base}/v1/providers/{}", paused["id"].as_str().unwrap());
+    let (status, body) = get(&client, own, &token).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = get(&client, format!("{}/v1/providers", servers[1].base), &token).await;
+    assert!(
+        !list.contains("Kirkstall"),
+        "the list reads the replica: {list}"
+    );
+    let lagging = Instant::now();
+    let metrics = loop {
+        let (_, text) = get(&client, format!("{}/metrics", servers[1].base), "").await;
+        if gauge(&text, "socialrx_replica_lag_bytes").is_some_and(|b| b > 0.0) {
+            break text;
+        }
+        assert!(lagging.elapsed() < Duration::from_secs(3), "no lag: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    eprintln!(
+        "paused replay: lag {:?} bytes, {:?} s",
+        gauge(&metrics, "socialrx_replica_lag_bytes"),
+        gauge(&metrics, "socialrx_replica_lag_seconds")
+    );
+    replay(&replica, "resume");
+    let caught_up = Instant::now();
+    loop {
+        let (_, list) = get(&client, format!("{}/v1/providers", servers[1].base), &token).await;
+        if list.contains("Kirkstall") {
+            break;
+        }
+        assert!(caught_up.elapsed() < Duration::from_secs(3), "{list}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     // The replica goes: stale-OK reads answer from the primary, the feed follows it there.
     harness("stop");
     let lost = Instant::now();
@@ -200,26 +284,49 @@ async fn three_instances_read_stale_from_the_replica_and_fall_back_to_the_primar
     let took = found_everywhere(&client, &servers, "Marquetry").await;
     eprintln!("without the replica, searchable on each instance after {took:?}");
     for server in &servers {
-        wait_gauge(&client, server, "socialrx_replica_up", 0.0, Duration::from_secs(5)).await;
+        wait_gauge(
+            &client,
+            server,
+            "socialrx_replica_up",
+            0.0,
+            Duration::from_secs(5),
+        )
+        .await;
         let (status, ready) = get(&client, format!("{}/readyz", server.base), "").await;
         assert_eq!(status, 200, "the primary alone is enough: {ready}");
         assert!(ready.contains(r#""replica":"down""#), "{ready}");
     }
-    eprintln!("every instance reported the replica down after {:?}", lost.elapsed());
+    eprintln!(
+        "every instance reported the replica down after {:?}",
+        lost.elapsed()
+    );
 
     // It comes back, and is used again.
     harness("resume");
     let back = Instant::now();
     for server in &servers {
-        wait_gauge(&client, server, "socialrx_replica_up", 1.0, Duration::from_secs(5)).await;
+        wait_gauge(
+            &client,
+            server,
+            "socialrx_replica_up",
+            1.0,
+            Duration::from_secs(5),
+        )
+        .await;
     }
-    eprintln!("every instance used the replica again after {:?}", back.elapsed());
+    eprintln!(
+        "every instance used the replica again after {:?}",
+        back.elapsed()
+    );
     for server in &servers {
         let log = server.log_text();
         let warnings = log.matches("the read replica cannot be reached").count();
         assert_eq!(warnings, 1, "one warning per outage: {log}");
         assert!(log.contains("the read replica answers again"), "{log}");
-        assert!(!log.contains("Margaret") && !log.contains("9434765919"), "{log}");
+        assert!(
+            !log.contains("Margaret") && !log.contains("9434765919"),
+            "{log}"
+        );
     }
     drop(servers);
     db.drop_database().await;

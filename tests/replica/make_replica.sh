@@ -5,7 +5,7 @@
 #   make_replica.sh start    a fresh replica: pg_basebackup -R from the primary into
 #                            $REPLICA_DIR, started on $REPLICA_PORT; prints its URL
 #   make_replica.sh stop     stops it (an outage); its data stays
-#   make_replica.sh resume   starts it again after `stop`
+#   make_replica.sh resume   starts it again after `stop` (and resumes a paused replay)
 #   make_replica.sh destroy  stops it and removes its data
 #
 # Every command may be run again (start replaces an old replica). The replica streams
@@ -134,7 +134,12 @@ start() {
 
 resume() {
     [[ -d $DATA ]] || { say "no replica in $REPLICA_DIR: run start"; exit 1; }
-    running || launch
+    if running; then
+        # Replay too, in case a test that paused it stopped half-way.
+        psql_at "$REPLICA" "SELECT pg_wal_replay_resume()" >/dev/null
+    else
+        launch
+    fi
 }
 
 case ${1:-} in

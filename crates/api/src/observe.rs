@@ -115,7 +115,9 @@ impl Metrics {
 
     /// Records the latest sample of the read replica (the server's `jobs::replica_lag`).
     pub fn replica_sampled(&self, status: &ReplicaStatus) {
-        let gauges = self.replica.get_or_init(|| ReplicaGauges::new(&self.registry));
+        let gauges = self
+            .replica
+            .get_or_init(|| ReplicaGauges::new(&self.registry));
         gauges.up.set(i64::from(status.up));
         gauges
             .lag_seconds

@@ -507,7 +507,10 @@ mod tests {
             ..Settings::default()
         };
         let e = on_sqlite.check().unwrap_err().to_string();
-        assert!(e.contains("SOCIALRX_READ_DATABASE_URL") && e.contains("SQLite"), "{e}");
+        assert!(
+            e.contains("SOCIALRX_READ_DATABASE_URL") && e.contains("SQLite"),
+            "{e}"
+        );
         let not_postgres = Settings {
             database_url: "postgres://postgres@127.0.0.1:5432/socialrx".into(),
             read_database_url: "sqlite:replica.db".into(),

@@ -22,7 +22,10 @@ pub enum ActivityChange {
     Upserted(Box<Activity>),
     /// Removed at `version` (a removal counts as a version, and an import may bring the
     /// activity back at a later one).
-    Deleted { id: Uuid, version: i64 },
+    Deleted {
+        id: Uuid,
+        version: i64,
+    },
 }
 
 #[async_trait]

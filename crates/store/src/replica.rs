@@ -72,8 +72,14 @@ mod tests {
         let health = Health::default();
         assert!(health.is_up());
         let cause = StoreError::Unavailable("connection refused".into());
-        assert!(health.mark_down(&cause), "the first failure starts the outage");
-        assert!(!health.mark_down(&cause), "later failures are the same outage");
+        assert!(
+            health.mark_down(&cause),
+            "the first failure starts the outage"
+        );
+        assert!(
+            !health.mark_down(&cause),
+            "later failures are the same outage"
+        );
         assert!(!health.is_up());
         health.mark_up();
         assert!(health.is_up());

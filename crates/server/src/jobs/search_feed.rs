@@ -129,9 +129,15 @@ mod tests {
         let later = datetime!(2026-11-20 10:01 UTC);
         assert!(is_news(None, 1, Some(at)), "a new activity");
         assert!(is_news(Some((1, at)), 2, Some(later)), "a newer version");
-        assert!(!is_news(Some((3, later)), 2, Some(at)), "a replica's older version");
+        assert!(
+            !is_news(Some((3, later)), 2, Some(at)),
+            "a replica's older version"
+        );
         assert!(!is_news(Some((2, at)), 2, Some(at)), "the version held");
         assert!(is_news(Some((2, at)), 3, None), "a removal after it");
-        assert!(!is_news(Some((4, later)), 3, None), "a removal the index has seen undone");
+        assert!(
+            !is_news(Some((4, later)), 3, None),
+            "a removal the index has seen undone"
+        );
     }
 }

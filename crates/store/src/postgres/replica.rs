@@ -63,11 +63,10 @@ impl Replica {
 
     /// Asks the primary for its WAL position, then the replica how far it has replayed.
     pub(super) async fn sample(self: &Arc<Self>, primary: &PgPool) -> ReplicaStatus {
-        let written: Option<String> = bounded(
-            sqlx::query_scalar("SELECT pg_current_wal_lsn()::text").fetch_one(primary),
-        )
-        .await
-        .ok();
+        let written: Option<String> =
+            bounded(sqlx::query_scalar("SELECT pg_current_wal_lsn()::text").fetch_one(primary))
+                .await
+                .ok();
         let replayed: Result<(Option<f64>, Option<f64>), StoreError> = bounded(
             // The primary's position was read first, so a replica that replayed more since
             // gives a negative difference: nothing is missing.
@@ -108,9 +107,7 @@ impl Replica {
     }
 }
 
-async fn bounded<T>(
-    query: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, StoreError> {
+async fn bounded<T>(query: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, StoreError> {
     match tokio::time::timeout(SAMPLE_TIMEOUT, query).await {
         Ok(answer) => Ok(answer?),
         Err(_) => Err(StoreError::Unavailable(format!(
