@@ -31,6 +31,7 @@ mod partners;
 mod permissions;
 mod query_rules;
 mod referrals;
+mod replica;
 mod reports;
 mod search_contract;
 mod self_referrals;

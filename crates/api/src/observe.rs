@@ -11,8 +11,10 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
+use socialrx_store::ReplicaStatus;
 use tracing::Instrument;
 
 /// The id of the request being served, as a request extension.
@@ -26,6 +28,44 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     discarded: IntCounterVec,
+    /// Registered with the first sample: an instance without a replica exports none.
+    replica: std::sync::OnceLock<ReplicaGauges>,
+}
+
+struct ReplicaGauges {
+    up: IntGauge,
+    lag_seconds: Gauge,
+    lag_bytes: Gauge,
+}
+
+impl ReplicaGauges {
+    fn new(registry: &Registry) -> Self {
+        let gauges = Self {
+            up: IntGauge::new(
+                "socialrx_replica_up",
+                "1 while reads that may be stale go to the read replica, 0 while they fall back to the primary",
+            )
+            .expect("metric definition is valid"),
+            lag_seconds: Gauge::new(
+                "socialrx_replica_lag_seconds",
+                "Seconds since the replica replayed its last transaction; 0 when it has replayed all the primary's WAL; NaN when unknown",
+            )
+            .expect("metric definition is valid"),
+            lag_bytes: Gauge::new(
+                "socialrx_replica_lag_bytes",
+                "Bytes of WAL written on the primary and not yet replayed on the replica; NaN when unknown",
+            )
+            .expect("metric definition is valid"),
+        };
+        for gauge in [
+            Box::new(gauges.up.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(gauges.lag_seconds.clone()),
+            Box::new(gauges.lag_bytes.clone()),
+        ] {
+            registry.register(gauge).expect("registered once");
+        }
+        gauges
+    }
 }
 
 impl Metrics {
@@ -69,7 +109,22 @@ impl Metrics {
             requests,
             latency,
             discarded,
+            replica: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records the latest sample of the read replica (the server's `jobs::replica_lag`).
+    pub fn replica_sampled(&self, status: &ReplicaStatus) {
+        let gauges = self
+            .replica
+            .get_or_init(|| ReplicaGauges::new(&self.registry));
+        gauges.up.set(i64::from(status.up));
+        gauges
+            .lag_seconds
+            .set(status.lag_seconds.unwrap_or(f64::NAN));
+        gauges
+            .lag_bytes
+            .set(status.lag_bytes.map_or(f64::NAN, |b| b as f64));
     }
 
     /// Counts a self-referral that was answered as accepted but not kept (`honeypot`).
@@ -146,4 +201,31 @@ pub async fn observe(
         )
     });
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replica_gauges_appear_with_the_first_sample_and_say_nan_when_unknown() {
+        let metrics = Metrics::new();
+        assert!(!metrics.render().contains("socialrx_replica"));
+        metrics.replica_sampled(&ReplicaStatus {
+            up: true,
+            lag_seconds: Some(0.0),
+            lag_bytes: Some(120),
+        });
+        let text = metrics.render();
+        assert!(text.contains("socialrx_replica_up 1"), "{text}");
+        assert!(text.contains("socialrx_replica_lag_bytes 120"), "{text}");
+        metrics.replica_sampled(&ReplicaStatus {
+            up: false,
+            lag_seconds: None,
+            lag_bytes: None,
+        });
+        let text = metrics.render();
+        assert!(text.contains("socialrx_replica_up 0"), "{text}");
+        assert!(text.contains("socialrx_replica_lag_seconds NaN"), "{text}");
+    }
 }

@@ -33,6 +33,9 @@ pub struct Settings {
     pub bind: String,
     /// `sqlite:<file>` or `postgres://...`; `sqlite:socialrx.db` when unset.
     pub database_url: String,
+    /// PostgreSQL only: a streaming replica (`postgres://...`) for the reads that may be a
+    /// little stale (the directory's change feed, reports); empty reads all from the primary.
+    pub read_database_url: String,
     pub max_connections: u32,
     /// How long start-up waits for an unreachable database (retrying with backoff) before
     /// it gives up; 0 gives up at once.
@@ -106,6 +109,7 @@ impl Default for Settings {
             environment: Environment::Development,
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite:socialrx.db".into(),
+            read_database_url: String::new(),
             max_connections: 16,
             database_wait_seconds: 60,
             body_timeout_seconds: 10,
@@ -148,6 +152,7 @@ impl std::fmt::Debug for Settings {
             .field("environment", &self.environment)
             .field("bind", &self.bind)
             .field("database", &redact_url(&self.database_url))
+            .field("read_database", &redact_url(&self.read_database_url))
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
             .field("log_format", &self.log_format)
@@ -203,8 +208,9 @@ impl Settings {
                 self.bind
             ))
         })?;
-        socialrx_store::Backend::of(&self.database_url)
+        let backend = socialrx_store::Backend::of(&self.database_url)
             .map_err(|e| ConfigError(format!("database_url (DATABASE_URL): {e}")))?;
+        self.check_read_database(backend)?;
         if self.environment == Environment::Production && self.jwt_secret == DEVELOPMENT_SECRET {
             return Err(ConfigError(
                 "jwt_secret (SOCIALRX_JWT_SECRET) is the development secret, which is refused when environment is production".into(),
@@ -263,6 +269,31 @@ impl Settings {
             ))
         })?;
         Ok(())
+    }
+}
+
+impl Settings {
+    /// A replica serves a PostgreSQL primary only: SQLite has no streaming replication.
+    fn check_read_database(&self, primary: socialrx_store::Backend) -> Result<(), ConfigError> {
+        if self.read_database_url.is_empty() {
+            return Ok(());
+        }
+        if primary != socialrx_store::Backend::Postgres {
+            return Err(ConfigError(
+                "read_database_url (SOCIALRX_READ_DATABASE_URL) needs a PostgreSQL database_url; SQLite has no replicas".into(),
+            ));
+        }
+        match socialrx_store::Backend::of(&self.read_database_url) {
+            Ok(socialrx_store::Backend::Postgres) => Ok(()),
+            _ => Err(ConfigError(
+                "read_database_url (SOCIALRX_READ_DATABASE_URL) must be a postgres:// URL".into(),
+            )),
+        }
+    }
+
+    /// The replica's URL for the store, if one is set.
+    pub fn read_url(&self) -> Option<String> {
+        (!self.read_database_url.is_empty()).then(|| self.read_database_url.clone())
     }
 }
 
@@ -467,6 +498,32 @@ mod tests {
                 .to_string()
                 .contains("cors_allowed_origins")
         );
+    }
+
+    #[test]
+    fn a_read_replica_needs_postgresql_on_both_sides() {
+        let on_sqlite = Settings {
+            read_database_url: "postgres://postgres@127.0.0.1:5433/socialrx".into(),
+            ..Settings::default()
+        };
+        let e = on_sqlite.check().unwrap_err().to_string();
+        assert!(
+            e.contains("SOCIALRX_READ_DATABASE_URL") && e.contains("SQLite"),
+            "{e}"
+        );
+        let not_postgres = Settings {
+            database_url: "postgres://postgres@127.0.0.1:5432/socialrx".into(),
+            read_database_url: "sqlite:replica.db".into(),
+            ..Settings::default()
+        };
+        let e = not_postgres.check().unwrap_err().to_string();
+        assert!(e.contains("postgres://"), "{e}");
+        let both = Settings {
+            read_database_url: "postgres://postgres@127.0.0.1:5433/socialrx".into(),
+            ..not_postgres
+        };
+        both.check().unwrap();
+        assert!(both.read_url().is_some() && Settings::default().read_url().is_none());
     }
 
     #[test]

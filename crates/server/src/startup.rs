@@ -72,6 +72,7 @@ impl Application {
                 max_connections: settings.max_connections,
                 // All of them, on this (the main) runtime: see `ConnectOptions`.
                 min_connections: settings.max_connections,
+                read_url: settings.read_url(),
                 ..ConnectOptions::default()
             },
             Duration::from_secs(settings.database_wait_seconds),
@@ -113,7 +114,7 @@ impl Application {
         }
         let cors = settings.cors().map_err(|e| StartError(e.to_string()))?;
         let state = AppState::new(
-            store,
+            store.clone(),
             verifier,
             search,
             DirectorySettings {
@@ -131,6 +132,7 @@ impl Application {
             working_days: settings.response_working_days,
         })
         .with_body_timeout(Duration::from_secs(settings.body_timeout_seconds));
+        crate::jobs::replica_lag::follow(store, state.metrics.clone(), Duration::from_secs(1));
         let mut server =
             HttpServer::new(move || App::new().configure(socialrx_api::configure(state.clone())))
                 .listen(listener)

@@ -20,7 +20,12 @@ pub enum Upserted {
 #[derive(Debug, Clone)]
 pub enum ActivityChange {
     Upserted(Box<Activity>),
-    Deleted(Uuid),
+    /// Removed at `version` (a removal counts as a version, and an import may bring the
+    /// activity back at a later one).
+    Deleted {
+        id: Uuid,
+        version: i64,
+    },
 }
 
 #[async_trait]

@@ -28,6 +28,7 @@ mod partners;
 mod people;
 mod postgres;
 mod referrals;
+mod replica;
 mod reports;
 mod retention;
 mod sqlite;
@@ -63,6 +64,7 @@ pub use outcomes::{
 pub use partners::PartnerStore;
 pub use people::{CaseRecord, PersonExport, PersonStore};
 pub use referrals::{Recipient, ReferralFilter, ReferralStore};
+pub use replica::{ReplicaStatus, ReplicaStore};
 pub use reports::{CodeCount, DaysToFirstContact, OutcomeChange, ReportStore, Summary};
 pub use retention::{RetentionReport, RetentionStore};
 pub use summary::{SummarySource, SummaryStore};
@@ -94,6 +96,7 @@ pub trait Store:
     + ConnectionStore
     + AgreementStore
     + SummaryStore
+    + ReplicaStore
     + Send
     + Sync
 {
@@ -110,6 +113,9 @@ pub trait Store:
 /// `postgres://` and `postgresql://` URLs connect to PostgreSQL. Anything else is refused.
 pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Store>, StoreError> {
     match Backend::of(url)? {
+        Backend::Sqlite if options.read_url.is_some() => Err(StoreError::Config(
+            "a read replica (SOCIALRX_READ_DATABASE_URL) needs PostgreSQL; SQLite has none".into(),
+        )),
         Backend::Sqlite => Ok(Arc::new(sqlite::Store::connect(url, options).await?)),
         Backend::Postgres => Ok(Arc::new(postgres::Store::connect(url, options).await?)),
     }
@@ -141,8 +147,8 @@ impl Backend {
     }
 }
 
-/// Pool sizing; the defaults suit a small server.
-#[derive(Debug, Clone)]
+/// Pool sizing, and a read replica; the defaults suit a small server.
+#[derive(Clone)]
 pub struct ConnectOptions {
     pub max_connections: u32,
     pub acquire_timeout: std::time::Duration,
@@ -154,6 +160,9 @@ pub struct ConnectOptions {
     /// there too). Stores opened directly (the contract tests) leave it at 0; the API
     /// tests' apps open their five.
     pub min_connections: u32,
+    /// PostgreSQL: a streaming replica for reads that may be a little stale (a second pool
+    /// of the same size); `None` reads everything from the primary. Refused on SQLite.
+    pub read_url: Option<String>,
 }
 
 impl Default for ConnectOptions {
@@ -162,6 +171,19 @@ impl Default for ConnectOptions {
             max_connections: 16,
             acquire_timeout: std::time::Duration::from_secs(5),
             min_connections: 0,
+            read_url: None,
         }
+    }
+}
+
+// The replica's URL may carry a password: say only whether there is one.
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("min_connections", &self.min_connections)
+            .field("read_replica", &self.read_url.is_some())
+            .finish()
     }
 }

@@ -100,6 +100,33 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A read that may be stale, which on PostgreSQL may go to a replica (see
+    /// `postgres.rs`); SQLite has none, so it reads `local`.
+    async fn stale_ok<'a, T, F, Fut>(
+        &'a self,
+        local: &'a sqlx::Pool<Db>,
+        read: F,
+    ) -> Result<T, StoreError>
+    where
+        F: Fn(&'a sqlx::Pool<Db>) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        read(local).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ReplicaStore for Store {
+    async fn replica_status(&self) -> Option<crate::ReplicaStatus> {
+        None
+    }
+
+    fn replica_in_use(&self) -> Option<bool> {
+        None
+    }
+}
+
 /// The SQL both backends share, compiled here against this file's `Db`.
 #[path = "shared/mod.rs"]
 mod sql;

@@ -1445,7 +1445,7 @@ mod directory {
                 .iter()
                 .map(|(_, c)| match c {
                     ActivityChange::Upserted(x) => format!("upsert {}", x.details.name),
-                    ActivityChange::Deleted(id) => format!("delete {}", if *id == a.id { "One" } else { "?" }),
+                    ActivityChange::Deleted { id, .. } => format!("delete {}", if *id == a.id { "One" } else { "?" }),
                 })
                 .collect();
             assert_eq!(seen, vec!["upsert Two", "delete One"]);

@@ -30,16 +30,25 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers. 503 while it does not; the service recovers by itself when it
 /// comes back (every request takes a fresh pooled connection).
+///
+/// With a read replica configured, `replica` says whether reads that may be stale go to
+/// it (`up`) or fall back to the primary (`down`); either way the service is ready.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
-        (status = 200, description = "Ready to serve", body = Object, example = json!({"status": "ready", "database": "postgres"})),
+        (status = 200, description = "Ready to serve", body = Object, example = json!({"status": "ready", "database": "postgres", "replica": "up"})),
         (status = 503, description = "The database cannot be reached", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(store: web::Data<Arc<dyn Store>>) -> Result<HttpResponse, ApiError> {
     // A bounded wait: a hung database must not hang the probe.
     match tokio_timeout(store.ping()).await {
-        Some(Ok(())) => Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"status": "ready", "database": store.backend()}))),
+        Some(Ok(())) => {
+            let mut body = serde_json::json!({"status": "ready", "database": store.backend()});
+            // The primary alone makes the service ready: stale-OK reads fall back to it.
+            if let Some(in_use) = store.replica_in_use() {
+                body["replica"] = serde_json::json!(if in_use { "up" } else { "down" });
+            }
+            Ok(HttpResponse::Ok().json(body))
+        }
         Some(Err(e)) => Err(ApiError::Unavailable(e.to_string())),
         None => Err(ApiError::Unavailable("database ping timed out".into())),
     }

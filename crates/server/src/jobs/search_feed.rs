@@ -61,12 +61,13 @@ pub async fn catch_up(
     for (_, change) in changes {
         match change {
             ActivityChange::Upserted(a) => {
-                if index.indexed(a.id) != Some((a.version, a.updated_at)) {
+                if is_news(index.indexed(a.id), a.version, Some(a.updated_at)) {
                     upserts.push(*a);
                 }
             }
-            ActivityChange::Deleted(id) => {
-                if index.indexed(id).is_some() {
+            ActivityChange::Deleted { id, version } => {
+                let indexed = index.indexed(id);
+                if indexed.is_some() && is_news(indexed, version, None) {
                     deletions.push(id);
                 }
             }
@@ -81,6 +82,25 @@ pub async fn catch_up(
         index.apply(upserts, &deletions)?;
     }
     Ok(latest.map_or(since, |t| t - OVERLAP).max(since))
+}
+
+/// Whether a change at `version` is newer than what the index holds. The feed may come
+/// from a read replica, which can still show a version older than one this instance wrote
+/// and indexed itself a moment ago (or than the full load read from the primary): that
+/// change is past, and applying it would take the index back until the replica caught up.
+/// Versions, not times, decide: each instance stamps times with its own clock.
+fn is_news(
+    indexed: Option<(i64, OffsetDateTime)>,
+    version: i64,
+    updated_at: Option<OffsetDateTime>,
+) -> bool {
+    match indexed {
+        None => true,
+        Some((held, _)) if held != version => held < version,
+        // The same version again: news only if it was stamped differently (never, unless
+        // the row was rewritten without a version bump).
+        Some((_, held_at)) => updated_at.is_some_and(|at| at != held_at),
+    }
 }
 
 /// Follows the change feed every `every` until the process stops.
@@ -104,4 +124,28 @@ pub fn follow(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_news;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_change_older_than_the_indexed_version_is_past() {
+        let at = datetime!(2026-11-20 10:00 UTC);
+        let later = datetime!(2026-11-20 10:01 UTC);
+        assert!(is_news(None, 1, Some(at)), "a new activity");
+        assert!(is_news(Some((1, at)), 2, Some(later)), "a newer version");
+        assert!(
+            !is_news(Some((3, later)), 2, Some(at)),
+            "a replica's older version"
+        );
+        assert!(!is_news(Some((2, at)), 2, Some(at)), "the version held");
+        assert!(is_news(Some((2, at)), 3, None), "a removal after it");
+        assert!(
+            !is_news(Some((4, later)), 3, None),
+            "a removal the index has seen undone"
+        );
+    }
 }

@@ -442,15 +442,20 @@ impl crate::DirectoryStore for Store {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_providers(&self, page: PageRequest) -> Result<Page<Provider>, StoreError> {
-        let mut query =
-            QueryBuilder::<Db>::new(format!("SELECT {PROVIDER_COLUMNS} FROM providers"));
-        if let Some(after) = page.after {
-            query.push(" WHERE id > ").push_bind(after);
-        }
-        query
-            .push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(page.limit) + 1);
-        let rows: Vec<ProviderRow> = query.build_query_as().fetch_all(&self.reader).await?;
+        // Public, and nobody reads it to see their own write: it may be stale.
+        let rows: Vec<ProviderRow> = self
+            .stale_ok(&self.reader, |pool| async move {
+                let mut query =
+                    QueryBuilder::<Db>::new(format!("SELECT {PROVIDER_COLUMNS} FROM providers"));
+                if let Some(after) = page.after {
+                    query.push(" WHERE id > ").push_bind(after);
+                }
+                query
+                    .push(" ORDER BY id LIMIT ")
+                    .push_bind(i64::from(page.limit) + 1);
+                Ok(query.build_query_as().fetch_all(pool).await?)
+            })
+            .await?;
         let more = rows.len() > page.limit as usize;
         let items = rows
             .into_iter()
@@ -522,13 +527,18 @@ impl crate::DirectoryStore for Store {
         &self,
         external_id: &str,
     ) -> Result<Vec<Activity>, StoreError> {
-        let rows: Vec<ActivityRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_ACTIVITY} WHERE a.external_id = $1 AND a.deleted = $2 ORDER BY a.id"
-        )))
-        .bind(external_id)
-        .bind(false)
-        .fetch_all(&self.reader)
-        .await?;
+        // The ORUK lookup by feed id: public, and it may be stale.
+        let rows: Vec<ActivityRow> = self
+            .stale_ok(&self.reader, |pool| async move {
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{SELECT_ACTIVITY} WHERE a.external_id = $1 AND a.deleted = $2 ORDER BY a.id"
+                )))
+                .bind(external_id)
+                .bind(false)
+                .fetch_all(pool)
+                .await?)
+            })
+            .await?;
         rows.into_iter().map(Activity::try_from).collect()
     }
 
@@ -556,17 +566,28 @@ impl crate::DirectoryStore for Store {
         &self,
         since: OffsetDateTime,
     ) -> Result<Vec<(OffsetDateTime, ActivityChange)>, StoreError> {
-        let rows: Vec<ActivityRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "{SELECT_ACTIVITY} WHERE a.updated_at >= $1 ORDER BY a.updated_at, a.id"
-        )))
-        .bind(since)
-        .fetch_all(&self.reader)
-        .await?;
+        // Every instance's search index follows this feed: it may be stale (see `stale_ok`).
+        let rows: Vec<ActivityRow> = self
+            .stale_ok(&self.reader, |pool| async move {
+                Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{SELECT_ACTIVITY} WHERE a.updated_at >= $1 ORDER BY a.updated_at, a.id"
+                )))
+                .bind(since)
+                .fetch_all(pool)
+                .await?)
+            })
+            .await?;
         rows.into_iter()
             .map(|r| {
                 let at = r.updated_at;
                 if r.deleted {
-                    Ok((at, ActivityChange::Deleted(r.id)))
+                    Ok((
+                        at,
+                        ActivityChange::Deleted {
+                            id: r.id,
+                            version: r.version,
+                        },
+                    ))
                 } else {
                     Activity::try_from(r).map(|a| (at, ActivityChange::Upserted(Box::new(a))))
                 }

@@ -233,35 +233,44 @@ impl crate::ReportStore for Store {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Summary, StoreError> {
-        let pool = &self.reader;
-        let (referrals,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM referrals r WHERE {IN_PERIOD}"
-        )))
-        .bind(organisation)
-        .bind(from)
-        .bind(to)
-        .fetch_one(pool)
-        .await?;
-        Ok(Summary {
-            referrals,
-            by_source: counts(pool, "source", organisation, from, to).await?,
-            by_practice: counts(pool, "referrer_ods", organisation, from, to).await?,
-            by_referrer_organisation: counts(pool, "referrer_organisation", organisation, from, to)
+        // Counts over a period, no personal data (so no audit event): it may be stale.
+        self.stale_ok(&self.reader, |pool| async move {
+            let (referrals,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM referrals r WHERE {IN_PERIOD}"
+            )))
+            .bind(organisation)
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await?;
+            Ok(Summary {
+                referrals,
+                by_source: counts(pool, "source", organisation, from, to).await?,
+                by_practice: counts(pool, "referrer_ods", organisation, from, to).await?,
+                by_referrer_organisation: counts(
+                    pool,
+                    "referrer_organisation",
+                    organisation,
+                    from,
+                    to,
+                )
                 .await?,
-            by_reason: reason_counts(pool, organisation, from, to).await?,
-            by_status: counts(pool, "status", organisation, from, to).await?,
-            first_contact: first_contact(pool, organisation, from, to).await?,
-            connections_by_category: connection_counts(
-                pool,
-                &first_in_json_list("a.categories"),
-                organisation,
-                from,
-                to,
-            )
-            .await?,
-            connections_by_status: connection_counts(pool, "c.status", organisation, from, to)
+                by_reason: reason_counts(pool, organisation, from, to).await?,
+                by_status: counts(pool, "status", organisation, from, to).await?,
+                first_contact: first_contact(pool, organisation, from, to).await?,
+                connections_by_category: connection_counts(
+                    pool,
+                    &first_in_json_list("a.categories"),
+                    organisation,
+                    from,
+                    to,
+                )
                 .await?,
-            outcomes: outcome_changes(pool, organisation, from, to).await?,
+                connections_by_status: connection_counts(pool, "c.status", organisation, from, to)
+                    .await?,
+                outcomes: outcome_changes(pool, organisation, from, to).await?,
+            })
         })
+        .await
     }
 }
