@@ -328,79 +328,40 @@ impl ActivityRequest {
         today: Date,
         gazetteer: &Gazetteer,
     ) -> Result<NewActivity, Vec<FieldError>> {
+        // Each step records its failures in `v` and answers None for a field that failed;
+        // the steps run in the order the failures are reported.
         let mut v = Violations::new();
         v.extend(validation_errors(&self));
         let name = v.check("name", text::label(&self.name, limits::SHORT_TEXT));
         let description = v.check_opt("description", self.description, |s| {
             text::free_text(&s, DESCRIPTION)
         });
-        let mut categories = Vec::new();
-        for (i, c) in self.categories.iter().enumerate() {
-            if let Some(c) = v.check(&format!("categories[{i}]"), Category::parse(c)) {
-                categories.push(c);
-            }
-        }
-        let categories = v.check(
+        let categories = codes(
+            &mut v,
             "categories",
-            directory::distinct(categories, Category::ALL.len()),
+            &self.categories,
+            Category::parse,
+            Category::ALL.len(),
         );
         let status = v.check_opt("status", self.status, |s| ActivityStatus::parse(&s));
         let join_method = v.check("join_method", JoinMethod::parse(&self.join_method));
-        let unit = v.check_opt("cost.unit", self.cost.unit, |s| CostUnit::parse(&s));
-        let cost = unit.and_then(|unit| {
-            v.check(
-                "cost",
-                Cost::parse_known(
-                    self.cost.known.unwrap_or(true),
-                    self.cost.free,
-                    self.cost.amount_pence,
-                    unit,
-                ),
-            )
-        });
+        let cost = cost(&mut v, self.cost);
         let ages = v.check("age_max", AgeRange::parse(self.age_min, self.age_max));
-        let mut accessibility = Vec::new();
-        for (i, a) in self.accessibility.iter().enumerate() {
-            if let Some(a) = v.check(
-                &format!("accessibility[{i}]"),
-                AccessibilityFeature::parse(a),
-            ) {
-                accessibility.push(a);
-            }
-        }
-        let accessibility = v.check(
+        let accessibility = codes(
+            &mut v,
             "accessibility",
-            directory::distinct(accessibility, AccessibilityFeature::ALL.len()),
+            &self.accessibility,
+            AccessibilityFeature::parse,
+            AccessibilityFeature::ALL.len(),
         );
-        let location = match self.location {
-            None => Some(None),
-            Some(l) => location(&mut v, l, gazetteer).map(Some),
-        };
-        if let Some(l) = &location {
-            v.check(
-                "location",
-                directory::check_location(self.online, l.as_ref()),
-            );
-            if self.confidential_location && l.as_ref().is_none_or(|l| l.area.is_none()) {
-                v.push(FieldError::new(
-                    "location.area",
-                    "required",
-                    "a confidential location needs an area to show instead of its address",
-                ));
-            }
-        }
-        let mut schedule = Vec::new();
-        for (i, s) in self.schedule.iter().enumerate() {
-            let at = format!("schedule[{i}]");
-            let day = v.check(&format!("{at}.day"), Weekday::parse(&s.day));
-            let start = v.check(&format!("{at}.start"), TimeOfDay::parse(&s.start));
-            let end = v.check(&format!("{at}.end"), TimeOfDay::parse(&s.end));
-            if let (Some(day), Some(start), Some(end)) = (day, start, end)
-                && let Some(s) = v.check(&format!("{at}.end"), Session::parse(day, start, end))
-            {
-                schedule.push(s);
-            }
-        }
+        let location = placed_location(
+            &mut v,
+            self.location,
+            self.online,
+            self.confidential_location,
+            gazetteer,
+        );
+        let schedule = schedule(&mut v, &self.schedule);
         let contact = contact(&mut v, "contact", self.contact.unwrap_or_default());
         let last_verified_on = v.check_opt("last_verified_on", self.last_verified_on, |s| {
             parse_date(&s).and_then(|d| directory::last_verified_on(d, today))
@@ -428,6 +389,79 @@ impl ActivityRequest {
             })
         })
     }
+}
+
+/// A list of codes (categories, accessibility features): each one known (a failure is
+/// named by its index), none listed twice, and at most `max`.
+fn codes<T: Copy + PartialEq + std::fmt::Display>(
+    v: &mut Violations,
+    field: &str,
+    raw: &[String],
+    parse: fn(&str) -> Result<T, Invalid>,
+    max: usize,
+) -> Option<Vec<T>> {
+    let mut parsed = Vec::new();
+    for (i, c) in raw.iter().enumerate() {
+        if let Some(c) = v.check(&format!("{field}[{i}]"), parse(c)) {
+            parsed.push(c);
+        }
+    }
+    v.check(field, directory::distinct(parsed, max))
+}
+
+/// What an activity costs; a cost is only checked once its unit is known.
+fn cost(v: &mut Violations, c: CostBody) -> Option<Cost> {
+    let unit = v.check_opt("cost.unit", c.unit, |s| CostUnit::parse(&s));
+    unit.and_then(|unit| {
+        v.check(
+            "cost",
+            Cost::parse_known(c.known.unwrap_or(true), c.free, c.amount_pence, unit),
+        )
+    })
+}
+
+/// The activity's location (`Some(None)` for none), checked against the rest of the
+/// activity: one that is not online needs a place, and a confidential one an area to show
+/// instead of its address.
+fn placed_location(
+    v: &mut Violations,
+    body: Option<LocationBody>,
+    online: bool,
+    confidential: bool,
+    gazetteer: &Gazetteer,
+) -> Option<Option<Location>> {
+    let location = match body {
+        None => Some(None),
+        Some(l) => location(v, l, gazetteer).map(Some),
+    };
+    if let Some(l) = &location {
+        v.check("location", directory::check_location(online, l.as_ref()));
+        if confidential && l.as_ref().is_none_or(|l| l.area.is_none()) {
+            v.push(FieldError::new(
+                "location.area",
+                "required",
+                "a confidential location needs an area to show instead of its address",
+            ));
+        }
+    }
+    location
+}
+
+/// The weekly sessions that parse; each failure is named by the session's index.
+fn schedule(v: &mut Violations, sessions: &[SessionBody]) -> Vec<Session> {
+    let mut schedule = Vec::new();
+    for (i, s) in sessions.iter().enumerate() {
+        let at = format!("schedule[{i}]");
+        let day = v.check(&format!("{at}.day"), Weekday::parse(&s.day));
+        let start = v.check(&format!("{at}.start"), TimeOfDay::parse(&s.start));
+        let end = v.check(&format!("{at}.end"), TimeOfDay::parse(&s.end));
+        if let (Some(day), Some(start), Some(end)) = (day, start, end)
+            && let Some(s) = v.check(&format!("{at}.end"), Session::parse(day, start, end))
+        {
+            schedule.push(s);
+        }
+    }
+    schedule
 }
 
 fn location(v: &mut Violations, l: LocationBody, gazetteer: &Gazetteer) -> Option<Location> {
