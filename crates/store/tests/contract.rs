@@ -21,6 +21,8 @@ use uuid::Uuid;
 mod caseload;
 #[path = "contract/casework.rs"]
 mod casework;
+#[path = "contract/directory_summary.rs"]
+mod directory_summary;
 #[path = "contract/exchange.rs"]
 mod exchange;
 #[path = "contract/summary.rs"]

@@ -1,6 +1,6 @@
 mod directory {
     use super::*;
-    use crate::{ActivityChange, Page, PageRequest, Upserted};
+    use crate::{ActivityChange, DirectorySummary, Page, PageRequest, Upserted};
     use socialrx_domain::directory::{
         AccessibilityFeature, Activity, ActivityStatus, AgeRange, Category, Contact, Cost,
         CostUnit, JoinMethod, Location, NewActivity, NewProvider, Point, Provider, Session,
@@ -565,6 +565,25 @@ mod directory {
                     }
                 })
                 .collect()
+        }
+
+        async fn directory_summary(&self) -> Result<DirectorySummary, StoreError> {
+            // The count scans the table (there is no index on status), a few tens of
+            // milliseconds at 100,000 activities; the latest stamp is one index probe.
+            let (searchable,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM activities WHERE deleted = $1 AND status = $2")
+                    .bind(false)
+                    .bind(ActivityStatus::Active.as_str())
+                    .fetch_one(&self.reader)
+                    .await?;
+            let latest: Option<(OffsetDateTime,)> =
+                sqlx::query_as("SELECT updated_at FROM activities ORDER BY updated_at DESC LIMIT 1")
+                    .fetch_optional(&self.reader)
+                    .await?;
+            Ok(DirectorySummary {
+                searchable: searchable.max(0) as u64,
+                latest_change: latest.map(|(at,)| at),
+            })
         }
 
         async fn upsert_provider(
