@@ -33,6 +33,7 @@ mod query_rules;
 mod referrals;
 mod reports;
 mod search_contract;
+mod search_restart;
 mod self_referrals;
 mod sent_referrals;
 mod summary;
