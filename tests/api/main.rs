@@ -34,6 +34,7 @@ mod referrals;
 mod replica;
 mod reports;
 mod search_contract;
+mod search_restart;
 mod self_referrals;
 mod sent_referrals;
 mod summary;

@@ -1,7 +1,7 @@
 //! Directory search: one in-process index that serves both backends with one ranking.
 //!
-//! The store is the system of record. [`SearchIndex`] is built from it at start-up and
-//! kept up to date on every write (directly after the store commits, and by following the
+//! The store is the system of record. [`SearchIndex`] is built from it at start-up (or
+//! opened from a copy saved on local disk, see [`snapshot`]) and kept up to date on every write (directly after the store commits, and by following the
 //! store's change feed, so that other instances' writes arrive within a second). Free text
 //! is ranked by tantivy (BM25 over name, provider, categories and description, English
 //! stemming: `walk` finds "Walking group"); the structured filters (category, day and time,
@@ -9,8 +9,11 @@
 //! kept beside it. Every order has a final tie-break on the activity id, so the same data
 //! gives the same pages on SQLite and PostgreSQL.
 
+mod codec;
+mod cursor;
 pub mod geo;
 pub mod query;
+pub mod snapshot;
 mod text;
 
 use std::collections::{BTreeSet, HashMap};
@@ -23,6 +26,9 @@ use socialrx_domain::directory::{
 use time::Date;
 use uuid::Uuid;
 
+pub use codec::CodecError;
+pub use cursor::Cursor;
+pub use snapshot::SnapshotError;
 pub use text::TextError;
 
 /// How results are ordered.
@@ -34,65 +40,6 @@ pub enum Sort {
     Distance,
     /// By name, A to Z.
     Name,
-}
-
-/// Where the previous page ended. Opaque to clients (see [`Cursor::encode`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cursor {
-    Relevance { score: f32, id: Uuid },
-    Distance { km: f64, id: Uuid },
-    Name { key: String, id: Uuid },
-}
-
-impl Cursor {
-    pub fn sort(&self) -> Sort {
-        match self {
-            Cursor::Relevance { .. } => Sort::Relevance,
-            Cursor::Distance { .. } => Sort::Distance,
-            Cursor::Name { .. } => Sort::Name,
-        }
-    }
-
-    pub fn encode(&self) -> String {
-        match self {
-            Cursor::Relevance { score, id } => format!("r{:08x}{}", score.to_bits(), id.simple()),
-            Cursor::Distance { km, id } => format!("d{:016x}{}", km.to_bits(), id.simple()),
-            Cursor::Name { key, id } => {
-                let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
-                format!("n{}{hex}", id.simple())
-            }
-        }
-    }
-
-    pub fn decode(raw: &str) -> Option<Self> {
-        let (kind, rest) = (raw.get(..1)?, raw.get(1..)?);
-        match kind {
-            "r" => Some(Cursor::Relevance {
-                score: f32::from_bits(u32::from_str_radix(rest.get(..8)?, 16).ok()?),
-                id: Uuid::try_parse(rest.get(8..)?).ok()?,
-            }),
-            "d" => Some(Cursor::Distance {
-                km: f64::from_bits(u64::from_str_radix(rest.get(..16)?, 16).ok()?),
-                id: Uuid::try_parse(rest.get(16..)?).ok()?,
-            }),
-            "n" => {
-                let id = Uuid::try_parse(rest.get(..32)?).ok()?;
-                let hex = rest.get(32..)?;
-                if hex.len() % 2 != 0 || hex.len() > 1024 {
-                    return None;
-                }
-                let bytes = (0..hex.len())
-                    .step_by(2)
-                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-                    .collect::<Option<Vec<u8>>>()?;
-                Some(Cursor::Name {
-                    key: String::from_utf8(bytes).ok()?,
-                    id,
-                })
-            }
-            _ => None,
-        }
-    }
 }
 
 /// A search, every filter optional.
@@ -303,6 +250,13 @@ impl Table {
                 }
             },
         };
+        self.link(slot, entry);
+        (slot, replaced)
+    }
+
+    /// Puts the entry in its (empty) slot and in the ordered sets.
+    fn link(&mut self, slot: u32, entry: Entry) {
+        let id = entry.id;
         self.by_id.insert(id, slot);
         self.by_name.insert((entry.name_key.clone(), id, slot));
         if let Some(p) = entry.point {
@@ -311,7 +265,6 @@ impl Table {
         }
         self.tags[slot as usize] = Tags::of(&entry);
         self.slots[slot as usize] = Some(entry);
-        (slot, replaced)
     }
 
     /// Removes the entry from the ordered sets and empties its slot (the slot stays the
@@ -365,6 +318,8 @@ impl Table {
 pub struct SearchIndex {
     table: RwLock<Table>,
     text: text::TextIndex,
+    /// Set when the index is saved on disk.
+    saved: Option<snapshot::Saved>,
 }
 
 impl SearchIndex {
@@ -372,6 +327,7 @@ impl SearchIndex {
         Ok(Self {
             table: RwLock::new(Table::default()),
             text: text::TextIndex::new()?,
+            saved: None,
         })
     }
 
@@ -404,7 +360,20 @@ impl SearchIndex {
     /// Brings the index in line with these activities (added, changed, or no longer
     /// active) and with these deletions, in one text-index commit.
     pub fn apply(&self, upserts: Vec<Activity>, deletions: &[Uuid]) -> Result<(), TextError> {
+        self.apply_with(upserts, deletions, None)
+    }
+
+    /// `apply`, with a commit payload (a saved index's stamp) when one is given.
+    fn apply_with(
+        &self,
+        upserts: Vec<Activity>,
+        deletions: &[Uuid],
+        payload: Option<String>,
+    ) -> Result<(), TextError> {
         let mut batch = self.text.batch();
+        if let Some(payload) = payload {
+            batch.set_payload(payload);
+        }
         {
             let mut table = self.write();
             for id in deletions {

@@ -10,7 +10,7 @@ const LEEDS: Point = Point {
     lon: -1.5491,
 };
 
-fn activity(
+pub(crate) fn activity(
     n: u128,
     name: &str,
     description: &str,
@@ -57,7 +57,7 @@ fn activity(
     }
 }
 
-fn query() -> Query {
+pub(crate) fn query() -> Query {
     Query::everything(date!(2026 - 11 - 22), 20)
 }
 

@@ -1,23 +1,33 @@
-//! The free-text half of the index: tantivy in RAM, English stemming, BM25.
+//! The free-text half of the index: tantivy, English stemming, BM25. In RAM, or in a
+//! directory on disk (memory-mapped) when the index is saved between starts; a saved
+//! index also stores each activity's record (see `codec`) so that the filter table can be
+//! rebuilt from it.
 
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use socialrx_domain::directory::Activity;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::QueryParser;
+use tantivy::schema::document::Value;
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{
     DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
     TantivyDocument, Term,
 };
 
-/// The text index failed; tantivy's error stays attached as the source.
+/// The text index failed: tantivy's error (attached as the source), or a saved index
+/// that cannot be used as it is.
 #[derive(Debug, thiserror::Error)]
-#[error("search index")]
-pub struct TextError(#[from] tantivy::TantivyError);
+pub enum TextError {
+    #[error("search index")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("saved search index: {0}")]
+    Saved(String),
+}
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -26,34 +36,88 @@ struct Fields {
     provider: Field,
     categories: Field,
     description: Field,
+    /// The activity's record (`codec`), stored only in a saved index.
+    record: Field,
 }
 
 pub(crate) struct TextIndex {
     fields: Fields,
-    writer: Mutex<IndexWriter>,
+    writer: Mutex<Writer>,
     reader: IndexReader,
     parser: QueryParser,
+    /// Whether documents carry their activity's record (a saved index).
+    stored: bool,
+}
+
+struct Writer {
+    inner: IndexWriter,
+    /// Written into every commit's metadata (a saved index's stamp).
+    payload: Option<String>,
 }
 
 /// The longest query text considered; longer input is cut.
 const MAX_QUERY_CHARS: usize = 200;
 
+fn schema() -> (Schema, Fields) {
+    let mut schema = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        slot: schema.add_u64_field("slot", INDEXED | FAST),
+        name: schema.add_text_field("name", text.clone()),
+        provider: schema.add_text_field("provider", text.clone()),
+        categories: schema.add_text_field("categories", text.clone()),
+        description: schema.add_text_field("description", text),
+        record: schema.add_bytes_field("record", STORED),
+    };
+    (schema.build(), fields)
+}
+
 impl TextIndex {
+    /// A new index in RAM, lost when the process ends.
     pub fn new() -> Result<Self, TextError> {
-        let mut schema = Schema::builder();
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("en_stem")
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let fields = Fields {
-            slot: schema.add_u64_field("slot", INDEXED | FAST),
-            name: schema.add_text_field("name", text.clone()),
-            provider: schema.add_text_field("provider", text.clone()),
-            categories: schema.add_text_field("categories", text.clone()),
-            description: schema.add_text_field("description", text),
-        };
-        let index = Index::create_in_ram(schema.build());
+        let (schema, fields) = schema();
+        Self::with(Index::create_in_ram(schema), fields, false)
+    }
+
+    /// A new index in `dir`, which must hold none.
+    pub fn create_in(dir: &Path) -> Result<Self, TextError> {
+        let (schema, fields) = schema();
+        Self::with(Index::create_in_dir(dir, schema)?, fields, true)
+    }
+
+    /// The index saved in `dir` and the payload of its last commit. An index whose
+    /// schema is not this one is refused.
+    pub fn open_in(dir: &Path) -> Result<(Self, Option<String>), TextError> {
+        let (schema, fields) = schema();
+        let index = Index::open_in_dir(dir)?;
+        if index.schema() != schema {
+            return Err(TextError::Saved(
+                "the saved index has another schema".into(),
+            ));
+        }
+        // Every file's checksum, before anything is read from them: a damaged file could
+        // otherwise give wrong results rather than an error.
+        let damaged = index.validate_checksum()?;
+        if !damaged.is_empty() {
+            return Err(TextError::Saved(format!(
+                "{} file(s) of the saved index fail their checksum",
+                damaged.len()
+            )));
+        }
+        let payload = index.load_metas()?.payload;
+        let mut text = Self::with(index, fields, true)?;
+        text.writer
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .payload = payload.clone();
+        Ok((text, payload))
+    }
+
+    fn with(index: Index, fields: Fields, stored: bool) -> Result<Self, TextError> {
         // An indexing thread per core (at most two) with 16 MB of arena each: day to day
         // directory writes are few and small, but the start-up load indexes the whole
         // directory at once and is what readiness waits for.
@@ -77,10 +141,38 @@ impl TextIndex {
         parser.set_field_boost(fields.provider, 1.5);
         Ok(Self {
             fields,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer {
+                inner: writer,
+                payload: None,
+            }),
             reader,
             parser,
+            stored,
         })
+    }
+
+    /// Every live document's stored record, in no particular order (a saved index).
+    pub fn records(&self, mut each: impl FnMut(&[u8])) -> Result<(), TextError> {
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(1)
+                .map_err(|e| TextError::Saved(format!("cannot read stored records: {e}")))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc?;
+                let record = doc
+                    .get_first(self.fields.record)
+                    .and_then(|v| v.as_bytes())
+                    .ok_or_else(|| TextError::Saved("a saved document has no record".into()))?;
+                each(record);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many live documents the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
     }
 
     pub fn batch(&self) -> Batch<'_> {
@@ -88,6 +180,7 @@ impl TextIndex {
             index: self,
             writer: self.writer.lock().unwrap_or_else(|p| p.into_inner()),
             dirty: false,
+            record: Vec::new(),
         }
     }
 
@@ -111,13 +204,15 @@ impl TextIndex {
 /// Writes to the text index, made visible to searches by [`Batch::commit`].
 pub(crate) struct Batch<'a> {
     index: &'a TextIndex,
-    writer: MutexGuard<'a, IndexWriter>,
+    writer: MutexGuard<'a, Writer>,
     dirty: bool,
+    /// Reused for each record: one allocation per batch, not per document.
+    record: Vec<u8>,
 }
 
 impl Batch<'_> {
     pub fn delete(&mut self, slot: u32) {
-        self.writer.delete_term(Term::from_field_u64(
+        self.writer.inner.delete_term(Term::from_field_u64(
             self.index.fields.slot,
             u64::from(slot),
         ));
@@ -137,14 +232,31 @@ impl Batch<'_> {
         if let Some(description) = &d.description {
             doc.add_text(f.description, description);
         }
-        self.writer.add_document(doc)?;
+        if self.index.stored {
+            self.record.clear();
+            crate::codec::encode(slot, a, &mut self.record);
+            doc.add_bytes(f.record, &self.record);
+        }
+        self.writer.inner.add_document(doc)?;
         self.dirty = true;
         Ok(())
     }
 
+    /// Sets the payload of this commit and of every later one, and makes this batch
+    /// commit even when it changes no document (so that the payload is saved).
+    pub fn set_payload(&mut self, payload: String) {
+        self.writer.payload = Some(payload);
+        self.dirty = true;
+    }
+
     pub fn commit(mut self) -> Result<(), TextError> {
         if self.dirty {
-            self.writer.commit()?;
+            let payload = self.writer.payload.clone();
+            let mut prepared = self.writer.inner.prepare_commit()?;
+            if let Some(payload) = payload {
+                prepared.set_payload(&payload);
+            }
+            prepared.commit()?;
             self.index.reader.reload()?;
         }
         Ok(())

@@ -2,7 +2,7 @@
 //! environment variables and `DATABASE_URL`. Nothing needs to be set to run locally.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -101,6 +101,11 @@ pub struct Settings {
     pub response_working_days: u32,
     /// A directory activity not verified for longer than this is marked `stale`.
     pub directory_stale_after_days: u32,
+    /// Where the directory search index is saved between starts, on local disk (a cache:
+    /// the database is the record). Unset: beside a SQLite database file
+    /// (`socialrx.db` -> `socialrx.search/`), in memory only with PostgreSQL; empty: in
+    /// memory only. Each instance needs its own.
+    pub search_index_dir: Option<String>,
 }
 
 impl Default for Settings {
@@ -141,6 +146,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             response_working_days: 5,
             directory_stale_after_days: 365,
+            search_index_dir: None,
         }
     }
 }
@@ -297,6 +303,15 @@ impl Settings {
     }
 }
 
+/// The file of a `sqlite:` URL; none for another backend or an in-memory database.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix("//").unwrap_or(path);
+    let in_memory = path.is_empty() || path == ":memory:" || query.contains("mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
 fn list(raw: &str) -> Vec<String> {
     raw.split(',')
         .map(str::trim)
@@ -306,6 +321,15 @@ fn list(raw: &str) -> Vec<String> {
 }
 
 impl Settings {
+    /// Where the search index is saved, if anywhere (see `search_index_dir`).
+    pub fn search_index_dir_resolved(&self) -> Option<PathBuf> {
+        match self.search_index_dir.as_deref().map(str::trim) {
+            Some("") => None,
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => sqlite_file(&self.database_url).map(|db| db.with_extension("search")),
+        }
+    }
+
     /// Whether webhooks may go to non-public addresses: as set, or in development only.
     pub fn webhook_allow_private_receivers_resolved(&self) -> bool {
         self.webhook_allow_private_receivers
@@ -524,6 +548,31 @@ mod tests {
         };
         both.check().unwrap();
         assert!(both.read_url().is_some() && Settings::default().read_url().is_none());
+    }
+
+    #[test]
+    fn the_search_index_is_saved_beside_a_sqlite_file_unless_set() {
+        let with = |url: &str, dir: Option<&str>| Settings {
+            database_url: url.into(),
+            search_index_dir: dir.map(str::to_owned),
+            ..Settings::default()
+        };
+        let resolved = |s: Settings| s.search_index_dir_resolved();
+        assert_eq!(
+            resolved(Settings::default()),
+            Some(PathBuf::from("socialrx.search"))
+        );
+        assert_eq!(
+            resolved(with("sqlite:///var/lib/x/db.sqlite?mode=rwc", None)),
+            Some(PathBuf::from("/var/lib/x/db.search"))
+        );
+        assert_eq!(resolved(with("sqlite::memory:", None)), None);
+        assert_eq!(resolved(with("postgres://u@h/db", None)), None);
+        assert_eq!(
+            resolved(with("postgres://u@h/db", Some("/srv/search"))),
+            Some(PathBuf::from("/srv/search"))
+        );
+        assert_eq!(resolved(with("sqlite:socialrx.db", Some(""))), None);
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl Application {
             Duration::from_secs(settings.database_wait_seconds),
         )
         .await?;
-        let search = load_search_index(store.clone()).await?;
+        let search = load_search_index(store.clone(), settings).await?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.bind)))?;
         Self::with_store(settings, store, search, listener)
@@ -157,23 +157,51 @@ impl Application {
     }
 }
 
-/// Builds the directory search index from the store and starts following its changes.
-async fn load_search_index(store: Arc<dyn Store>) -> Result<Arc<SearchIndex>, StartError> {
+/// Opens the directory search index saved by the last start and catches it up, or builds
+/// it from the store (see `jobs::search_feed::open_or_build`), then follows the store.
+async fn load_search_index(
+    store: Arc<dyn Store>,
+    settings: &Settings,
+) -> Result<Arc<SearchIndex>, StartError> {
+    use crate::jobs::search_feed;
     let started = std::time::Instant::now();
-    let index = Arc::new(
-        SearchIndex::new()
-            .map_err(|e| StartError(format!("cannot create the search index: {e}")))?,
-    );
-    let (count, since) = crate::jobs::search_feed::load(store.as_ref(), &index)
-        .await
-        .map_err(|e| StartError(format!("cannot load the directory into search: {e}")))?;
+    let failed = |e: search_feed::FeedError| {
+        StartError(format!(
+            "cannot load the directory into search: {}",
+            search_feed::chain(&e)
+        ))
+    };
+    let (index, since) = match settings.search_index_dir_resolved() {
+        Some(dir) => search_feed::open_or_build(store.as_ref(), &dir, &database_origin(settings))
+            .await
+            .map_err(failed)?,
+        None => {
+            let index = SearchIndex::new()
+                .map_err(|e| StartError(format!("cannot create the search index: {e}")))?;
+            let (_, since) = search_feed::load(store.as_ref(), &index)
+                .await
+                .map_err(failed)?;
+            (index, since)
+        }
+    };
     tracing::info!(
-        activities = count,
+        activities = index.len(),
+        saved = index.is_saved(),
         ms = started.elapsed().as_millis() as u64,
-        "directory search index built"
+        "directory search index ready"
     );
-    crate::jobs::search_feed::follow(store, index.clone(), since, Duration::from_millis(500));
+    let index = Arc::new(index);
+    search_feed::follow(store, index.clone(), since, Duration::from_millis(500));
     Ok(index)
+}
+
+/// Which database a saved search index belongs to: a hash of its address without the
+/// password (an address, not an identity: a database recreated at the same address is
+/// caught by the checks after catch-up).
+fn database_origin(settings: &Settings) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(crate::config::redact_url(&settings.database_url));
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Forgets idempotency keys older than `hours`, once an hour.

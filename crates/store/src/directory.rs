@@ -16,6 +16,17 @@ pub enum Upserted {
     Unchanged,
 }
 
+/// What a search index saved by an earlier start is checked against: built from this
+/// database and caught up, it holds `searchable` activities, none changed after
+/// `latest_change`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectorySummary {
+    /// Live (not deleted) activities whose status is `active`: the ones search finds.
+    pub searchable: u64,
+    /// The latest change stamp of any activity, deleted or not.
+    pub latest_change: Option<OffsetDateTime>,
+}
+
 /// One change to the directory, as the search index follows it.
 #[derive(Debug, Clone)]
 pub enum ActivityChange {
@@ -93,6 +104,10 @@ pub trait DirectoryStore {
         &self,
         since: OffsetDateTime,
     ) -> Result<Vec<(OffsetDateTime, ActivityChange)>, StoreError>;
+
+    /// How many activities search should hold and the latest change stamp (see
+    /// [`DirectorySummary`]).
+    async fn directory_summary(&self) -> Result<DirectorySummary, StoreError>;
 
     /// Import: creates the provider with this `external_id`, or brings it up to date.
     async fn upsert_provider(

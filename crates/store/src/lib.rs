@@ -48,7 +48,7 @@ pub use casework::{
     CaseworkStore, ConnectionMove, ContactRecorded, Event, PlanSaved, TimelineEvent,
 };
 pub use connections::ConnectionStore;
-pub use directory::{ActivityChange, DirectoryStore, Upserted};
+pub use directory::{ActivityChange, DirectoryStore, DirectorySummary, Upserted};
 pub use error::StoreError;
 pub use fhir::{FhirIntake, FhirStore};
 pub use lifecycle::{

@@ -23,6 +23,8 @@ mod caseload;
 mod casework;
 #[path = "contract/directory.rs"]
 mod directory;
+#[path = "contract/directory_summary.rs"]
+mod directory_summary;
 #[path = "contract/exchange.rs"]
 mod exchange;
 #[path = "contract/lifecycle.rs"]

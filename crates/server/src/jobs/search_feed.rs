@@ -1,22 +1,26 @@
-//! Keeps the directory search index in step with the store: a full load at start-up, then
-//! the store's change feed, polled at the interval `startup` gives (half a second). Writes made through this process are
-//! also applied directly after they commit, so they are searchable at once; the feed
-//! brings in other instances' writes (and anything a direct update missed).
+//! Keeps the directory search index in step with the store: at start-up the index saved
+//! on local disk by the last start, caught up from the store's change feed (or, without a
+//! usable one, a full load), then the change feed, polled at the interval `startup` gives
+//! (half a second). Writes made through this process are also applied directly after they
+//! commit, so they are searchable at once; the feed brings in other instances' writes (and
+//! anything a direct update missed).
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use socialrx_search::{SearchIndex, TextError};
+use socialrx_search::{SearchIndex, SnapshotError, TextError};
 use socialrx_store::{ActivityChange, Store, StoreError};
 use time::OffsetDateTime;
 
-/// Why the index could not take in the store's activities.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
-    #[error("the directory could not be read from the store")]
+    #[error("cannot read the directory")]
     Store(#[from] StoreError),
-    #[error("the search index refused the activities")]
+    #[error("cannot update the search index")]
     Index(#[from] TextError),
+    #[error("cannot use the saved search index")]
+    Snapshot(#[from] SnapshotError),
 }
 
 /// How far back each poll looks again: covers clock skew between instances and
@@ -33,6 +37,7 @@ pub async fn load(
     index: &SearchIndex,
 ) -> Result<(usize, OffsetDateTime), FeedError> {
     let since = OffsetDateTime::now_utc() - OVERLAP;
+    let started = std::time::Instant::now();
     let mut after = None;
     let mut all = Vec::new();
     loop {
@@ -44,7 +49,15 @@ pub async fn load(
         after = Some(last);
     }
     let count = all.len();
-    index.apply(all, &[])?;
+    let read = started.elapsed();
+    index.apply_until(all, &[], since)?;
+    tracing::info!(
+        activities = count,
+        read_ms = read.as_millis() as u64,
+        index_ms = (started.elapsed() - read).as_millis() as u64,
+        saved = index.is_saved(),
+        "directory search index built from the store"
+    );
     Ok((count, since))
 }
 
@@ -56,6 +69,7 @@ pub async fn catch_up(
 ) -> Result<OffsetDateTime, FeedError> {
     let changes = store.activities_changed_since(since).await?;
     let latest = changes.iter().map(|(at, _)| *at).max();
+    let next = latest.map_or(since, |t| t - OVERLAP).max(since);
     let mut upserts = Vec::new();
     let mut deletions = Vec::new();
     for (_, change) in changes {
@@ -79,9 +93,101 @@ pub async fn catch_up(
             deletions = deletions.len(),
             "search index follows the store"
         );
-        index.apply(upserts, &deletions)?;
+        // A saved index records `next` with the changes, in one commit.
+        index.apply_until(upserts, &deletions, next)?;
     }
-    Ok(latest.map_or(since, |t| t - OVERLAP).max(since))
+    Ok(next)
+}
+
+/// The index saved in `dir` by an earlier start, caught up from the store and checked
+/// against it; or, when there is none or it cannot be trusted, one built afresh from the
+/// store and saved there. Returns it and the time to follow changes from. Another process
+/// using `dir` leaves this one an index in memory; a `dir` holding anything else stops
+/// the start.
+pub async fn open_or_build(
+    store: &dyn Store,
+    dir: &Path,
+    origin: &str,
+) -> Result<(SearchIndex, OffsetDateTime), FeedError> {
+    let reason = match SearchIndex::open(dir, origin) {
+        Ok((index, since)) => match checked_catch_up(store, &index, since).await? {
+            Ok(next) => {
+                tracing::info!(activities = index.len(), dir = %dir.display(), "saved search index opened and caught up");
+                return Ok((index, next));
+            }
+            Err(reason) => reason.to_owned(),
+        },
+        Err(e @ SnapshotError::NotOurs(_)) => return Err(e.into()),
+        Err(SnapshotError::Busy(_)) => {
+            tracing::warn!(dir = %dir.display(), "the saved search index is in use by another process; building one in memory");
+            return build(store, SearchIndex::new()?).await;
+        }
+        Err(e) => chain(&e),
+    };
+    tracing::warn!(reason, dir = %dir.display(), "rebuilding the saved search index from the store");
+    let index = match SearchIndex::create_in(dir, origin) {
+        Ok(index) => index,
+        Err(e @ SnapshotError::NotOurs(_)) => return Err(e.into()),
+        Err(e) => {
+            tracing::warn!(
+                error = chain(&e),
+                "cannot save the search index; building it in memory"
+            );
+            SearchIndex::new()?
+        }
+    };
+    build(store, index).await
+}
+
+async fn build(
+    store: &dyn Store,
+    index: SearchIndex,
+) -> Result<(SearchIndex, OffsetDateTime), FeedError> {
+    let (_, since) = load(store, &index).await?;
+    Ok((index, since))
+}
+
+/// Catches an opened index up, then checks that it holds what the store says search
+/// should find, and nothing newer than the store has: a database restored from a backup,
+/// or another database at the same address, fails that. A write landing between the
+/// catch-up and the check makes a false alarm, so a mismatch is caught up and checked
+/// once more before it counts. `Ok(Err(why))` means rebuild.
+async fn checked_catch_up(
+    store: &dyn Store,
+    index: &SearchIndex,
+    mut since: OffsetDateTime,
+) -> Result<Result<OffsetDateTime, &'static str>, FeedError> {
+    since = catch_up(store, index, since).await?;
+    for _ in 0..2 {
+        let summary = store.directory_summary().await?;
+        if index
+            .latest_change()
+            .is_some_and(|held| summary.latest_change.is_none_or(|latest| held > latest))
+        {
+            return Ok(Err(
+                "it holds changes the database does not have (a restored or another database)",
+            ));
+        }
+        if index.len() as u64 == summary.searchable {
+            return Ok(Ok(since));
+        }
+        since = catch_up(store, index, since).await?;
+    }
+    Ok(Err(
+        "it does not hold the activities the database says search should find",
+    ))
+}
+
+/// An error and its causes, for a log line.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 /// Whether a change at `version` is newer than what the index holds. The feed may come
@@ -117,10 +223,9 @@ pub fn follow(
             tick.tick().await;
             match catch_up(store.as_ref(), &index, since).await {
                 Ok(next) => since = next,
-                Err(e) => tracing::warn!(
-                    error = &e as &dyn std::error::Error,
-                    "search index could not follow the store"
-                ),
+                Err(e) => {
+                    tracing::warn!(error = chain(&e), "search index could not follow the store")
+                }
             }
         }
     });

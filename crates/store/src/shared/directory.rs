@@ -1,6 +1,6 @@
 use super::rows::{corrupt, parse_all, parse_optional};
 use super::*;
-use crate::{ActivityChange, Page, PageRequest, Upserted};
+use crate::{ActivityChange, DirectorySummary, Page, PageRequest, Upserted};
 use socialrx_domain::directory::{
     AccessibilityFeature, Activity, ActivityStatus, AgeRange, Category, Contact, Cost, CostUnit,
     JoinMethod, Location, NewActivity, NewProvider, Point, Provider, Session, TimeOfDay, Weekday,
@@ -559,6 +559,26 @@ impl crate::DirectoryStore for Store {
         // The search index's full load walks the whole table: the scanner pool.
         let rows: Vec<ActivityRow> = query.build_query_as().fetch_all(&self.scanner).await?;
         rows.into_iter().map(Activity::try_from).collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn directory_summary(&self) -> Result<DirectorySummary, StoreError> {
+        // The count scans the table (there is no index on status), a few tens of
+        // milliseconds at 100,000 activities; the latest stamp is one index probe.
+        let (searchable,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM activities WHERE deleted = $1 AND status = $2")
+                .bind(false)
+                .bind(ActivityStatus::Active.as_str())
+                .fetch_one(&self.reader)
+                .await?;
+        let latest: Option<(OffsetDateTime,)> =
+            sqlx::query_as("SELECT updated_at FROM activities ORDER BY updated_at DESC LIMIT 1")
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(DirectorySummary {
+            searchable: searchable.max(0) as u64,
+            latest_change: latest.map(|(at,)| at),
+        })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
