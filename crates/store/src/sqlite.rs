@@ -129,5 +129,6 @@ impl crate::ReplicaStore for Store {
 
 /// The SQL both backends share, compiled here against this file's `Db`.
 #[path = "shared/mod.rs"]
+#[allow(clippy::duplicate_mod)]
 mod sql;
 use sql::{group_commit, intake};

@@ -9,6 +9,9 @@
 //! `reader` and `scanner` pools, the group commits `intake` and `read_audit`, and the
 //! `runtime` they run on. Everything else must be portable: `$N` placeholders,
 //! `ON CONFLICT ... DO NOTHING`, no backend-only functions.
+//!
+//! Mounting one folder twice is the point, so clippy's `duplicate_mod` (which guards
+//! against doing it by mistake) is allowed at the two `mod sql` declarations.
 
 use async_trait::async_trait;
 use sqlx::QueryBuilder;
