@@ -427,7 +427,48 @@ impl SearchIndex {
     /// Runs a search. The caller has checked that the sort has what it needs (a text
     /// query for relevance, a point for distance) and that the cursor is of that sort.
     pub fn search(&self, q: &Query) -> Result<Results, TextError> {
-        let filters = Filters {
+        let filters = Filters::of(q);
+        let near = q.near.map(|(centre, radius_km)| Near {
+            centre,
+            radius_km,
+            bbox: BoundingBox::around(centre, radius_km),
+        });
+        let mut scored = match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => Some(self.text.search(text)?),
+            None => None,
+        };
+        let table = self.read();
+        let limit = q.limit.max(1);
+        // Name order without text or distance: walk the names from the cursor and stop
+        // as soon as the page is full.
+        if q.sort == Sort::Name && scored.is_none() && near.is_none() {
+            return Ok(by_name(&table, &filters, q.after.as_ref(), limit));
+        }
+        // The first page of a text search with nothing else to filter on: only the best
+        // scores can make the page.
+        if let Some(scored) = scored.as_mut()
+            && q.sort == Sort::Relevance
+            && q.after.is_none()
+            && near.is_none()
+            && filters.is_empty()
+            && let Some(results) = best_scores(&table, scored, limit)
+        {
+            return Ok(results);
+        }
+        Ok(candidates(
+            &table,
+            q,
+            &filters,
+            near.as_ref(),
+            scored.as_deref(),
+            limit,
+        ))
+    }
+}
+
+impl Filters {
+    fn of(q: &Query) -> Self {
+        Filters {
             categories: q.categories.iter().fold(0, |acc, c| acc | c.bit()),
             accessible: q.accessible.iter().fold(0, |acc, f| acc | f.bit()),
             days: q.days.iter().fold(0, |acc, d| acc | d.bit()),
@@ -440,153 +481,129 @@ impl SearchIndex {
             verified_since: q
                 .verified_within_days
                 .map(|d| q.today - time::Duration::days(i64::from(d))),
-        };
-        let near = q.near.map(|(centre, radius_km)| Near {
-            centre,
-            radius_km,
-            bbox: BoundingBox::around(centre, radius_km),
-        });
-        let mut scored = match q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(text) => Some(self.text.search(text)?),
-            None => None,
-        };
-        let table = self.read();
-        let limit = q.limit.max(1);
-
-        // Name order without text or distance: walk the names from the cursor and stop
-        // as soon as the page is full.
-        if q.sort == Sort::Name && scored.is_none() && near.is_none() {
-            let start = match &q.after {
-                Some(Cursor::Name { key, id }) => {
-                    std::ops::Bound::Excluded((key.clone(), *id, u32::MAX))
-                }
-                _ => std::ops::Bound::Unbounded,
-            };
-            let mut hits = Vec::with_capacity(limit.min(1024) + 1);
-            for &(_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
-                if !table.may_match(slot, &filters) {
-                    continue;
-                }
-                if let Some(e) = table.get(slot).filter(|e| e.matches(&filters)) {
-                    hits.push((e, None, None));
-                    if hits.len() > limit {
-                        break;
-                    }
-                }
-            }
-            return Ok(page(hits, limit, q.sort));
         }
-
-        // The first page of a text search with nothing else to filter on: only the best
-        // scores can make the page. Find the lowest score that can, and read just the
-        // entries scored at or above it (ties at that score are decided by id, as in
-        // every order). A match whose slot is gone (a change being applied) sends the
-        // search the general way below, which skips it.
-        let k = limit.saturating_add(1);
-        if let Some(scored) = scored.as_mut()
-            && q.sort == Sort::Relevance
-            && q.after.is_none()
-            && near.is_none()
-            && filters.is_empty()
-            && scored.len() > k
-        {
-            scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
-            let floor = scored[k - 1].0;
-            let mut best = Best::new(k);
-            let mut complete = true;
-            for &(score, slot) in scored.iter() {
-                if score < floor {
-                    continue;
-                }
-                let Some(e) = table.get(slot) else {
-                    complete = false;
-                    break;
-                };
-                best.offer(Candidate {
-                    key: SortKey::Relevance(-score, e.id),
-                    entry: e,
-                    distance: None,
-                    score: Some(score),
-                });
-            }
-            if complete {
-                return Ok(page(best.into_hits(), limit, q.sort));
-            }
-        }
-
-        // Otherwise: the candidates (text matches, or the latitude band around the
-        // point, or everything), filtered, then the best `limit + 1` kept in order. Each
-        // candidate's sort key is made once, from the entry itself: ordering never reads
-        // the activities (scattered on the heap) nor allocates.
-        let after = q.after.as_ref().map(|after| match after {
-            Cursor::Relevance { score, id } => SortKey::Relevance(-score, *id),
-            Cursor::Distance { km, id } => SortKey::Distance(*km, *id),
-            Cursor::Name { key, id } => SortKey::Name(key.as_str(), *id),
-        });
-        let mut best = Best::new(k);
-        let mut consider = |e, score| {
-            consider(
-                &mut best,
-                e,
-                score,
-                &filters,
-                near.as_ref(),
-                q.sort,
-                after.as_ref(),
-            )
-        };
-        match (&scored, &near) {
-            (Some(scored), _) => {
-                for &(score, slot) in scored {
-                    if near.as_ref().is_some_and(|n| !table.may_be_near(slot, n))
-                        || !table.may_match(slot, &filters)
-                    {
-                        continue;
-                    }
-                    if let Some(e) = table.get(slot) {
-                        consider(e, Some(score));
-                    }
-                }
-            }
-            (None, Some(n)) => {
-                let lo = (
-                    lat_key(Point {
-                        lat: n.bbox.min_lat,
-                        lon: 0.0,
-                    }),
-                    Uuid::nil(),
-                    0,
-                );
-                let hi = (
-                    lat_key(Point {
-                        lat: n.bbox.max_lat,
-                        lon: 0.0,
-                    }),
-                    Uuid::max(),
-                    u32::MAX,
-                );
-                for &(_, _, slot) in table.by_lat.range(lo..=hi) {
-                    if !table.may_be_near(slot, n) || !table.may_match(slot, &filters) {
-                        continue;
-                    }
-                    if let Some(e) = table.get(slot) {
-                        consider(e, None);
-                    }
-                }
-            }
-            (None, None) => {
-                for &(_, _, slot) in &table.by_name {
-                    if !table.may_match(slot, &filters) {
-                        continue;
-                    }
-                    if let Some(e) = table.get(slot) {
-                        consider(e, None);
-                    }
-                }
-            }
-        }
-        Ok(page(best.into_hits(), limit, q.sort))
     }
+}
+
+/// A page in name order, walking the names from the cursor.
+fn by_name(table: &Table, filters: &Filters, after: Option<&Cursor>, limit: usize) -> Results {
+    let start = match after {
+        Some(Cursor::Name { key, id }) => std::ops::Bound::Excluded((key.clone(), *id, u32::MAX)),
+        _ => std::ops::Bound::Unbounded,
+    };
+    let mut hits = Vec::with_capacity(limit.min(1024) + 1);
+    for &(_, _, slot) in table.by_name.range((start, std::ops::Bound::Unbounded)) {
+        if !table.may_match(slot, filters) {
+            continue;
+        }
+        if let Some(e) = table.get(slot).filter(|e| e.matches(filters)) {
+            hits.push((e, None, None));
+            if hits.len() > limit {
+                break;
+            }
+        }
+    }
+    page(hits, limit, Sort::Name)
+}
+
+/// The first page of a plain text search: find the lowest score that can make the page,
+/// and read just the entries scored at or above it (ties at that score are decided by
+/// id, as in every order). `None` when a match's slot is gone (a change being applied):
+/// the general way, which skips it, answers instead.
+fn best_scores(table: &Table, scored: &mut [(f32, u32)], limit: usize) -> Option<Results> {
+    let k = limit.saturating_add(1);
+    if scored.len() <= k {
+        return None;
+    }
+    scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+    let floor = scored[k - 1].0;
+    let mut best = Best::new(k);
+    for &(score, slot) in scored.iter() {
+        if score < floor {
+            continue;
+        }
+        let e = table.get(slot)?;
+        best.offer(Candidate {
+            key: SortKey::Relevance(-score, e.id),
+            entry: e,
+            distance: None,
+            score: Some(score),
+        });
+    }
+    Some(page(best.into_hits(), limit, Sort::Relevance))
+}
+
+/// Every other search: the candidates (text matches, or the latitude band around the
+/// point, or everything), filtered, then the best `limit + 1` kept in order. Each
+/// candidate's sort key is made once, from the entry itself: ordering never reads the
+/// activities (scattered on the heap) nor allocates.
+fn candidates(
+    table: &Table,
+    q: &Query,
+    filters: &Filters,
+    near: Option<&Near>,
+    scored: Option<&[(f32, u32)]>,
+    limit: usize,
+) -> Results {
+    let after = q.after.as_ref().map(|after| match after {
+        Cursor::Relevance { score, id } => SortKey::Relevance(-score, *id),
+        Cursor::Distance { km, id } => SortKey::Distance(*km, *id),
+        Cursor::Name { key, id } => SortKey::Name(key.as_str(), *id),
+    });
+    let mut best = Best::new(limit.saturating_add(1));
+    let mut consider =
+        |e, score| consider(&mut best, e, score, filters, near, q.sort, after.as_ref());
+    match (scored, near) {
+        (Some(scored), _) => {
+            for &(score, slot) in scored {
+                if near.is_some_and(|n| !table.may_be_near(slot, n))
+                    || !table.may_match(slot, filters)
+                {
+                    continue;
+                }
+                if let Some(e) = table.get(slot) {
+                    consider(e, Some(score));
+                }
+            }
+        }
+        (None, Some(n)) => {
+            let lo = (
+                lat_key(Point {
+                    lat: n.bbox.min_lat,
+                    lon: 0.0,
+                }),
+                Uuid::nil(),
+                0,
+            );
+            let hi = (
+                lat_key(Point {
+                    lat: n.bbox.max_lat,
+                    lon: 0.0,
+                }),
+                Uuid::max(),
+                u32::MAX,
+            );
+            for &(_, _, slot) in table.by_lat.range(lo..=hi) {
+                if !table.may_be_near(slot, n) || !table.may_match(slot, filters) {
+                    continue;
+                }
+                if let Some(e) = table.get(slot) {
+                    consider(e, None);
+                }
+            }
+        }
+        (None, None) => {
+            for &(_, _, slot) in &table.by_name {
+                if !table.may_match(slot, filters) {
+                    continue;
+                }
+                if let Some(e) = table.get(slot) {
+                    consider(e, None);
+                }
+            }
+        }
+    }
+    page(best.into_hits(), limit, q.sort)
 }
 
 /// Offers `e` to the page when it passes the filters, lies within the search circle and
