@@ -126,7 +126,7 @@ run_start() { # backend kind database_url index_dir [load]
     local how
     how=$(grep -oE 'saved search index opened and caught up|rebuilding the saved search index|building one in memory' "$log" | head -n1 || true)
     local split
-    split=$(grep -oE 'read_ms=[0-9]+ index_ms=[0-9]+' "$log" | head -n1 || true)
+    split=$(grep -oE 'read_ms=[0-9]+ index_ms=[0-9]+|open_ms=[0-9]+ catch_up_ms=[0-9]+ check_ms=[0-9]+ changes=[0-9]+' "$log" | head -n1 || true)
     printf '%s %s %s %s %s %s | %s\n' "$backend" "$kind" "$ready" "$mem" "$after" "$load" \
         "${how:-in memory}${split:+ ($split)}" >>"$WORK/rows.txt"
     log "$backend $kind: ready in $ready s; memory (rss hwm anon file MiB) $mem, after searches $after; ${how:-in memory} $split"

@@ -1,7 +1,9 @@
 //! How long the directory index takes to build at start-up, without the database: N
 //! synthetic activities (names, descriptions, categories and points spread over England),
-//! indexed in one commit as `jobs::search_feed::load` (server) does, and, for comparison, in pages of 2,000
-//! with a commit each (what start-up did before).
+//! indexed in one commit as `jobs::search_feed::load` (server) does; the same saved to a
+//! temporary directory and opened again (what a start with `SOCIALRX_SEARCH_INDEX_DIR`
+//! does); and, for comparison, in pages of 2,000 with a commit each (what start-up did
+//! before).
 //!
 //!   cargo run --release -p socialrx-search --example load -- 100000
 //!
@@ -136,6 +138,30 @@ fn main() {
         data
     );
     drop(index);
+
+    let dir = std::env::temp_dir().join(format!("socialrx-load-example-{}", std::process::id()));
+    let saved = SearchIndex::create_in(&dir, "example").expect("a saved index");
+    let t = Instant::now();
+    saved
+        .apply_until(all.clone(), &[], time::OffsetDateTime::now_utc())
+        .expect("indexed");
+    println!(
+        "saved, one commit: {n} activities in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    drop(saved);
+    let before = rss_mib();
+    let t = Instant::now();
+    let (opened, _) = SearchIndex::open(&dir, "example").expect("opened");
+    println!(
+        "opened:         {} activities in {:.2} s; resident {:.0} MiB (+{:.0} MiB)",
+        opened.len(),
+        t.elapsed().as_secs_f64(),
+        rss_mib(),
+        rss_mib() - before
+    );
+    drop(opened);
+    let _ = std::fs::remove_dir_all(&dir);
 
     let index = SearchIndex::new().expect("an index");
     let t = Instant::now();

@@ -9,7 +9,7 @@
 //! process uses the index; it also marks the directory as ours, so that a rebuild never
 //! empties a directory that holds anything else) and `index/` (tantivy's files).
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::codec::{self, CodecError};
 use crate::text::TextIndex;
-use crate::{Entry, NOWHERE, SearchIndex, Table, Tags, TextError};
+use crate::{Entry, NOWHERE, SearchIndex, Table, Tags, TextError, lat_key};
 
 /// The layout of a saved index (schema, record codec, stamp). Bump it with any change to
 /// them: a saved index of another format is rebuilt, never read.
@@ -185,15 +185,10 @@ impl SearchIndex {
                 "it was built from another database",
             ));
         }
-        let mut records = Vec::new();
-        let mut bad = None;
-        text.records(|bytes| match codec::decode(bytes) {
-            Ok(record) => records.push(record),
-            Err(e) => bad = bad.take().or(Some(e)),
-        })?;
-        if let Some(e) = bad {
-            return Err(e.into());
-        }
+        let records = text
+            .records(|bytes| codec::decode(bytes).map(|(slot, a)| (slot, Entry::new(Arc::new(a)))))?
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         if records.len() as u64 != text.len() {
             return Err(SnapshotError::Damaged("documents and records differ"));
         }
@@ -254,8 +249,10 @@ fn clean_origin(origin: &str) -> String {
 }
 
 /// The table the saved records describe, each activity in the slot its text document
-/// names (searches map documents to entries by slot).
-fn restore(records: Vec<(u32, Activity)>) -> Result<Table, SnapshotError> {
+/// names (searches map documents to entries by slot). As `Table::link` for each, but the
+/// ordered sets are built in bulk from sorted lists, several times faster than 100,000
+/// single inserts.
+fn restore(records: Vec<(u32, Entry)>) -> Result<Table, SnapshotError> {
     let slots = records
         .iter()
         .map(|(s, _)| *s as usize + 1)
@@ -270,20 +267,31 @@ fn restore(records: Vec<(u32, Activity)>) -> Result<Table, SnapshotError> {
     table.slots.resize_with(slots, || None);
     table.points.resize(slots, NOWHERE);
     table.tags.resize(slots, Tags::default());
-    let mut ids = HashSet::with_capacity(records.len());
-    for (slot, activity) in records {
-        if activity.details.status != ActivityStatus::Active {
+    table.by_id.reserve(records.len());
+    let mut names = Vec::with_capacity(records.len());
+    let mut lats = Vec::with_capacity(records.len());
+    for (slot, entry) in records {
+        if entry.activity.details.status != ActivityStatus::Active {
             return Err(SnapshotError::Damaged(
                 "it holds an activity that is not active",
             ));
         }
-        if table.slots[slot as usize].is_some() || !ids.insert(activity.id) {
+        let at = slot as usize;
+        if table.slots[at].is_some() || table.by_id.insert(entry.id, slot).is_some() {
             return Err(SnapshotError::Damaged(
                 "a slot or an activity is saved twice",
             ));
         }
-        table.link(slot, Entry::new(Arc::new(activity)));
+        names.push((entry.name_key.clone(), entry.id, slot));
+        if let Some(p) = entry.point {
+            lats.push((lat_key(p), entry.id, slot));
+            table.points[at] = (p.lat, p.lon);
+        }
+        table.tags[at] = Tags::of(&entry);
+        table.slots[at] = Some(entry);
     }
+    table.by_name = BTreeSet::from_iter(names);
+    table.by_lat = BTreeSet::from_iter(lats);
     table.free = (0..slots as u32)
         .rev()
         .filter(|&s| table.slots[s as usize].is_none())

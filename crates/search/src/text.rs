@@ -151,23 +151,62 @@ impl TextIndex {
         })
     }
 
-    /// Every live document's stored record, in no particular order (a saved index).
-    pub fn records(&self, mut each: impl FnMut(&[u8])) -> Result<(), TextError> {
+    /// `decode` of every live document's stored record (a saved index), in no particular
+    /// order, on a thread per core: decoding the records is most of the time a start takes to
+    /// open a saved index.
+    pub fn records<T: Send>(
+        &self,
+        decode: impl Fn(&[u8]) -> T + Sync,
+    ) -> Result<Vec<T>, TextError> {
         let searcher = self.reader.searcher();
-        for segment in searcher.segment_readers() {
+        let segment = |segment: &SegmentReader| -> Result<Vec<T>, TextError> {
             let store = segment
                 .get_store_reader(1)
                 .map_err(|e| TextError::Saved(format!("cannot read stored records: {e}")))?;
+            let mut out = Vec::with_capacity(segment.num_docs() as usize);
             for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
                 let doc = doc?;
                 let record = doc
                     .get_first(self.fields.record)
                     .and_then(|v| v.as_bytes())
                     .ok_or_else(|| TextError::Saved("a saved document has no record".into()))?;
-                each(record);
+                out.push(decode(record));
             }
+            Ok(out)
+        };
+        // A thread per core (not per segment: a bulk load leaves several), each taking
+        // every n-th segment.
+        let segments = searcher.segment_readers();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, segments.len().max(1));
+        let parts: Vec<Result<Vec<T>, TextError>> = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..threads)
+                .map(|i| {
+                    let segment = &segment;
+                    scope.spawn(move || -> Result<Vec<T>, TextError> {
+                        let mut out = Vec::new();
+                        for s in segments.iter().skip(i).step_by(threads) {
+                            out.append(&mut segment(s)?);
+                        }
+                        Ok(out)
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| {
+                    t.join().unwrap_or_else(|_| {
+                        Err(TextError::Saved("reading records panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut all = Vec::new();
+        for part in parts {
+            all.append(&mut part?);
         }
-        Ok(())
+        Ok(all)
     }
 
     /// How many live documents the index holds.

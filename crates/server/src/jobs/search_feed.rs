@@ -67,7 +67,17 @@ pub async fn catch_up(
     index: &SearchIndex,
     since: OffsetDateTime,
 ) -> Result<OffsetDateTime, FeedError> {
+    Ok(catch_up_counted(store, index, since).await?.0)
+}
+
+/// `catch_up`, and how many changes the feed gave.
+async fn catch_up_counted(
+    store: &dyn Store,
+    index: &SearchIndex,
+    since: OffsetDateTime,
+) -> Result<(OffsetDateTime, usize), FeedError> {
     let changes = store.activities_changed_since(since).await?;
+    let count = changes.len();
     let latest = changes.iter().map(|(at, _)| *at).max();
     let next = latest.map_or(since, |t| t - OVERLAP).max(since);
     let mut upserts = Vec::new();
@@ -96,7 +106,7 @@ pub async fn catch_up(
         // A saved index records `next` with the changes, in one commit.
         index.apply_until(upserts, &deletions, next)?;
     }
-    Ok(next)
+    Ok((next, count))
 }
 
 /// The index saved in `dir` by an earlier start, caught up from the store and checked
@@ -109,10 +119,19 @@ pub async fn open_or_build(
     dir: &Path,
     origin: &str,
 ) -> Result<(SearchIndex, OffsetDateTime), FeedError> {
+    let started = std::time::Instant::now();
     let reason = match SearchIndex::open(dir, origin) {
-        Ok((index, since)) => match checked_catch_up(store, &index, since).await? {
-            Ok(next) => {
-                tracing::info!(activities = index.len(), dir = %dir.display(), "saved search index opened and caught up");
+        Ok((index, since)) => match checked_catch_up(store, &index, since, started).await? {
+            Ok((next, caught_up)) => {
+                tracing::info!(
+                    activities = index.len(),
+                    dir = %dir.display(),
+                    open_ms = caught_up.opened.as_millis() as u64,
+                    catch_up_ms = caught_up.catch_up.as_millis() as u64,
+                    check_ms = caught_up.check.as_millis() as u64,
+                    changes = caught_up.changes,
+                    "saved search index opened and caught up"
+                );
                 return Ok((index, next));
             }
             Err(reason) => reason.to_owned(),
@@ -147,6 +166,15 @@ async fn build(
     Ok((index, since))
 }
 
+/// What opening a saved index took, for the log.
+struct CaughtUp {
+    opened: Duration,
+    catch_up: Duration,
+    check: Duration,
+    /// Changes the catch-up read from the feed (some may have been in the index already).
+    changes: usize,
+}
+
 /// Catches an opened index up, then checks that it holds what the store says search
 /// should find, and nothing newer than the store has: a database restored from a backup,
 /// or another database at the same address, fails that. A write landing between the
@@ -155,9 +183,12 @@ async fn build(
 async fn checked_catch_up(
     store: &dyn Store,
     index: &SearchIndex,
-    mut since: OffsetDateTime,
-) -> Result<Result<OffsetDateTime, &'static str>, FeedError> {
-    since = catch_up(store, index, since).await?;
+    since: OffsetDateTime,
+    started: std::time::Instant,
+) -> Result<Result<(OffsetDateTime, CaughtUp), &'static str>, FeedError> {
+    let opened = started.elapsed();
+    let (mut since, mut changes) = catch_up_counted(store, index, since).await?;
+    let catch_up = started.elapsed() - opened;
     for _ in 0..2 {
         let summary = store.directory_summary().await?;
         if index
@@ -169,9 +200,17 @@ async fn checked_catch_up(
             ));
         }
         if index.len() as u64 == summary.searchable {
-            return Ok(Ok(since));
+            let check = started.elapsed() - opened - catch_up;
+            let took = CaughtUp {
+                opened,
+                catch_up,
+                check,
+                changes,
+            };
+            return Ok(Ok((since, took)));
         }
-        since = catch_up(store, index, since).await?;
+        let (next, more) = catch_up_counted(store, index, since).await?;
+        (since, changes) = (next, changes + more);
     }
     Ok(Err(
         "it does not hold the activities the database says search should find",

@@ -563,13 +563,14 @@ impl crate::DirectoryStore for Store {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn directory_summary(&self) -> Result<DirectorySummary, StoreError> {
-        // The count scans the table (there is no index on status), a few tens of
-        // milliseconds at 100,000 activities; the latest stamp is one index probe.
+        // The count scans the table (there is no index on status): the scanner pool,
+        // whose SQLite connection reads pages rather than mapping the whole table into
+        // the process's resident memory. The latest stamp is one index probe.
         let (searchable,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM activities WHERE deleted = $1 AND status = $2")
                 .bind(false)
                 .bind(ActivityStatus::Active.as_str())
-                .fetch_one(&self.reader)
+                .fetch_one(&self.scanner)
                 .await?;
         let latest: Option<(OffsetDateTime,)> =
             sqlx::query_as("SELECT updated_at FROM activities ORDER BY updated_at DESC LIMIT 1")
