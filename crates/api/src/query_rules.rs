@@ -64,12 +64,6 @@ fn query_names(parameters: Option<&[RefOr<Parameter>]>) -> BTreeSet<String> {
         .collect()
 }
 
-/// The error for one unknown parameter, shared with handlers that read the query string
-/// themselves (directory search), so both say the same thing.
-pub fn unknown_parameter(name: &str) -> FieldError {
-    FieldError::unknown_parameter(name)
-}
-
 /// Refuses undocumented query parameters on `/v1` operations.
 ///
 /// Wrapped innermost on the API scope, so CORS headers, the request id, logging and
@@ -103,7 +97,12 @@ pub async fn refuse_unknown(
     if unknown.is_empty() {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let error = ApiError::Validation(unknown.into_iter().map(unknown_parameter).collect());
+    let error = ApiError::Validation(
+        unknown
+            .into_iter()
+            .map(FieldError::unknown_parameter)
+            .collect(),
+    );
     let response = error.error_response();
     Ok(req.into_response(response).map_into_right_body())
 }
